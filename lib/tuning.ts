@@ -1,0 +1,182 @@
+/**
+ * The one place where Sentinel and replication timings live.
+ *
+ * Both the Helm chart values (`lib/redis/chartValues.ts`) and the local drill topology
+ * (`lib/drill/`) are built from a `RedisTuning`, so what the drill measures is what the stack
+ * deploys. Each default below says why it has that value.
+ */
+
+export interface RedisTuning {
+  /** Sentinel master set name. Defaults to "mymaster" (the origin's name). */
+  readonly masterSet: string;
+  /**
+   * Sentinels that must agree a master is down before a failover starts. Must be a majority of
+   * the sentinels so that a partitioned minority can never fail over on its own. Defaults to 2
+   * (of 3).
+   */
+  readonly quorum: number;
+  /**
+   * `down-after-milliseconds`: how long a master may be unreachable before a sentinel marks it
+   * subjectively down. Defaults to 2000: sentinels ping every second, so this is two missed pings
+   * before the failover clock starts, which keeps write unavailability after a crash near 3 s
+   * instead of the chart's 60 s; it is also the largest value for which the chart's
+   * `automateClusterRecovery` works. A master that stalls for under 2 s (a fork, a GC pause in a
+   * neighbour) is not failed over: the drill's stall scenario checks exactly that.
+   */
+  readonly downAfterMs: number;
+  /**
+   * `failover-timeout`: how long one failover attempt may take, and twice this is the wait
+   * before the same master is tried again. Defaults to 10000: long enough for a replica
+   * reconfiguration with diskless sync of a small data set, short enough that a stuck attempt is
+   * retried within 20 s rather than the chart's 6 minutes.
+   */
+  readonly failoverTimeoutMs: number;
+  /**
+   * `parallel-syncs`: replicas re-pointed to the new master at once. Defaults to 1, so at most
+   * one replica is busy with a full sync while the others keep serving reads.
+   */
+  readonly parallelSyncs: number;
+  /**
+   * `min-replicas-to-write`: the master refuses writes (`NOREPLICAS`) unless this many replicas
+   * are connected with a lag within `minReplicasMaxLagSeconds`. Defaults to 1: a master cut off
+   * from every replica stops accepting writes that a failover would throw away.
+   */
+  readonly minReplicasToWrite: number;
+  /**
+   * `min-replicas-max-lag` in seconds. Defaults to 5: replicas acknowledge every second, so a
+   * master cut off from its replicas refuses writes after at most 5 s.
+   */
+  readonly minReplicasMaxLagSeconds: number;
+  /**
+   * `repl-diskless-sync-delay` in seconds: how long a master waits for more replicas before
+   * streaming a diskless full sync. Defaults to 1 (Redis' default is 5): with two replicas there
+   * is little to batch, and every second here is a second a new replica is not yet a failover
+   * candidate.
+   */
+  readonly disklessSyncDelaySeconds: number;
+}
+
+/** The tuning this stack deploys. */
+export const DEFAULT_TUNING: RedisTuning = Object.freeze({
+  masterSet: "mymaster",
+  quorum: 2,
+  downAfterMs: 2000,
+  failoverTimeoutMs: 10000,
+  parallelSyncs: 1,
+  minReplicasToWrite: 1,
+  minReplicasMaxLagSeconds: 5,
+  disklessSyncDelaySeconds: 1,
+});
+
+/**
+ * What Bitnami redis chart 23.1.1 deploys when nothing is set (`sentinel.*` defaults in its
+ * values.yaml, and Redis' own defaults for what the chart does not set). The failover benchmark
+ * runs this side by side with `DEFAULT_TUNING`.
+ */
+export const CHART_DEFAULT_TUNING: RedisTuning = Object.freeze({
+  masterSet: "mymaster",
+  quorum: 2,
+  downAfterMs: 60000,
+  failoverTimeoutMs: 180000,
+  parallelSyncs: 1,
+  minReplicasToWrite: 0,
+  minReplicasMaxLagSeconds: 10,
+  disklessSyncDelaySeconds: 5,
+});
+
+/** Lower bound for `downAfterMs`: under a second, one lost ping triggers a failover. */
+export const MIN_DOWN_AFTER_MS = 1000;
+
+/**
+ * Checks a tuning against the topology it will run in. Returns one line per problem, each naming
+ * the key (as `keyPrefix` + field name) and what is allowed; an empty list means valid.
+ *
+ * @param sentinels number of sentinels (one beside each Redis node in the chart).
+ * @param replicas number of replicas, i.e. nodes that are not the master.
+ */
+export function tuningProblems(
+  tuning: RedisTuning,
+  sentinels: number,
+  replicas: number,
+  keyPrefix = "",
+): string[] {
+  const problems: string[] = [];
+  const key = (field: keyof RedisTuning): string => `${keyPrefix}${field}`;
+  const majority = Math.floor(sentinels / 2) + 1;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(tuning.masterSet)) {
+    problems.push(
+      `${key("masterSet")}: "${tuning.masterSet}" is not allowed; use 1-64 letters, digits, ".", "_" or "-"`,
+    );
+  }
+  if (!Number.isInteger(tuning.quorum) || tuning.quorum < majority || tuning.quorum > sentinels) {
+    problems.push(
+      `${key("quorum")}: ${tuning.quorum} is not allowed with ${sentinels} sentinels; use an integer from ${majority} (a majority) to ${sentinels}`,
+    );
+  }
+  if (!Number.isInteger(tuning.downAfterMs) || tuning.downAfterMs < MIN_DOWN_AFTER_MS) {
+    problems.push(
+      `${key("downAfterMs")}: ${tuning.downAfterMs} is not allowed; use an integer of at least ${MIN_DOWN_AFTER_MS} (milliseconds)`,
+    );
+  }
+  if (!Number.isInteger(tuning.failoverTimeoutMs) || tuning.failoverTimeoutMs <= tuning.downAfterMs) {
+    problems.push(
+      `${key("failoverTimeoutMs")}: ${tuning.failoverTimeoutMs} is not allowed; use an integer larger than downAfterMs (${tuning.downAfterMs})`,
+    );
+  }
+  if (!Number.isInteger(tuning.parallelSyncs) || tuning.parallelSyncs < 1) {
+    problems.push(
+      `${key("parallelSyncs")}: ${tuning.parallelSyncs} is not allowed; use an integer of at least 1`,
+    );
+  }
+  if (
+    !Number.isInteger(tuning.minReplicasToWrite) ||
+    tuning.minReplicasToWrite < 0 ||
+    tuning.minReplicasToWrite >= replicas
+  ) {
+    problems.push(
+      `${key("minReplicasToWrite")}: ${tuning.minReplicasToWrite} is not allowed with ${replicas} replicas; use an integer from 0 to ${replicas - 1}, so that losing one replica does not stop writes`,
+    );
+  }
+  if (!Number.isInteger(tuning.minReplicasMaxLagSeconds) || tuning.minReplicasMaxLagSeconds < 1) {
+    problems.push(
+      `${key("minReplicasMaxLagSeconds")}: ${tuning.minReplicasMaxLagSeconds} is not allowed; use an integer of at least 1 (seconds)`,
+    );
+  }
+  if (!Number.isInteger(tuning.disklessSyncDelaySeconds) || tuning.disklessSyncDelaySeconds < 0) {
+    problems.push(
+      `${key("disklessSyncDelaySeconds")}: ${tuning.disklessSyncDelaySeconds} is not allowed; use an integer of at least 0 (seconds)`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The replication directives a Redis node needs for this tuning, as redis.conf lines. Used for
+ * the chart's `commonConfiguration` and for the local topology's config files.
+ */
+export function redisServerDirectives(tuning: RedisTuning): string[] {
+  return [
+    `min-replicas-to-write ${tuning.minReplicasToWrite}`,
+    `min-replicas-max-lag ${tuning.minReplicasMaxLagSeconds}`,
+    "repl-diskless-sync yes",
+    `repl-diskless-sync-delay ${tuning.disklessSyncDelaySeconds}`,
+  ];
+}
+
+/**
+ * The sentinel.conf lines that monitor a master with this tuning. The chart renders the same
+ * lines from `sentinel.*` values; the local topology writes them itself.
+ */
+export function sentinelMonitorDirectives(
+  tuning: RedisTuning,
+  masterHost: string,
+  masterPort: number,
+): string[] {
+  const set = tuning.masterSet;
+  return [
+    `sentinel monitor ${set} ${masterHost} ${masterPort} ${tuning.quorum}`,
+    `sentinel down-after-milliseconds ${set} ${tuning.downAfterMs}`,
+    `sentinel failover-timeout ${set} ${tuning.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${set} ${tuning.parallelSyncs}`,
+  ];
+}
