@@ -1,0 +1,211 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../lib/configTypes";
+import {
+  CLUSTER_ADMIN_POLICY_ARN,
+  EBS_CSI_POLICY_ARN,
+  EBS_CSI_SERVICE_ACCOUNT,
+  NODE_POLICY_ARNS,
+  ebsCsiAddonConfiguration,
+  ec2AssumeRolePolicy,
+  podIdentityAssumeRolePolicy,
+} from "../lib/iam";
+import { STACK_TAG_KEY } from "../lib/tags";
+
+export interface ClusterArgs {
+  /** Name, version, node group sizes and admins, validated by `config.ts`. */
+  readonly cluster: ClusterConfig;
+  /** The VPC the cluster runs in. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Public subnets: where internet-facing load balancers go. */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Private subnets: where the nodes run. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The `andyredis/stack` tag value; the EBS CSI driver puts it on every volume it creates. */
+  readonly stackTag: string;
+  /** Name of the default StorageClass to create. Defaults to "gp3". */
+  readonly storageClassName?: string;
+}
+
+/**
+ * EKS through `@pulumi/eks`: API authentication with access entries (no aws-auth ConfigMap), a
+ * managed node group in the private subnets with IMDSv2 required, the EBS CSI driver add-on with
+ * an IAM role through EKS Pod Identity, and a default encrypted gp3 StorageClass on the
+ * `ebs.csi.aws.com` provisioner. Exposes a Kubernetes provider for what follows.
+ *
+ * Pod Identity rather than IRSA: the driver's docs recommend it, it needs no OIDC provider, and
+ * its trust policy names no cluster-specific issuer, so the role survives a cluster replacement.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  /** Kubeconfig (JSON), a Pulumi secret. */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  /** The security group the nodes are in: the cluster security group EKS creates. */
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  readonly nodeAutoscalingGroupName: pulumi.Output<string>;
+  readonly eksCluster: eks.Cluster;
+  readonly nodeGroup: eks.ManagedNodeGroup;
+  readonly ebsCsiAddon: aws.eks.Addon;
+  readonly storageClass: k8s.storage.v1.StorageClass;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("andyredis:cluster:Cluster", name, {}, opts);
+    const { cluster: cfg } = args;
+    // The eks components are remote (run in the eks plugin): hand them the stack's AWS provider
+    // explicitly so their children get its region and default tags.
+    const awsProvider = this.getProvider("aws::");
+    const remoteOpts = {
+      parent: this,
+      ...(awsProvider ? { providers: { aws: awsProvider } } : {}),
+    };
+
+    this.eksCluster = new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: cfg.name,
+        version: cfg.kubernetesVersion,
+        vpcId: args.vpcId,
+        publicSubnetIds: args.publicSubnetIds,
+        privateSubnetIds: args.privateSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        skipDefaultNodeGroup: true,
+        skipDefaultSecurityGroups: true,
+        authenticationMode: eks.AuthenticationMode.Api,
+        accessEntries: Object.fromEntries(
+          cfg.adminPrincipalArns.map((principalArn, i) => [
+            `admin-${i}`,
+            {
+              principalArn,
+              accessPolicies: {
+                admin: { policyArn: CLUSTER_ADMIN_POLICY_ARN, accessScope: { type: "cluster" } },
+              },
+            },
+          ]),
+        ),
+        endpointPrivateAccess: true,
+        endpointPublicAccess: true,
+        publicAccessCidrs: [...cfg.apiPublicAccessCidrs],
+        createOidcProvider: false,
+      },
+      remoteOpts,
+    );
+    // `eksCluster` is a resource reference: go through apply so the value (and the dependency on
+    // the cluster) comes along.
+    this.clusterName = this.eksCluster.eksCluster.apply((c) => c.name);
+    this.nodeSecurityGroupId = this.eksCluster.eksCluster
+      .apply((c) => c.vpcConfig)
+      .apply((v) => v.clusterSecurityGroupId);
+    this.kubeconfig = pulumi.secret(this.eksCluster.kubeconfigJson);
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      { assumeRolePolicy: ec2AssumeRolePolicy(), description: `Nodes of EKS cluster ${cfg.name}` },
+      { parent: this },
+    );
+    const nodePolicies = NODE_POLICY_ARNS.map(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${i}`,
+          { role: nodeRole.name, policyArn },
+          { parent: this },
+        ),
+    );
+    this.nodeGroup = new eks.ManagedNodeGroup(
+      `${name}-nodes`,
+      {
+        cluster: this.eksCluster,
+        nodeRole,
+        instanceTypes: [cfg.nodeInstanceType],
+        scalingConfig: {
+          minSize: cfg.nodeMinSize,
+          desiredSize: cfg.nodeDesiredSize,
+          maxSize: cfg.nodeMaxSize,
+        },
+        subnetIds: args.privateSubnetIds,
+        diskSize: cfg.nodeDiskSizeGiB,
+        enableIMDSv2: true,
+        operatingSystem: eks.OperatingSystem.AL2023,
+      },
+      { ...remoteOpts, dependsOn: nodePolicies },
+    );
+    // `nodeGroup.resources` is a member of the Output, not of the NodeGroup: read it through
+    // apply, or it is undefined at run time although it type-checks.
+    this.nodeAutoscalingGroupName = this.nodeGroup.nodeGroup
+      .apply((ng) => ng.resources)
+      .apply((resources) => {
+        const asg = resources[0]?.autoscalingGroups?.[0]?.name;
+        if (!asg) throw new Error(`node group of cluster ${cfg.name} reports no autoscaling group`);
+        return asg;
+      });
+
+    const podIdentityAgent = new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      {
+        clusterName: this.clusterName,
+        addonName: "eks-pod-identity-agent",
+        resolveConflictsOnCreate: "OVERWRITE",
+      },
+      { parent: this, dependsOn: [this.nodeGroup] },
+    );
+    const ebsCsiRole = new aws.iam.Role(
+      `${name}-ebs-csi`,
+      {
+        assumeRolePolicy: podIdentityAssumeRolePolicy(),
+        description: `EBS CSI driver of EKS cluster ${cfg.name}`,
+      },
+      { parent: this },
+    );
+    const ebsCsiPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-ebs-csi`,
+      { role: ebsCsiRole.name, policyArn: EBS_CSI_POLICY_ARN },
+      { parent: this },
+    );
+    this.ebsCsiAddon = new aws.eks.Addon(
+      `${name}-ebs-csi`,
+      {
+        clusterName: this.clusterName,
+        addonName: "aws-ebs-csi-driver",
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+        podIdentityAssociations: [
+          { roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT },
+        ],
+        configurationValues: ebsCsiAddonConfiguration(cfg.name, { [STACK_TAG_KEY]: args.stackTag }),
+      },
+      { parent: this, dependsOn: [this.nodeGroup, podIdentityAgent, ebsCsiPolicy] },
+    );
+
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      { parent: this },
+    );
+    // The `storageClasses` option of @pulumi/eks still uses the in-tree provisioner, so the
+    // class is created here on the CSI driver.
+    this.storageClass = new k8s.storage.v1.StorageClass(
+      `${name}-gp3`,
+      {
+        metadata: {
+          name: args.storageClassName ?? "gp3",
+          annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+        volumeBindingMode: "WaitForFirstConsumer",
+        reclaimPolicy: "Delete",
+        allowVolumeExpansion: true,
+      },
+      { parent: this, provider: this.provider, dependsOn: [this.ebsCsiAddon] },
+    );
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      kubeconfig: this.kubeconfig,
+      nodeSecurityGroupId: this.nodeSecurityGroupId,
+      nodeAutoscalingGroupName: this.nodeAutoscalingGroupName,
+    });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The typed stack configuration. `config.ts` reads the raw Pulumi config, validates it and
+ * returns a `StackConfig`; everything else takes (a part of) this object and never reads
+ * `pulumi.Config` itself. Kept free of `@pulumi/pulumi` so that `lib/` planners and the CLIs can
+ * import it.
+ */
+import { RedisTuning } from "./tuning";
+
+/** `aws`: the whole foundation plus Redis. `clusterOnly`: only Redis, into an existing cluster. */
+export type DeploymentMode = "aws" | "clusterOnly";
+export const DEPLOYMENT_MODES: readonly DeploymentMode[] = ["aws", "clusterOnly"];
+
+/** `single`: one NAT gateway for all private subnets. `perZone`: one per zone (survives a zone). */
+export type NatMode = "single" | "perZone";
+export const NAT_MODES: readonly NatMode[] = ["single", "perZone"];
+
+/** What `pulumi destroy` does with the EBS volumes the Redis PVCs leave behind. */
+export type VolumeCleanupMode = "delete" | "snapshot" | "retain";
+export const VOLUME_CLEANUP_MODES: readonly VolumeCleanupMode[] = ["delete", "snapshot", "retain"];
+
+export interface NetworkConfig {
+  readonly vpcCidr: string;
+  /** One per zone, in zone order; only the first `zoneCount` are used. */
+  readonly publicSubnetCidrs: readonly string[];
+  /** One per zone, in zone order; only the first `zoneCount` are used. */
+  readonly privateSubnetCidrs: readonly string[];
+  readonly zoneCount: number;
+  readonly natMode: NatMode;
+}
+
+export interface ClusterConfig {
+  readonly name: string;
+  readonly kubernetesVersion: string;
+  readonly nodeInstanceType: string;
+  readonly nodeMinSize: number;
+  readonly nodeDesiredSize: number;
+  readonly nodeMaxSize: number;
+  readonly nodeDiskSizeGiB: number;
+  /** IAM principal ARNs granted cluster admin through EKS access entries. */
+  readonly adminPrincipalArns: readonly string[];
+  /** CIDRs allowed to reach the public Kubernetes API endpoint. */
+  readonly apiPublicAccessCidrs: readonly string[];
+}
+
+export interface LoadBalancerConfig {
+  /** Optional domain: an ACM certificate, an HTTPS listener and the record `*.<domain>`. */
+  readonly domainName?: string;
+  /** The node port the ALB's target group forwards to (an ingress controller's NodePort). */
+  readonly targetPort: number;
+  /** CIDRs allowed to reach the ALB's listeners. */
+  readonly ingressCidrs: readonly string[];
+}
+
+/** A container image split the way the Bitnami chart's `image` blocks want it. */
+export interface ImageRef {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string;
+}
+
+export interface RedisImages {
+  readonly redis: ImageRef;
+  readonly sentinel: ImageRef;
+  readonly metrics: ImageRef;
+  readonly osShell: ImageRef;
+}
+
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+export interface RedisConfig {
+  readonly namespace: string;
+  readonly releaseName: string;
+  /** Chart reference: an OCI URL (`oci://...`) or a repository URL plus `chartName`. */
+  readonly chart: string;
+  readonly chartVersion: string;
+  readonly images: RedisImages;
+  /**
+   * True when any image is not the chart's own `bitnami/*` default, which makes chart 23.x
+   * refuse to render unless `global.security.allowInsecureImages` is set.
+   */
+  readonly imagesOverridden: boolean;
+  /** Number of Redis nodes (`replica.replicaCount`): one master, the rest replicas. */
+  readonly nodes: number;
+  readonly tuning: RedisTuning;
+  /** Whether the password was given in config (else a RandomPassword is generated). */
+  readonly passwordFromConfig: boolean;
+  readonly persistenceSize: string;
+  /** StorageClass for the PVCs; in `aws` mode the stack's own gp3 class. */
+  readonly storageClassName: string;
+  readonly masterService: boolean;
+  readonly serviceMonitor: boolean;
+  /** Namespaces whose labelled pods may reach Redis and Sentinel (the release's own always may). */
+  readonly allowedNamespaces: readonly string[];
+  /** The pod label (key and value) a client needs to pass the NetworkPolicy. */
+  readonly clientLabel: { readonly key: string; readonly value: string };
+  readonly resources: ContainerResources;
+  readonly sentinelResources: ContainerResources;
+}
+
+export interface CleanupConfig {
+  readonly volumeMode: VolumeCleanupMode;
+  /** Upper bound for each wait of the destroy hook (PVs gone, volumes detached, snapshots). */
+  readonly timeoutSeconds: number;
+}
+
+export interface StackConfig {
+  readonly mode: DeploymentMode;
+  readonly region: string;
+  /** `<organization>/<project>/<stack>`: the value of the `andyredis/stack` tag. */
+  readonly stackTag: string;
+  /** The user's tags plus the stack tag, for every AWS resource (provider `defaultTags`). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly network: NetworkConfig;
+  readonly cluster: ClusterConfig;
+  readonly loadBalancer: LoadBalancerConfig;
+  readonly redis: RedisConfig;
+  readonly cleanup: CleanupConfig;
+  /**
+   * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (file path or
+   * content) stays a Pulumi secret (`andyredis:kubeconfig`); a context alone selects one from the
+   * default kubeconfig.
+   */
+  readonly existingCluster?: { readonly kubeconfigSet: boolean; readonly context?: string };
+}
