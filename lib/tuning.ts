@@ -118,7 +118,10 @@ export function tuningProblems(
       `${key("downAfterMs")}: ${tuning.downAfterMs} is not allowed; use an integer of at least ${MIN_DOWN_AFTER_MS} (milliseconds)`,
     );
   }
-  if (!Number.isInteger(tuning.failoverTimeoutMs) || tuning.failoverTimeoutMs <= tuning.downAfterMs) {
+  if (
+    !Number.isInteger(tuning.failoverTimeoutMs) ||
+    tuning.failoverTimeoutMs <= tuning.downAfterMs
+  ) {
     problems.push(
       `${key("failoverTimeoutMs")}: ${tuning.failoverTimeoutMs} is not allowed; use an integer larger than downAfterMs (${tuning.downAfterMs})`,
     );

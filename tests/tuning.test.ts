@@ -1,0 +1,76 @@
+import * as assert from "node:assert/strict";
+import {
+  CHART_DEFAULT_TUNING,
+  DEFAULT_TUNING,
+  RedisTuning,
+  redisServerDirectives,
+  sentinelMonitorDirectives,
+  tuningProblems,
+} from "../lib/tuning";
+
+describe("tuning", () => {
+  it("accepts the deployed defaults for 3 sentinels and 2 replicas", () => {
+    assert.deepEqual(tuningProblems(DEFAULT_TUNING, 3, 2), []);
+  });
+
+  it("keeps down-after within what the chart's automateClusterRecovery supports", () => {
+    assert.ok(DEFAULT_TUNING.downAfterMs <= 2000);
+    assert.ok(DEFAULT_TUNING.downAfterMs < CHART_DEFAULT_TUNING.downAfterMs);
+  });
+
+  const cases: { name: string; change: Partial<RedisTuning>; message: RegExp }[] = [
+    {
+      name: "quorum below a majority",
+      change: { quorum: 1 },
+      message: /^quorum: 1 .* from 2 \(a majority\) to 3/,
+    },
+    { name: "quorum above the sentinels", change: { quorum: 4 }, message: /^quorum: 4/ },
+    {
+      name: "down-after under 1 s",
+      change: { downAfterMs: 500 },
+      message: /^downAfterMs: 500 .* at least 1000/,
+    },
+    {
+      name: "failover timeout not above down-after",
+      change: { failoverTimeoutMs: 2000 },
+      message: /^failoverTimeoutMs: 2000/,
+    },
+    {
+      name: "min-replicas-to-write equal to the replicas",
+      change: { minReplicasToWrite: 2 },
+      message: /^minReplicasToWrite: 2 .* from 0 to 1/,
+    },
+    { name: "parallel syncs of 0", change: { parallelSyncs: 0 }, message: /^parallelSyncs: 0/ },
+    {
+      name: "a master set name with a space",
+      change: { masterSet: "my master" },
+      message: /^masterSet:/,
+    },
+  ];
+  for (const c of cases) {
+    it(`rejects ${c.name}`, () => {
+      const problems = tuningProblems({ ...DEFAULT_TUNING, ...c.change }, 3, 2);
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0], c.message);
+    });
+  }
+
+  it("prefixes keys so that a caller can name its config keys", () => {
+    const [problem] = tuningProblems({ ...DEFAULT_TUNING, quorum: 9 }, 3, 2, "andyredis:sentinel.");
+    assert.match(problem, /^andyredis:sentinel\.quorum: 9/);
+  });
+
+  it("renders the directives from the tuning's own numbers", () => {
+    const t: RedisTuning = { ...DEFAULT_TUNING, downAfterMs: 1234, minReplicasMaxLagSeconds: 7 };
+    assert.ok(
+      sentinelMonitorDirectives(t, "127.0.0.1", 6380).includes(
+        "sentinel down-after-milliseconds mymaster 1234",
+      ),
+    );
+    assert.equal(
+      sentinelMonitorDirectives(t, "127.0.0.1", 6380)[0],
+      "sentinel monitor mymaster 127.0.0.1 6380 2",
+    );
+    assert.ok(redisServerDirectives(t).includes("min-replicas-max-lag 7"));
+  });
+});
