@@ -1,0 +1,157 @@
+/**
+ * The deletion hook: a resource whose `delete` cleans up what Kubernetes leaves behind in AWS
+ * (the release's PVCs and EBS volumes, load balancers, their security groups, detached network
+ * interfaces) before the cluster goes. See docs/destroy.md.
+ *
+ * Why a dynamic provider and not the `hooks:` resource option: a plain `pulumi destroy` (without
+ * `--run-program`) refuses to run with delete hooks, and `ResourceHook` breaks the mocks. A
+ * dynamic provider's `delete` runs from the state: the provider code (serialized at `up`) and
+ * the settings below (stored as the resource's inputs) are all it needs at destroy time.
+ *
+ * Placement (the program does it): `new VolumeCleanup(name, args, { dependsOn: [cluster,
+ * nodeGroup, csiAddon] })`, and the Redis Helm release `dependsOn` the VolumeCleanup. Pulumi then
+ * deletes the release first, then runs this hook, then deletes the add-on, node group, cluster.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
+import { parseCleanupSettings } from "../lib/cleanup/plan";
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
+
+export interface VolumeCleanupArgs {
+  /** AWS region of the cluster and its volumes. Required. */
+  readonly region: pulumi.Input<string>;
+  /**
+   * Kubeconfig content (YAML or JSON) for the cluster; stored in the state as a secret. An empty
+   * string skips the PVC step (volumes are still cleaned up by their stack tag). Required.
+   */
+  readonly kubeconfig: pulumi.Input<string>;
+  /** Value of the `andyredis/stack` tag (`<org>/<project>/<stack>`); scopes every volume. Required. */
+  readonly stackTag: pulumi.Input<string>;
+  /** EKS cluster name; scopes load balancers, security groups and interfaces. Required. */
+  readonly clusterName: pulumi.Input<string>;
+  /** Namespace of the Redis release. Required. */
+  readonly namespace: pulumi.Input<string>;
+  /** Helm release name (PVCs labelled `app.kubernetes.io/instance=<release>`). Required. */
+  readonly releaseName: pulumi.Input<string>;
+  /** What happens to the volumes: `delete`, `snapshot` or `retain`. Defaults to "delete". */
+  readonly mode?: VolumeCleanupMode;
+  /** Upper bound in seconds of each wait of the hook. Defaults to 600. */
+  readonly timeoutSeconds?: number;
+}
+
+export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 600;
+
+/** Settings whose change means "another release/cluster": the old hook runs its cleanup. */
+export const REPLACE_ON_CHANGE = ["region", "stackTag", "clusterName", "namespace", "releaseName"];
+/** Every stored setting. */
+export const SETTING_KEYS = [...REPLACE_ON_CHANGE, "kubeconfig", "mode", "timeoutSeconds"];
+
+/** Pulumi's placeholder for a value not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+type Props = Record<string, unknown>;
+
+/**
+ * The provider. It is serialized into the state with everything it references, so it references
+ * only `lib/cleanup` functions, which `require` the AWS SDK inside (a captured SDK client or
+ * module cannot be serialized: pulumi/pulumi#13960). `delete` is the hook; create and update
+ * only store the settings.
+ */
+export const volumeCleanupProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult<Props>> {
+    const known = Object.values(news).every((v) => v !== UNKNOWN);
+    if (!known) return { inputs: news };
+    try {
+      parseCleanupSettings(unwrapSecrets(news));
+      return { inputs: news };
+    } catch (err) {
+      return { inputs: news, failures: [{ property: "settings", reason: String(err) }] };
+    }
+  },
+  async create(inputs: Props): Promise<pulumi.dynamic.CreateResult<Props>> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized code (see above)
+    const { randomUUID } = require("crypto") as typeof import("crypto");
+    return { id: `volume-cleanup-${randomUUID()}`, outs: inputs };
+  },
+  async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+    const differs = (k: string): boolean => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
+    return {
+      changes: SETTING_KEYS.some(differs),
+      replaces: REPLACE_ON_CHANGE.filter(differs),
+      deleteBeforeReplace: false,
+    };
+  },
+  async update(
+    _id: string,
+    _olds: Props,
+    news: Props,
+  ): Promise<pulumi.dynamic.UpdateResult<Props>> {
+    return { outs: news };
+  },
+  async delete(_id: string, props: Props): Promise<void> {
+    await runHookFromState(props);
+  },
+};
+
+/** Checks the plain (non-Output) arguments; one line per problem. */
+export function validateVolumeCleanupArgs(args: VolumeCleanupArgs): void {
+  const problems: string[] = [];
+  if (args.mode !== undefined && !VOLUME_CLEANUP_MODES.includes(args.mode)) {
+    problems.push(
+      `mode: got ${JSON.stringify(args.mode)}, allowed: ${VOLUME_CLEANUP_MODES.join(", ")}`,
+    );
+  }
+  const t = args.timeoutSeconds;
+  if (t !== undefined && (!Number.isInteger(t) || t <= 0)) {
+    problems.push(`timeoutSeconds: got ${JSON.stringify(t)}, expected an integer > 0`);
+  }
+  if (problems.length > 0) throw new Error(`VolumeCleanup:\n  ${problems.join("\n  ")}`);
+}
+
+/** The dynamic resource itself (type `pulumi-nodejs:dynamic:Resource`, fixed by Pulumi). */
+export class VolumeCleanupHook extends pulumi.dynamic.Resource {
+  public readonly mode!: pulumi.Output<string>;
+  public readonly stackTag!: pulumi.Output<string>;
+  public readonly clusterName!: pulumi.Output<string>;
+  public readonly timeoutSeconds!: pulumi.Output<number>;
+
+  constructor(name: string, args: VolumeCleanupArgs, opts?: pulumi.CustomResourceOptions) {
+    validateVolumeCleanupArgs(args);
+    super(
+      volumeCleanupProvider,
+      name,
+      {
+        region: args.region,
+        kubeconfig: pulumi.secret(args.kubeconfig),
+        stackTag: args.stackTag,
+        clusterName: args.clusterName,
+        namespace: args.namespace,
+        releaseName: args.releaseName,
+        mode: args.mode ?? "delete",
+        timeoutSeconds: args.timeoutSeconds ?? DEFAULT_CLEANUP_TIMEOUT_SECONDS,
+      },
+      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
+    );
+  }
+}
+
+/**
+ * The hook as a component (`andyredis:cleanup:VolumeCleanup`) with the dynamic resource as its
+ * child `${name}-hook`. The component's `dependsOn` is passed on to the child, so the hook
+ * itself waits for (and is deleted before) the cluster, node group and CSI add-on.
+ */
+export class VolumeCleanup extends pulumi.ComponentResource {
+  public readonly hook: VolumeCleanupHook;
+  public readonly mode: pulumi.Output<string>;
+
+  constructor(name: string, args: VolumeCleanupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("andyredis:cleanup:VolumeCleanup", name, {}, opts);
+    this.hook = new VolumeCleanupHook(`${name}-hook`, args, {
+      parent: this,
+      dependsOn: opts?.dependsOn,
+    });
+    this.mode = this.hook.mode;
+    this.registerOutputs({ mode: this.mode, hookId: this.hook.id });
+  }
+}

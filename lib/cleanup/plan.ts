@@ -1,0 +1,197 @@
+/**
+ * The pure half of the destroy hook: which volumes to snapshot, delete or keep, and the
+ * validation of the settings read back from the state. No network, no SDK.
+ */
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../configTypes";
+import { STACK_TAG_KEY } from "../tags";
+import {
+  PVC_NAME_TAG_KEY,
+  PVC_NAMESPACE_TAG_KEY,
+  type CleanupSettings,
+  type VolumeInfo,
+} from "./types";
+
+/** An AWS tag list (`[{ Key, Value }]`, either possibly missing) as a record. */
+export function tagsToRecord(
+  tags: readonly { readonly Key?: string; readonly Value?: string }[] | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  }
+  return out;
+}
+
+/**
+ * Whether a resource belongs to this stack: its `andyredis/stack` tag equals `stackTag` exactly.
+ * Exact, not a prefix: `org/proj/dev` must not match `org/proj/dev2`.
+ */
+export function isStackResource(tags: Readonly<Record<string, string>>, stackTag: string): boolean {
+  return stackTag !== "" && tags[STACK_TAG_KEY] === stackTag;
+}
+
+/** What happens to one volume. */
+export type VolumeAction =
+  | "delete"
+  | "snapshot-then-delete"
+  | "retain"
+  /** Not this stack's: never touched (kept in the plan so the log can say so). */
+  | "ignore"
+  /** This stack's, but left alone on purpose; `reason` says why. */
+  | "skip";
+
+export interface PlannedVolume {
+  readonly volume: VolumeInfo;
+  readonly action: VolumeAction;
+  /** True when the volume must be detached before the action (it is `in-use`). */
+  readonly waitForDetach: boolean;
+  readonly reason: string;
+}
+
+/** The action a mode asks for, for one of this stack's volumes. */
+export function actionForMode(mode: VolumeCleanupMode): VolumeAction {
+  switch (mode) {
+    case "delete":
+      return "delete";
+    case "snapshot":
+      return "snapshot-then-delete";
+    case "retain":
+      return "retain";
+    default:
+      throw new Error(
+        `cleanup mode: got ${JSON.stringify(mode)}, allowed: ${VOLUME_CLEANUP_MODES.join(", ")}`,
+      );
+  }
+}
+
+/** The PVC (`namespace/name`) the EBS CSI driver created a volume for, if it tagged it. */
+export function pvcOfVolume(tags: Readonly<Record<string, string>>): string | undefined {
+  const ns = tags[PVC_NAMESPACE_TAG_KEY];
+  const name = tags[PVC_NAME_TAG_KEY];
+  return ns !== undefined && name !== undefined ? `${ns}/${name}` : undefined;
+}
+
+/**
+ * The plan for every volume listed. `livePvcs` holds the PVCs (`namespace/name`) that still exist
+ * after the Kubernetes step: a volume created for one of them belongs to something still running
+ * (another release, or the new release when an update replaced this one) and is never touched.
+ */
+export function planVolumes(
+  volumes: readonly VolumeInfo[],
+  stackTag: string,
+  mode: VolumeCleanupMode,
+  livePvcs: ReadonlySet<string> = new Set(),
+): PlannedVolume[] {
+  const modeAction = actionForMode(mode);
+  return volumes.map((volume): PlannedVolume => {
+    if (!isStackResource(volume.tags, stackTag)) {
+      return { volume, action: "ignore", waitForDetach: false, reason: "not this stack's" };
+    }
+    if (volume.state === "deleting" || volume.state === "deleted") {
+      return { volume, action: "skip", waitForDetach: false, reason: `already ${volume.state}` };
+    }
+    if (volume.deleteOnTermination) {
+      // A node's root volume (were it ever given the stack tag): it goes with its instance.
+      return { volume, action: "skip", waitForDetach: false, reason: "deleted with its instance" };
+    }
+    const pvc = pvcOfVolume(volume.tags);
+    if (pvc !== undefined && livePvcs.has(pvc)) {
+      return {
+        volume,
+        action: "skip",
+        waitForDetach: false,
+        reason: `its PVC ${pvc} still exists in the cluster`,
+      };
+    }
+    const waitForDetach = modeAction !== "retain" && volume.state === "in-use";
+    return { volume, action: modeAction, waitForDetach, reason: `mode ${mode}` };
+  });
+}
+
+/** The volume IDs of a plan with a given action. */
+export function volumesWithAction(plan: readonly PlannedVolume[], action: VolumeAction): string[] {
+  return plan.filter((p) => p.action === action).map((p) => p.volume.volumeId);
+}
+
+/** A snapshot as the rerun logic needs it. */
+export interface SnapshotInfo {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  /** pending | completed | error | recoverable | recovering */
+  readonly state: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * On a rerun, the snapshot an earlier run already took of `volumeId` (completed first, then
+ * pending), so that a second destroy does not take a second one. Only this stack's snapshots.
+ */
+export function snapshotToReuse(
+  volumeId: string,
+  snapshots: readonly SnapshotInfo[],
+  stackTag: string,
+): SnapshotInfo | undefined {
+  const mine = snapshots.filter(
+    (s) => s.volumeId === volumeId && isStackResource(s.tags, stackTag) && s.state !== "error",
+  );
+  return mine.find((s) => s.state === "completed") ?? mine.find((s) => s.state === "pending");
+}
+
+/**
+ * Reads and validates the settings stored in the state (untyped there). Collects every problem
+ * and throws once, one line per problem naming the key and what is allowed.
+ */
+export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): CleanupSettings {
+  const problems: string[] = [];
+  const str = (key: string, allowEmpty: boolean): string => {
+    const v = raw[key];
+    if (typeof v !== "string" || (!allowEmpty && v.trim() === "")) {
+      problems.push(
+        `${key}: got ${JSON.stringify(v)}, expected a ${allowEmpty ? "" : "non-empty "}string`,
+      );
+      return "";
+    }
+    return v;
+  };
+  const region = str("region", false);
+  const kubeconfig = str("kubeconfig", true);
+  const stackTag = str("stackTag", false);
+  const clusterName = str("clusterName", false);
+  const namespace = str("namespace", false);
+  const releaseName = str("releaseName", false);
+  const rawMode = raw["mode"];
+  let mode: VolumeCleanupMode = "delete";
+  if (
+    typeof rawMode === "string" &&
+    (VOLUME_CLEANUP_MODES as readonly string[]).includes(rawMode)
+  ) {
+    mode = rawMode as VolumeCleanupMode;
+  } else {
+    problems.push(
+      `mode: got ${JSON.stringify(rawMode)}, allowed: ${VOLUME_CLEANUP_MODES.join(", ")}`,
+    );
+  }
+  const rawTimeout = raw["timeoutSeconds"];
+  let timeoutSeconds = 0;
+  if (typeof rawTimeout === "number" && Number.isInteger(rawTimeout) && rawTimeout > 0) {
+    timeoutSeconds = rawTimeout;
+  } else {
+    problems.push(`timeoutSeconds: got ${JSON.stringify(rawTimeout)}, expected an integer > 0`);
+  }
+  if (stackTag !== "" && stackTag.split("/").length !== 3) {
+    problems.push(`stackTag: got ${JSON.stringify(stackTag)}, expected <org>/<project>/<stack>`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`invalid volume cleanup settings:\n  ${problems.join("\n  ")}`);
+  }
+  return {
+    region,
+    kubeconfig,
+    stackTag,
+    clusterName,
+    namespace,
+    releaseName,
+    mode,
+    timeoutSeconds,
+  };
+}

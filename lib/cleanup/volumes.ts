@@ -1,0 +1,353 @@
+/**
+ * Step b of the destroy hook: the EBS volumes that carry this stack's tag. Lists them through the
+ * EC2 API (paginated), waits for in-use ones to detach, then deletes, snapshots-then-deletes or
+ * keeps them according to the mode. Idempotent: a volume or snapshot already gone is fine, and a
+ * snapshot an earlier run took is reused.
+ */
+import type { EC2 } from "@aws-sdk/client-ec2";
+import { STACK_TAG_KEY } from "../tags";
+import {
+  planVolumes,
+  pvcOfVolume,
+  snapshotToReuse,
+  tagsToRecord,
+  volumesWithAction,
+  type PlannedVolume,
+  type SnapshotInfo,
+} from "./plan";
+import { errorMessage, isNotFound, waitUntil, withRetry } from "./retry";
+import {
+  CLEANUP_TAG_KEY,
+  SOURCE_VOLUME_TAG_KEY,
+  type CleanupReport,
+  type CleanupSettings,
+  type Logger,
+  type VolumeInfo,
+  type WaitOptions,
+} from "./types";
+
+/** The EC2 calls this step makes; an `EC2` client (real, moto, or mocked) satisfies it. */
+export type Ec2VolumeApi = Pick<
+  EC2,
+  "describeVolumes" | "deleteVolume" | "createSnapshot" | "describeSnapshots" | "createTags"
+>;
+
+type VolumeFilter = { Name: string; Values: string[] };
+
+/** Every volume matching `filters`, across all pages. */
+export async function describeAllVolumes(
+  ec2: Pick<EC2, "describeVolumes">,
+  filters: VolumeFilter[],
+  wait: Pick<WaitOptions, "clock">,
+): Promise<VolumeInfo[]> {
+  const out: VolumeInfo[] = [];
+  let token: string | undefined;
+  do {
+    const page = await withRetry(
+      () => ec2.describeVolumes({ Filters: filters, MaxResults: 500, NextToken: token }),
+      wait.clock,
+    );
+    for (const v of page.Volumes ?? []) {
+      if (v.VolumeId === undefined) continue;
+      out.push({
+        volumeId: v.VolumeId,
+        state: v.State ?? "unknown",
+        tags: tagsToRecord(v.Tags),
+        attachedTo: (v.Attachments ?? [])
+          .filter((a) => a.State !== "detached")
+          .map((a) => a.InstanceId ?? "?"),
+        deleteOnTermination: (v.Attachments ?? []).some((a) => a.DeleteOnTermination === true),
+        sizeGiB: v.Size ?? 0,
+        zone: v.AvailabilityZone ?? "",
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+/** The volumes carrying this stack's tag (filtered by EC2, then checked again exactly). */
+export function listStackVolumes(
+  ec2: Pick<EC2, "describeVolumes">,
+  stackTag: string,
+  wait: Pick<WaitOptions, "clock">,
+): Promise<VolumeInfo[]> {
+  return describeAllVolumes(ec2, [{ Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] }], wait);
+}
+
+/**
+ * Waits until none of `volumeIds` is attached; returns those still attached at the timeout.
+ * A volume that disappeared counts as detached.
+ */
+export async function waitForDetach(
+  ec2: Pick<EC2, "describeVolumes">,
+  volumeIds: readonly string[],
+  wait: WaitOptions,
+  log: Logger,
+): Promise<VolumeInfo[]> {
+  if (volumeIds.length === 0) return [];
+  let attached: VolumeInfo[] = [];
+  await waitUntil(async () => {
+    const now = await describeAllVolumes(
+      ec2,
+      [{ Name: "volume-id", Values: [...volumeIds] }],
+      wait,
+    );
+    attached = now.filter((v) => v.state === "in-use" || v.attachedTo.length > 0);
+    if (attached.length > 0) {
+      log(`waiting for ${attached.length} volume(s) to detach: ${describeVolumes(attached)}`);
+    }
+    return attached.length === 0;
+  }, wait);
+  return attached;
+}
+
+function describeVolumes(vols: readonly VolumeInfo[]): string {
+  return vols
+    .map((v) => `${v.volumeId}${v.attachedTo.length > 0 ? ` (on ${v.attachedTo.join(",")})` : ""}`)
+    .join(", ");
+}
+
+/** This stack's snapshots of the given volumes (an earlier run's, to reuse). */
+export async function listStackSnapshots(
+  ec2: Pick<EC2, "describeSnapshots">,
+  stackTag: string,
+  volumeIds: readonly string[],
+  wait: Pick<WaitOptions, "clock">,
+): Promise<SnapshotInfo[]> {
+  if (volumeIds.length === 0) return [];
+  const out: SnapshotInfo[] = [];
+  let token: string | undefined;
+  do {
+    const page = await withRetry(
+      () =>
+        ec2.describeSnapshots({
+          OwnerIds: ["self"],
+          Filters: [
+            { Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] },
+            { Name: "volume-id", Values: [...volumeIds] },
+          ],
+          MaxResults: 1000,
+          NextToken: token,
+        }),
+      wait.clock,
+    );
+    for (const s of page.Snapshots ?? []) {
+      if (s.SnapshotId === undefined) continue;
+      out.push({
+        snapshotId: s.SnapshotId,
+        volumeId: s.VolumeId ?? "",
+        state: s.State ?? "unknown",
+        tags: tagsToRecord(s.Tags),
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+/**
+ * The tags of a hook snapshot: the volume's own tags (PVC name, cluster, zone: what a restore
+ * needs), minus the reserved `aws:` ones, plus the stack tag and the hook's markers.
+ */
+export function snapshotTags(
+  volume: VolumeInfo,
+  stackTag: string,
+): { Key: string; Value: string }[] {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(volume.tags)) {
+    if (!k.startsWith("aws:")) tags[k] = v;
+  }
+  tags[STACK_TAG_KEY] = stackTag;
+  tags[CLEANUP_TAG_KEY] = "snapshot";
+  tags[SOURCE_VOLUME_TAG_KEY] = volume.volumeId;
+  // A restore must create the volume where a node can attach it: say where the data lived.
+  tags["andyredis/source-zone"] = volume.zone;
+  tags["Name"] =
+    `andyredis-${volume.tags["kubernetes.io/created-for/pvc/name"] ?? volume.volumeId}`;
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Waits until every snapshot is `completed`; throws on an `error` one; returns the unfinished. */
+export async function waitForSnapshots(
+  ec2: Pick<EC2, "describeSnapshots">,
+  snapshotIds: readonly string[],
+  wait: WaitOptions,
+  log: Logger,
+): Promise<string[]> {
+  if (snapshotIds.length === 0) return [];
+  let pending: string[] = [...snapshotIds];
+  await waitUntil(async () => {
+    const page = await withRetry(
+      () => ec2.describeSnapshots({ SnapshotIds: [...snapshotIds] }),
+      wait.clock,
+    );
+    const failed = (page.Snapshots ?? []).filter((s) => s.State === "error");
+    if (failed.length > 0) {
+      throw new Error(
+        `snapshot(s) failed: ${failed.map((s) => `${s.SnapshotId} of ${s.VolumeId}: ${s.StateMessage ?? "error"}`).join("; ")}`,
+      );
+    }
+    const done = new Set(
+      (page.Snapshots ?? []).filter((s) => s.State === "completed").map((s) => s.SnapshotId),
+    );
+    pending = snapshotIds.filter((id) => !done.has(id));
+    if (pending.length > 0) log(`waiting for snapshot(s) to complete: ${pending.join(", ")}`);
+    return pending.length === 0;
+  }, wait);
+  return pending;
+}
+
+/** Deletes a volume; already gone is fine. */
+export async function deleteVolume(
+  ec2: Pick<EC2, "deleteVolume">,
+  volumeId: string,
+  wait: Pick<WaitOptions, "clock">,
+): Promise<void> {
+  try {
+    await withRetry(() => ec2.deleteVolume({ VolumeId: volumeId }), wait.clock);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** The failure a step raises when it cannot finish: what is left, and what to do next. */
+export function cleanupFailure(what: string, ids: readonly string[], nextSteps: string): Error {
+  return new Error(
+    `andyredis volume cleanup could not finish: ${what}: ${ids.join(", ")}.\n` +
+      `${nextSteps}\n` +
+      "Then run `pulumi destroy` again: the cleanup resumes where it stopped " +
+      "(what is already deleted is skipped). The cluster was not deleted.",
+  );
+}
+
+/**
+ * Runs step b. `pvcIsLive` says whether a PVC (namespace/name) still exists in the cluster after
+ * step a: the volumes of live PVCs are left alone (undefined: the cluster is not reachable). Throws (after doing everything it could) when a volume stays attached
+ * or a snapshot does not complete within the timeout.
+ */
+export async function runVolumeStep(
+  ec2: Ec2VolumeApi,
+  settings: CleanupSettings,
+  pvcIsLive: ((key: string) => Promise<boolean>) | undefined,
+  log: Logger,
+  wait: WaitOptions,
+): Promise<CleanupReport["volumes"]> {
+  const volumes = await listStackVolumes(ec2, settings.stackTag, wait);
+  const livePvcs = new Set<string>();
+  if (pvcIsLive !== undefined) {
+    for (const v of volumes) {
+      const pvc = pvcOfVolume(v.tags);
+      if (pvc !== undefined && !livePvcs.has(pvc) && (await pvcIsLive(pvc))) livePvcs.add(pvc);
+    }
+  }
+  const plan = planVolumes(volumes, settings.stackTag, settings.mode, livePvcs);
+  const skipped: Record<string, string> = {};
+  for (const p of plan.filter((x) => x.action === "skip")) skipped[p.volume.volumeId] = p.reason;
+  log(
+    `volumes of stack ${settings.stackTag}: ${plan.filter((p) => p.action !== "ignore").length} ` +
+      `(mode ${settings.mode}; ${Object.keys(skipped).length} skipped)`,
+  );
+  for (const [id, why] of Object.entries(skipped)) log(`  leaving ${id} alone: ${why}`);
+
+  const retained = volumesWithAction(plan, "retain");
+  if (retained.length > 0) {
+    // Mark them so the audit can tell a volume kept on purpose from a leaked one.
+    await withRetry(
+      () =>
+        ec2.createTags({
+          Resources: retained,
+          Tags: [{ Key: CLEANUP_TAG_KEY, Value: "retained" }],
+        }),
+      wait.clock,
+    );
+    for (const p of plan.filter((x) => x.action === "retain")) {
+      log(
+        `  keeping ${p.volume.volumeId} (${p.volume.sizeGiB} GiB, ${p.volume.zone}, PVC ` +
+          `${p.volume.tags["kubernetes.io/created-for/pvc/name"] ?? "?"}): delete it by hand ` +
+          `when no longer needed: aws ec2 delete-volume --volume-id ${p.volume.volumeId}`,
+      );
+    }
+  }
+
+  const toProcess = plan.filter(
+    (p) => p.action === "delete" || p.action === "snapshot-then-delete",
+  );
+  const stillAttached = await waitForDetach(
+    ec2,
+    toProcess.filter((p) => p.waitForDetach).map((p) => p.volume.volumeId),
+    wait,
+    log,
+  );
+  const attachedIds = new Set(stillAttached.map((v) => v.volumeId));
+  const ready = toProcess.filter((p) => !attachedIds.has(p.volume.volumeId));
+
+  const snapshots: Record<string, string> = {};
+  let unfinishedSnapshots: string[] = [];
+  const deletable: PlannedVolume[] = ready.filter((p) => p.action === "delete");
+  const toSnapshot = ready.filter((p) => p.action === "snapshot-then-delete");
+  if (toSnapshot.length > 0) {
+    const existing = await listStackSnapshots(
+      ec2,
+      settings.stackTag,
+      toSnapshot.map((p) => p.volume.volumeId),
+      wait,
+    );
+    for (const p of toSnapshot) {
+      const reuse = snapshotToReuse(p.volume.volumeId, existing, settings.stackTag);
+      if (reuse !== undefined) {
+        snapshots[p.volume.volumeId] = reuse.snapshotId;
+        log(`  ${p.volume.volumeId}: reusing snapshot ${reuse.snapshotId} (${reuse.state})`);
+        continue;
+      }
+      const snap = await withRetry(
+        () =>
+          ec2.createSnapshot({
+            VolumeId: p.volume.volumeId,
+            Description: `andyredis ${settings.stackTag}: ${p.volume.tags["kubernetes.io/created-for/pvc/name"] ?? p.volume.volumeId} before destroy`,
+            TagSpecifications: [
+              { ResourceType: "snapshot", Tags: snapshotTags(p.volume, settings.stackTag) },
+            ],
+          }),
+        wait.clock,
+      );
+      if (snap.SnapshotId === undefined) throw new Error(`no snapshot ID for ${p.volume.volumeId}`);
+      snapshots[p.volume.volumeId] = snap.SnapshotId;
+      log(`  ${p.volume.volumeId}: snapshot ${snap.SnapshotId} started`);
+    }
+    unfinishedSnapshots = await waitForSnapshots(ec2, Object.values(snapshots), wait, log);
+    const unfinished = new Set(unfinishedSnapshots);
+    // A volume goes only once its snapshot is complete: nothing is lost.
+    deletable.push(...toSnapshot.filter((p) => !unfinished.has(snapshots[p.volume.volumeId])));
+  }
+
+  const deleted: string[] = [];
+  for (const p of deletable) {
+    await deleteVolume(ec2, p.volume.volumeId, wait);
+    deleted.push(p.volume.volumeId);
+    log(`  deleted volume ${p.volume.volumeId}`);
+  }
+
+  if (stillAttached.length > 0) {
+    throw cleanupFailure(
+      `volume(s) still attached after ${settings.timeoutSeconds}s`,
+      stillAttached.map((v) => `${v.volumeId} (on ${v.attachedTo.join(",") || "?"})`),
+      `Check what still uses them (kubectl get pods -n ${settings.namespace}; ` +
+        "kubectl get volumeattachments), or detach them: aws ec2 detach-volume --volume-id <id>.",
+    );
+  }
+  if (unfinishedSnapshots.length > 0) {
+    throw cleanupFailure(
+      `snapshot(s) not completed after ${settings.timeoutSeconds}s (their volumes are kept)`,
+      unfinishedSnapshots,
+      "Wait for them (aws ec2 describe-snapshots --snapshot-ids <id>) or raise " +
+        "andyredis:cleanupTimeoutSeconds with `pulumi up` first.",
+    );
+  }
+  return { deleted, snapshots, retained, skipped };
+}
+
+/** For the log: a short description of an error from a step. */
+export function describeStepError(step: string, err: unknown): string {
+  return `${step}: ${errorMessage(err)}`;
+}

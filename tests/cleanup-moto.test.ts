@@ -1,0 +1,487 @@
+/**
+ * The destroy hook's executor and the leftover audit against moto's server: real AWS SDK v3
+ * clients, real requests, an emulated EC2/ELB/ELBv2/EFS/tagging API. The Kubernetes step is
+ * skipped (no kubeconfig); its logic is tested in cleanup-kubernetes.test.ts.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+import { EC2 } from "@aws-sdk/client-ec2";
+import { EFS } from "@aws-sdk/client-efs";
+import { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
+import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
+
+import { auditLeftovers, type AuditClients } from "../lib/cleanup/audit";
+import { runCleanup, type CleanupClients } from "../lib/cleanup/executor";
+import { systemClock } from "../lib/cleanup/retry";
+import type { CleanupSettings } from "../lib/cleanup/types";
+import type { VolumeCleanupMode } from "../lib/configTypes";
+import { STACK_TAG_KEY } from "../lib/tags";
+import { startMoto, type MotoServer } from "./helpers/moto";
+
+const STACK = "org/proj/dev";
+const OTHER_STACK = "org/proj/dev2";
+const CLUSTER = "andyredis-dev";
+const ZONE = "us-east-1a";
+
+describe("cleanup against moto: executor and audit", function () {
+  this.timeout(60_000);
+  let moto: MotoServer;
+  let ec2: EC2;
+  let clients: CleanupClients;
+  let auditClients: AuditClients;
+  let logs: string[];
+  /** Every EC2 call (command name and volume/snapshot IDs), in order. */
+  let calls: string[];
+
+  before(async () => {
+    moto = await startMoto();
+    ec2 = new EC2(moto.clientConfig);
+    ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { VolumeId?: string; SnapshotIds?: string[] };
+        calls.push(
+          `${context.commandName}:${input.VolumeId ?? input.SnapshotIds?.join(",") ?? ""}`,
+        );
+        return next(args);
+      },
+      { step: "initialize", name: "recordCalls" },
+    );
+    const elbv2 = new ElasticLoadBalancingV2(moto.clientConfig);
+    const elb = new ElasticLoadBalancing(moto.clientConfig);
+    clients = { ec2, elbv2, elb };
+    auditClients = {
+      ec2,
+      elbv2,
+      elb,
+      efs: new EFS(moto.clientConfig),
+      tagging: new ResourceGroupsTaggingAPI(moto.clientConfig),
+    };
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    logs = [];
+    calls = [];
+  });
+
+  function settings(mode: VolumeCleanupMode, timeoutSeconds = 20): CleanupSettings {
+    return {
+      region: "us-east-1",
+      kubeconfig: "",
+      stackTag: STACK,
+      clusterName: CLUSTER,
+      namespace: "redis",
+      releaseName: "redis",
+      mode,
+      timeoutSeconds,
+    };
+  }
+  const run = (s: CleanupSettings) =>
+    runCleanup(s, { ...clients, log: (m) => logs.push(m), clock: systemClock, pollMs: 100 });
+
+  async function volume(tags: Record<string, string>): Promise<string> {
+    const v = await ec2.createVolume({
+      AvailabilityZone: ZONE,
+      Size: 8,
+      TagSpecifications:
+        Object.keys(tags).length > 0
+          ? [
+              {
+                ResourceType: "volume",
+                Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+              },
+            ]
+          : undefined,
+    });
+    return v.VolumeId ?? assert.fail("no volume id");
+  }
+  const stackVolume = (n: number) =>
+    volume({
+      [STACK_TAG_KEY]: STACK,
+      [`kubernetes.io/cluster/${CLUSTER}`]: "owned",
+      "kubernetes.io/created-for/pvc/namespace": "redis",
+      "kubernetes.io/created-for/pvc/name": `redis-data-redis-node-${n}`,
+    });
+
+  async function instance(): Promise<string> {
+    const r = await ec2.runInstances({
+      // One of moto's built-in AMIs (listing them all costs seconds).
+      ImageId: "ami-12c6146b",
+      MinCount: 1,
+      MaxCount: 1,
+      InstanceType: "t3.micro",
+      Placement: { AvailabilityZone: ZONE },
+    });
+    return r.Instances?.[0]?.InstanceId ?? assert.fail("no instance");
+  }
+
+  /** This stack's snapshots (moto also owns the snapshots of its ~1000 built-in AMIs). */
+  const stackSnapshots = () =>
+    ec2.describeSnapshots({
+      OwnerIds: ["self"],
+      Filters: [{ Name: `tag:${STACK_TAG_KEY}`, Values: [STACK] }],
+    });
+
+  async function existing(ids: string[]): Promise<string[]> {
+    const r = await ec2.describeVolumes({ Filters: [{ Name: "volume-id", Values: ids }] });
+    return (r.Volumes ?? []).map((v) => v.VolumeId ?? "").sort();
+  }
+
+  /** Volumes of this stack (one attached), of another stack, untagged. */
+  async function seedVolumes(): Promise<{
+    mine: string[];
+    inUse: string;
+    instanceId: string;
+    others: string[];
+  }> {
+    const mine = [await stackVolume(0), await stackVolume(1)];
+    const inUse = await stackVolume(2);
+    const instanceId = await instance();
+    await ec2.attachVolume({ VolumeId: inUse, InstanceId: instanceId, Device: "/dev/sdf" });
+    const others = [
+      await volume({ [STACK_TAG_KEY]: OTHER_STACK }),
+      await volume({ [STACK_TAG_KEY]: "org/proj/de" }),
+      await volume({}),
+      await volume({ Name: "redis-data-redis-node-0" }),
+    ];
+    return { mine: [...mine, inUse], inUse, instanceId, others };
+  }
+
+  /** Detaches a volume after a delay, as the CSI driver would once the pod is gone. */
+  function detachLater(volumeId: string, instanceId: string, ms: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      setTimeout(() => {
+        ec2
+          .detachVolume({ VolumeId: volumeId, InstanceId: instanceId })
+          .then(() => resolve(), reject);
+      }, ms),
+    );
+  }
+
+  it("delete mode: deletes this stack's volumes (waiting for the attached one), nothing else", async () => {
+    const seed = await seedVolumes();
+    const detached = detachLater(seed.inUse, seed.instanceId, 600);
+    const report = await run(settings("delete"));
+    await detached;
+    assert.deepEqual([...report.volumes.deleted].sort(), [...seed.mine].sort());
+    assert.deepEqual(await existing(seed.mine), []);
+    assert.deepEqual(await existing(seed.others), [...seed.others].sort());
+    assert.ok(
+      logs.some((l) => /waiting for 1 volume\(s\) to detach/.test(l)),
+      logs.join("\n"),
+    );
+    assert.equal(report.kubernetes.skipped, "no kubeconfig");
+  });
+
+  it("snapshot mode: each volume is snapshotted, tagged and completed before it is deleted", async () => {
+    const seed = await seedVolumes();
+    await ec2.detachVolume({ VolumeId: seed.inUse, InstanceId: seed.instanceId });
+    const report = await run(settings("snapshot"));
+    assert.deepEqual([...report.volumes.deleted].sort(), [...seed.mine].sort());
+    assert.deepEqual(await existing(seed.others), [...seed.others].sort());
+    const snaps = await stackSnapshots();
+    const byVolume = new Map((snaps.Snapshots ?? []).map((s) => [s.VolumeId, s]));
+    for (const id of seed.mine) {
+      const snap = byVolume.get(id);
+      assert.ok(snap, `a snapshot of ${id}`);
+      assert.equal(snap.State, "completed");
+      const tags = Object.fromEntries((snap.Tags ?? []).map((t) => [t.Key, t.Value]));
+      assert.equal(tags[STACK_TAG_KEY], STACK);
+      assert.equal(tags["andyredis/cleanup"], "snapshot");
+      assert.equal(tags["andyredis/source-volume"], id);
+      assert.equal(report.volumes.snapshots[id], snap.SnapshotId);
+      // The completed-check of its snapshot came before the volume's deletion.
+      const checked = calls.findIndex(
+        (c) => c.startsWith("DescribeSnapshotsCommand:") && c.includes(snap.SnapshotId ?? "?"),
+      );
+      const deleted = calls.indexOf(`DeleteVolumeCommand:${id}`);
+      assert.ok(checked >= 0 && deleted > checked, `${calls.join("\n")}`);
+    }
+    assert.equal((snaps.Snapshots ?? []).length, seed.mine.length, "no snapshot of other volumes");
+  });
+
+  it("retain mode: deletes no volume, tags and lists what stays", async () => {
+    const seed = await seedVolumes();
+    const report = await run(settings("retain"));
+    assert.deepEqual(report.volumes.deleted, []);
+    assert.deepEqual([...report.volumes.retained].sort(), [...seed.mine].sort());
+    assert.deepEqual(
+      await existing([...seed.mine, ...seed.others]),
+      [...seed.mine, ...seed.others].sort(),
+    );
+    for (const id of seed.mine)
+      assert.ok(
+        logs.some((l) => l.includes(`keeping ${id}`)),
+        id,
+      );
+    const tagged = await ec2.describeVolumes({
+      Filters: [{ Name: "tag:andyredis/cleanup", Values: ["retained"] }],
+    });
+    assert.equal(tagged.Volumes?.length, seed.mine.length);
+    assert.ok(!calls.some((c) => c.startsWith("DeleteVolumeCommand")));
+  });
+
+  it("a volume that stays attached fails the run with its ID and next steps; a rerun finishes", async () => {
+    const seed = await seedVolumes();
+    await assert.rejects(run(settings("snapshot", 1)), (err: Error) => {
+      assert.match(err.message, new RegExp(`${seed.inUse} \\(on ${seed.instanceId}\\)`));
+      assert.match(err.message, /detach-volume/);
+      assert.match(err.message, /run `pulumi destroy` again/);
+      assert.match(err.message, /cluster was not deleted/);
+      return true;
+    });
+    // The detached ones were done anyway; the attached one is untouched.
+    assert.deepEqual(await existing(seed.mine), [seed.inUse]);
+    const snapsAfterFirst = (await stackSnapshots()).Snapshots ?? [];
+    assert.equal(snapsAfterFirst.length, 2);
+
+    await ec2.detachVolume({ VolumeId: seed.inUse, InstanceId: seed.instanceId });
+    const report = await run(settings("snapshot", 1));
+    assert.deepEqual(report.volumes.deleted, [seed.inUse]);
+    assert.deepEqual(await existing(seed.mine), []);
+    const snaps = (await stackSnapshots()).Snapshots ?? [];
+    assert.equal(snaps.length, 3, "one snapshot per volume across both runs");
+    assert.deepEqual(await existing(seed.others), [...seed.others].sort());
+
+    // A third run finds nothing to do and succeeds.
+    const again = await run(settings("snapshot", 1));
+    assert.deepEqual(again.volumes.deleted, []);
+  });
+
+  it("a rerun after a snapshot was taken but its volume not deleted reuses the snapshot", async () => {
+    const id = await stackVolume(0);
+    const first = await ec2.createSnapshot({
+      VolumeId: id,
+      TagSpecifications: [
+        {
+          ResourceType: "snapshot",
+          Tags: [
+            { Key: STACK_TAG_KEY, Value: STACK },
+            { Key: "andyredis/cleanup", Value: "snapshot" },
+          ],
+        },
+      ],
+    });
+    const report = await run(settings("snapshot"));
+    assert.equal(report.volumes.snapshots[id], first.SnapshotId);
+    assert.equal(((await stackSnapshots()).Snapshots ?? []).length, 1);
+    assert.deepEqual(await existing([id]), []);
+  });
+
+  it("deletes the cluster's Kubernetes load balancers, security groups and detached interfaces only", async () => {
+    const vpc = (await ec2.createVpc({ CidrBlock: "10.0.0.0/16" })).Vpc?.VpcId ?? "";
+    const subA =
+      (await ec2.createSubnet({ VpcId: vpc, CidrBlock: "10.0.1.0/24", AvailabilityZone: ZONE }))
+        .Subnet?.SubnetId ?? "";
+    const subB =
+      (
+        await ec2.createSubnet({
+          VpcId: vpc,
+          CidrBlock: "10.0.2.0/24",
+          AvailabilityZone: "us-east-1b",
+        })
+      ).Subnet?.SubnetId ?? "";
+    const tagsOf = (t: Record<string, string>) =>
+      Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+    const sg = async (name: string, tags: Record<string, string>) =>
+      (
+        await ec2.createSecurityGroup({
+          GroupName: name,
+          Description: name,
+          VpcId: vpc,
+          TagSpecifications: [{ ResourceType: "security-group", Tags: tagsOf(tags) }],
+        })
+      ).GroupId ?? "";
+    const owned = { [`kubernetes.io/cluster/${CLUSTER}`]: "owned" };
+    const k8sElbSg = await sg("k8s-elb-a1b2c3", owned);
+    const controllerSg = await sg("k8s-redis-metrics-abc", { "elbv2.k8s.aws/cluster": CLUSTER });
+    const nodeSg = await sg(`${CLUSTER}-nodeSecurityGroup-1`, { ...owned, [STACK_TAG_KEY]: STACK });
+    const eksSg = await sg(`k8s-eks-cluster-sg-${CLUSTER}`, {
+      ...owned,
+      "aws:eks:cluster-name": CLUSTER,
+    });
+    const otherClusterSg = await sg("k8s-elb-other", {
+      "kubernetes.io/cluster/andyredis-dev2": "owned",
+    });
+    // The service controller's rule on the node group lets the ELB in: it must go first.
+    await ec2.authorizeSecurityGroupIngress({
+      GroupId: nodeSg,
+      IpPermissions: [
+        {
+          IpProtocol: "tcp",
+          FromPort: 30000,
+          ToPort: 32767,
+          UserIdGroupPairs: [{ GroupId: k8sElbSg }],
+        },
+      ],
+    });
+    const eni = async (tags: Record<string, string>) =>
+      (
+        await ec2.createNetworkInterface({
+          SubnetId: subA,
+          TagSpecifications: [{ ResourceType: "network-interface", Tags: tagsOf(tags) }],
+        })
+      ).NetworkInterface?.NetworkInterfaceId ?? "";
+    const leftoverEni = await eni({ "cluster.k8s.amazonaws.com/name": CLUSTER });
+    const otherEni = await eni({ "cluster.k8s.amazonaws.com/name": "andyredis-dev2" });
+
+    const elbv2 = clients.elbv2 as ElasticLoadBalancingV2;
+    const lb = async (name: string, tags: Record<string, string>) =>
+      (
+        await elbv2.createLoadBalancer({
+          Name: name,
+          Type: "network",
+          Subnets: [subA, subB],
+          Tags: tagsOf(tags),
+        })
+      ).LoadBalancers?.[0]?.LoadBalancerArn ?? "";
+    const mineV2 = await lb("k8s-redis-metrics", {
+      "elbv2.k8s.aws/cluster": CLUSTER,
+      "service.k8s.aws/stack": "redis/metrics",
+    });
+    const pulumiAlb = await lb("andyredis-alb", { [STACK_TAG_KEY]: STACK });
+    const otherV2 = await lb("k8s-other", { "elbv2.k8s.aws/cluster": "andyredis-dev2" });
+    const elb = clients.elb as ElasticLoadBalancing;
+    const classic = async (name: string, tags: Record<string, string>) =>
+      elb.createLoadBalancer({
+        LoadBalancerName: name,
+        Listeners: [{ Protocol: "TCP", LoadBalancerPort: 80, InstancePort: 30080 }],
+        Subnets: [subA],
+        Tags: tagsOf(tags),
+      });
+    await classic("a1b2c3", owned);
+    await classic("sharedlb", { [`kubernetes.io/cluster/${CLUSTER}`]: "shared" });
+
+    const report = await run(settings("delete"));
+    assert.deepEqual([...report.network.loadBalancersDeleted].sort(), ["a1b2c3", mineV2].sort());
+    assert.deepEqual(
+      [...report.network.securityGroupsDeleted].sort(),
+      [controllerSg, k8sElbSg].sort(),
+    );
+    assert.deepEqual(report.network.networkInterfacesDeleted, [leftoverEni]);
+
+    const lbs = (await elbv2.describeLoadBalancers({})).LoadBalancers?.map(
+      (l) => l.LoadBalancerArn,
+    ).sort();
+    assert.deepEqual(lbs, [pulumiAlb, otherV2].sort());
+    const classics = (await elb.describeLoadBalancers({})).LoadBalancerDescriptions?.map(
+      (l) => l.LoadBalancerName,
+    );
+    assert.deepEqual(classics, ["sharedlb"]);
+    const groups =
+      (await ec2.describeSecurityGroups({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))
+        .SecurityGroups ?? [];
+    const ids = new Set(groups.map((g) => g.GroupId));
+    for (const kept of [nodeSg, eksSg, otherClusterSg]) assert.ok(ids.has(kept), kept);
+    for (const gone of [k8sElbSg, controllerSg]) assert.ok(!ids.has(gone), gone);
+    const node = groups.find((g) => g.GroupId === nodeSg);
+    assert.ok(
+      !(node?.IpPermissions ?? []).some((p) =>
+        (p.UserIdGroupPairs ?? []).some((u) => u.GroupId === k8sElbSg),
+      ),
+    );
+    const enis =
+      (await ec2.describeNetworkInterfaces({})).NetworkInterfaces?.map(
+        (n) => n.NetworkInterfaceId,
+      ) ?? [];
+    assert.ok(enis.includes(otherEni) && !enis.includes(leftoverEni));
+  });
+
+  it("the audit lists what still carries the stack tag before, and only the kept snapshots after", async () => {
+    const seed = await seedVolumes();
+    await ec2.detachVolume({ VolumeId: seed.inUse, InstanceId: seed.instanceId });
+    const efs = auditClients.efs as EFS;
+    const fs = await efs.createFileSystem({
+      CreationToken: "andyredis",
+      Tags: [{ Key: STACK_TAG_KEY, Value: STACK }],
+    });
+    await efs.createFileSystem({
+      CreationToken: "other",
+      Tags: [{ Key: STACK_TAG_KEY, Value: OTHER_STACK }],
+    });
+    const vpc = (await ec2.createVpc({ CidrBlock: "10.1.0.0/16" })).Vpc?.VpcId ?? "";
+    const stackSg = (
+      await ec2.createSecurityGroup({
+        GroupName: "andyredis-sg",
+        Description: "x",
+        VpcId: vpc,
+        TagSpecifications: [
+          { ResourceType: "security-group", Tags: [{ Key: STACK_TAG_KEY, Value: STACK }] },
+        ],
+      })
+    ).GroupId;
+
+    const before = await auditLeftovers(
+      { region: "us-east-1", stackTag: STACK },
+      auditClients,
+      systemClock,
+    );
+    assert.equal(before.ok, false);
+    for (const id of [...seed.mine, fs.FileSystemId ?? "?"]) {
+      assert.ok(
+        before.leftovers.some((l) => l.includes(id)),
+        `${id} in ${before.leftovers.join("\n")}`,
+      );
+    }
+    for (const id of seed.others) assert.ok(!before.resources.some((r) => r.id === id), id);
+    const sgEntry = before.resources.find((r) => r.id === stackSg);
+    assert.equal(sgEntry?.billable, false, "a security group is listed, not billable");
+
+    await run(settings("snapshot"));
+    await efs.deleteFileSystem({ FileSystemId: fs.FileSystemId });
+
+    const strict = await auditLeftovers(
+      { region: "us-east-1", stackTag: STACK },
+      auditClients,
+      systemClock,
+    );
+    assert.equal(strict.ok, false, "snapshots are billable: a failure unless expected");
+    assert.equal(strict.leftovers.length, seed.mine.length);
+    assert.ok(
+      strict.leftovers.every((l) => /^snapshot snap-.*kept by the hook: snapshot/.test(l)),
+      strict.leftovers.join("\n"),
+    );
+
+    const relaxed = await auditLeftovers(
+      { region: "us-east-1", stackTag: STACK, expectSnapshots: true },
+      auditClients,
+      systemClock,
+    );
+    assert.equal(relaxed.ok, true, relaxed.leftovers.join("\n"));
+    assert.equal(relaxed.expected.length, seed.mine.length);
+  });
+
+  it("npm run audit: exit 0 when clean, 1 with a leftover, 2 on bad flags; --json; env fallbacks", async () => {
+    const audit = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/audit.ts", ...args],
+        {
+          cwd: path.resolve(__dirname, ".."),
+          env: { PATH: process.env.PATH ?? "", ...moto.env, ...env },
+          encoding: "utf8",
+        },
+      );
+    const clean = audit(["--region", "us-east-1", "--stack-tag", STACK]);
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.match(clean.stdout, /OK: nothing billable left/);
+
+    const id = await stackVolume(0);
+    const dirty = audit(["--json"], { ANDYREDIS_STACK_TAG: STACK });
+    assert.equal(dirty.status, 1, dirty.stderr);
+    const report = JSON.parse(dirty.stdout) as { ok: boolean; leftovers: string[] };
+    assert.equal(report.ok, false);
+    assert.ok(report.leftovers.some((l) => l.includes(id)));
+
+    const bad = audit(["--stack-tag", "dev", "--frobnicate"], { AWS_REGION: "" });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--frobnicate: unknown flag/);
+    assert.match(bad.stderr, /--region: required/);
+    assert.match(bad.stderr, /--stack-tag: got "dev"/);
+  });
+});

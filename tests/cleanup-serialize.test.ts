@@ -1,0 +1,239 @@
+/**
+ * The hook really runs from the state: the provider is serialized the way the engine does it
+ * (@pulumi/pulumi 3.248 `dynamic/index.js` → `serializeFunction(() => provider, { allowSecrets:
+ * true })`), loaded in a fresh Node process (no ts-node, cwd = the project, as the engine's
+ * dynamic provider host does with `require-from-string`), and its `delete(id, props)` is called
+ * against moto. No `setMocks` here: the program's placement of the hook is the lead's test.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { EC2 } from "@aws-sdk/client-ec2";
+import * as pulumi from "@pulumi/pulumi";
+
+import { validateVolumeCleanupArgs, volumeCleanupProvider } from "../components/volumeCleanup";
+import { STACK_TAG_KEY } from "../lib/tags";
+import { startMoto, type MotoServer } from "./helpers/moto";
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const STACK = "org/proj/dev";
+
+/** Loads the serialized provider like the engine and calls one method; resolves with the outcome. */
+function runSerialized(
+  providerFile: string,
+  method: "delete",
+  props: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `
+    const requireFromString = require("require-from-string");
+    const fs = require("fs");
+    const provider = requireFromString(fs.readFileSync(process.argv[1], "utf8")).handler();
+    const props = JSON.parse(process.argv[2]);
+    provider.${method}("volume-cleanup-test", props).then(
+      () => { process.stdout.write("DELETE-OK\\n"); },
+      (err) => { process.stderr.write("DELETE-FAILED: " + err.message + "\\n"); process.exitCode = 1; },
+    );`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", script, providerFile, JSON.stringify(props)], {
+      cwd: PROJECT_DIR,
+      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("cleanup hook serialized into the state and run from it", function () {
+  this.timeout(90_000);
+  let moto: MotoServer;
+  let ec2: EC2;
+  let providerFile: string;
+  let serializedText: string;
+
+  before(async () => {
+    moto = await startMoto();
+    ec2 = new EC2(moto.clientConfig);
+    // Exactly what `pulumi.dynamic.Resource` does to put the provider into the inputs.
+    const sf = await pulumi.runtime.serializeFunction(() => volumeCleanupProvider, {
+      allowSecrets: true,
+    });
+    serializedText = sf.text;
+    providerFile = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-hook-")),
+      "provider.js",
+    );
+    fs.writeFileSync(providerFile, serializedText);
+  });
+  after(async () => {
+    await moto?.stop();
+    if (providerFile) fs.rmSync(path.dirname(providerFile), { recursive: true, force: true });
+  });
+
+  const props = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    region: "us-east-1",
+    kubeconfig: "", // no cluster in this test: the PVC step is a no-op
+    stackTag: STACK,
+    clusterName: "andyredis-dev",
+    namespace: "redis",
+    releaseName: "redis",
+    mode: "delete",
+    timeoutSeconds: 5,
+    __provider: "(the serialized provider, ignored by delete)",
+    ...extra,
+  });
+  async function volume(stack?: string): Promise<string> {
+    const r = await ec2.createVolume({
+      AvailabilityZone: "us-east-1a",
+      Size: 8,
+      TagSpecifications: stack
+        ? [{ ResourceType: "volume", Tags: [{ Key: STACK_TAG_KEY, Value: stack }] }]
+        : undefined,
+    });
+    return r.VolumeId ?? assert.fail("no volume");
+  }
+  async function existing(ids: string[]): Promise<string[]> {
+    const r = await ec2.describeVolumes({ Filters: [{ Name: "volume-id", Values: ids }] });
+    return (r.Volumes ?? []).map((v) => v.VolumeId ?? "").sort();
+  }
+
+  it("serializes without capturing an SDK client or module (pulumi/pulumi#13960)", () => {
+    assert.equal(typeof serializedText, "string");
+    assert.match(serializedText, /exports\.handler/);
+    // The SDK is required at run time, not inlined.
+    assert.match(serializedText, /require\("@aws-sdk\/client-ec2"\)/);
+    assert.doesNotMatch(serializedText, /\[native code\]|smithy|middlewareStack/);
+    assert.ok(serializedText.length < 200_000, `${serializedText.length} bytes`);
+  });
+
+  it("its delete, loaded in a fresh process, cleans up this stack's volumes only; a rerun is fine", async () => {
+    await moto.reset();
+    const mine = [await volume(STACK), await volume(STACK)];
+    const others = [await volume("org/proj/dev2"), await volume()];
+    const first = await runSerialized(providerFile, "delete", props(), moto.env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /DELETE-OK/);
+    assert.match(
+      first.stderr,
+      /\[andyredis cleanup\] cleanup of org\/proj\/dev/,
+      "progress on stderr",
+    );
+    assert.match(first.stderr, /Kubernetes step skipped: no kubeconfig/);
+    assert.deepEqual(await existing(mine), []);
+    assert.deepEqual(await existing(others), [...others].sort());
+
+    const again = await runSerialized(providerFile, "delete", props(), moto.env);
+    assert.equal(again.code, 0, again.stderr);
+  });
+
+  it("snapshot mode from the state: the snapshot is tagged and the volume gone", async () => {
+    await moto.reset();
+    const id = await volume(STACK);
+    const r = await runSerialized(
+      providerFile,
+      "delete",
+      // As the engine may hand it over: the kubeconfig still in its secret envelope.
+      props({
+        mode: "snapshot",
+        kubeconfig: {
+          "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+          value: "",
+        },
+      }),
+      moto.env,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const snaps = await ec2.describeSnapshots({
+      OwnerIds: ["self"],
+      Filters: [{ Name: `tag:${STACK_TAG_KEY}`, Values: [STACK] }],
+    });
+    assert.equal(snaps.Snapshots?.[0]?.VolumeId, id);
+    assert.deepEqual(await existing([id]), []);
+  });
+
+  it("fails the destroy (non-zero, with the reason) on bad settings or a volume still attached", async () => {
+    await moto.reset();
+    const bad = await runSerialized(providerFile, "delete", props({ mode: "wipe" }), moto.env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /mode: got "wipe", allowed: delete, snapshot, retain/);
+
+    const id = await volume(STACK);
+    const inst = await ec2.runInstances({ ImageId: "ami-12c6146b", MinCount: 1, MaxCount: 1 });
+    const instanceId = inst.Instances?.[0]?.InstanceId ?? "";
+    await ec2.attachVolume({ VolumeId: id, InstanceId: instanceId, Device: "/dev/sdf" });
+    const stuck = await runSerialized(providerFile, "delete", props({ timeoutSeconds: 1 }), {
+      ...moto.env,
+      ANDYREDIS_CLEANUP_POLL_SECONDS: "0.2",
+    });
+    assert.notEqual(stuck.code, 0);
+    assert.match(stuck.stderr, new RegExp(`DELETE-FAILED: .*${id}`));
+    assert.deepEqual(await existing([id]), [id]);
+  });
+});
+
+describe("cleanup hook provider: create, diff, update only store the settings", () => {
+  const base = {
+    region: "us-east-1",
+    kubeconfig: "k",
+    stackTag: STACK,
+    clusterName: "c1",
+    namespace: "redis",
+    releaseName: "redis",
+    mode: "delete",
+    timeoutSeconds: 600,
+  };
+
+  it("create returns the inputs as outputs with a fresh ID", async () => {
+    const r = await volumeCleanupProvider.create(base);
+    assert.match(r.id, /^volume-cleanup-[0-9a-f-]{36}$/);
+    assert.deepEqual(r.outs, base);
+  });
+
+  it("a new mode or timeout is an in-place update that stores the new inputs", async () => {
+    const diff = await volumeCleanupProvider.diff?.("id", base, { ...base, mode: "snapshot" });
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    const updated = await volumeCleanupProvider.update?.("id", base, { ...base, mode: "snapshot" });
+    assert.equal(updated?.outs?.mode, "snapshot");
+  });
+
+  it("another release, namespace or cluster replaces the hook, so the old one cleans up", async () => {
+    const diff = await volumeCleanupProvider.diff?.("id", base, { ...base, releaseName: "cache" });
+    assert.deepEqual(diff?.replaces, ["releaseName"]);
+    const same = await volumeCleanupProvider.diff?.("id", base, { ...base });
+    assert.equal(same?.changes, false);
+  });
+
+  it("check rejects bad settings, naming the key; unknown values pass during preview", async () => {
+    const bad = await volumeCleanupProvider.check?.({}, { ...base, mode: "wipe" });
+    assert.match(bad?.failures?.[0]?.reason ?? "", /mode: got "wipe"/);
+    const preview = await volumeCleanupProvider.check?.(
+      {},
+      {
+        ...base,
+        kubeconfig: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        mode: "wipe",
+      },
+    );
+    assert.equal(preview?.failures, undefined);
+  });
+
+  it("the component's plain arguments are validated up front", () => {
+    assert.throws(
+      () =>
+        validateVolumeCleanupArgs({
+          ...base,
+          mode: "keep" as "delete",
+          timeoutSeconds: 1.5,
+        }),
+      /mode: got "keep", allowed: delete, snapshot, retain\n.*timeoutSeconds: got 1.5/,
+    );
+  });
+});
