@@ -12,11 +12,21 @@ import {
   DEPLOYMENT_MODES,
   ImageRef,
   NAT_MODES,
+  RedisConfig,
   RedisImages,
   StackConfig,
   VOLUME_CLEANUP_MODES,
 } from "./lib/configTypes";
 import { cidrProblems } from "./lib/network";
+import { chartConstraintProblems, redisPasswordProblems } from "./lib/redis/chartValues";
+import {
+  DEFAULT_CHART,
+  DEFAULT_PERSISTENCE_SIZE,
+  DEFAULT_REDIS_RESOURCES,
+  DEFAULT_SENTINEL_RESOURCES,
+  PINNED_CHART_VERSION,
+} from "./lib/redis/defaults";
+import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";
 import { defaultTags, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
 import { DEFAULT_TUNING, RedisTuning, tuningProblems } from "./lib/tuning";
 
@@ -41,45 +51,16 @@ export const DEFAULTS = {
   albTargetPort: 30080,
   redisNamespace: "redis",
   redisReleaseName: "redis",
-  redisChart: "oci://registry-1.docker.io/bitnamicharts/redis",
-  redisChartVersion: "23.1.1",
+  redisChart: DEFAULT_CHART,
+  redisChartVersion: PINNED_CHART_VERSION,
   redisNodes: 3,
-  redisPersistenceSize: "8Gi",
+  redisPersistenceSize: DEFAULT_PERSISTENCE_SIZE,
   redisMasterService: true,
   redisServiceMonitor: false,
   redisClientLabel: "andyredis/redis-client=true",
   volumeCleanupMode: "delete",
   cleanupTimeoutSeconds: 600,
 } as const;
-
-/**
- * The chart 23.1.1 images from `bitnamilegacy`: since 2025 Bitnami publishes versioned free
- * images only there, so the chart's own `bitnami/*` defaults may no longer pull.
- */
-export const DEFAULT_IMAGES: RedisImages = {
-  redis: { registry: "docker.io", repository: "bitnamilegacy/redis", tag: "8.2.1-debian-12-r0" },
-  sentinel: {
-    registry: "docker.io",
-    repository: "bitnamilegacy/redis-sentinel",
-    tag: "8.2.1-debian-12-r0",
-  },
-  metrics: {
-    registry: "docker.io",
-    repository: "bitnamilegacy/redis-exporter",
-    tag: "1.76.0-debian-12-r0",
-  },
-  osShell: { registry: "docker.io", repository: "bitnamilegacy/os-shell", tag: "12-debian-12-r51" },
-};
-
-/** Sized for m7i.large nodes (2 vCPU, 8 GiB): Redis gets 1 GiB, leaving room to fork. */
-export const DEFAULT_REDIS_RESOURCES: ContainerResources = {
-  requests: { cpu: "250m", memory: "1Gi" },
-  limits: { memory: "1Gi" },
-};
-export const DEFAULT_SENTINEL_RESOURCES: ContainerResources = {
-  requests: { cpu: "50m", memory: "64Mi" },
-  limits: { memory: "128Mi" },
-};
 
 /** Keys that hold Pulumi secrets; read with `getSecret`, never part of `StackConfig`. */
 export const SECRET_KEYS = ["redisPassword", "kubeconfig"] as const;
@@ -306,11 +287,6 @@ export function parseImageRef(ref: string): ImageRef | string {
   return { registry, repository, tag };
 }
 
-/** True when the chart 23.x image check would reject the image unless insecure images are allowed. */
-export function isNonDefaultImage(image: ImageRef): boolean {
-  return !(image.registry === "docker.io" && image.repository.startsWith("bitnami/"));
-}
-
 function readImages(reader: RawReader): RedisImages {
   const mirror = reader.string(
     "redisImageRegistry",
@@ -318,7 +294,7 @@ function readImages(reader: RawReader): RedisImages {
     'a registry host with an optional port, e.g. "registry.example.com:5000"',
   );
   const overrides = reader.object("redisImages") ?? {};
-  const names = Object.keys(DEFAULT_IMAGES) as (keyof RedisImages)[];
+  const names = Object.keys(DEFAULT_REDIS_IMAGES) as (keyof RedisImages)[];
   const images: Record<string, ImageRef> = {};
   for (const unknownName of Object.keys(overrides).filter(
     (n) => !(names as string[]).includes(n),
@@ -329,7 +305,9 @@ function readImages(reader: RawReader): RedisImages {
     );
   }
   for (const name of names) {
-    const base = mirror ? { ...DEFAULT_IMAGES[name], registry: mirror } : DEFAULT_IMAGES[name];
+    const base = mirror
+      ? { ...DEFAULT_REDIS_IMAGES[name], registry: mirror }
+      : DEFAULT_REDIS_IMAGES[name];
     const override = overrides[name];
     if (override === undefined) {
       images[name] = base;
@@ -378,6 +356,19 @@ function readResources(
         quantity("limits.memory", limits.memory, fallback.limits.memory) ?? fallback.limits.memory,
     },
   };
+}
+
+/** The config key behind a `RedisConfig` field path that `chartConstraintProblems` names. */
+function redisKeyFor(path: string): string {
+  const [head, ...rest] = path.split(".");
+  const keys: Record<string, PlainKey> = {
+    releaseName: "redisReleaseName",
+    persistenceSize: "redisPersistenceSize",
+    resources: "redisResources",
+    sentinelResources: "sentinelResources",
+  };
+  if (head === "tuning" && rest[0] === "downAfterMs") return "sentinelDownAfterMs";
+  return [keys[head] ?? `redis.${head}`, ...rest].join(".");
 }
 
 /**
@@ -563,7 +554,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
   const storageClassName =
     reader.string("redisStorageClass", DNS_LABEL, "a StorageClass name (lower-case DNS label)") ??
     (mode === "aws" ? "gp3" : "");
-  const redis = {
+  const redis: RedisConfig = {
     namespace:
       reader.string("redisNamespace", DNS_LABEL, "a lower-case DNS label of up to 63 characters") ??
       DEFAULTS.redisNamespace,
@@ -586,7 +577,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
         'an exact chart version such as "23.1.1"',
       ) ?? DEFAULTS.redisChartVersion,
     images,
-    imagesOverridden: Object.values(images).some(isNonDefaultImage),
+    imagesOverridden: imagesNeedInsecureFlag(images),
     nodes,
     tuning,
     passwordFromConfig: secretsSet.includes("redisPassword"),
@@ -601,6 +592,16 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     resources: readResources(reader, "redisResources", DEFAULT_REDIS_RESOURCES),
     sentinelResources: readResources(reader, "sentinelResources", DEFAULT_SENTINEL_RESOURCES),
   };
+  for (const problem of chartConstraintProblems(redis, "")) {
+    const path = problem.slice(0, problem.indexOf(":"));
+    reader.problem(redisKeyFor(path), problem.slice(path.length + 2));
+  }
+  if (mode === "aws" && nodeMinSize < nodes) {
+    reader.problem(
+      "nodeMinSize",
+      `${nodeMinSize} is not allowed with redisNodes ${nodes}; use at least ${nodes}: hard anti-affinity puts each Redis node on a node of its own`,
+    );
+  }
 
   // Cleanup.
   const cleanup = {
@@ -615,10 +616,10 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
 
   // Cluster-only mode.
   const kubeContext = reader.string("kubeContext");
-  if (mode === "clusterOnly" && !secretsSet.includes("kubeconfig") && kubeContext === undefined) {
+  if (mode === "clusterOnly" && !secretsSet.includes("kubeconfig")) {
     reader.problem(
       "kubeconfig",
-      'is required in clusterOnly mode (or andyredis:kubeContext for a context of ~/.kube/config); set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"`',
+      'is required in clusterOnly mode (andyredis:kubeContext then picks one of its contexts); set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"`',
     );
   }
   if (mode === "aws" && (secretsSet.includes("kubeconfig") || kubeContext !== undefined)) {
@@ -687,8 +688,12 @@ export function loadConfig(): { config: StackConfig; secrets: StackSecrets } {
       .filter((k) => k.startsWith(prefix))
       .map((k) => k.slice(prefix.length)),
   });
-  return {
-    config,
-    secrets: { redisPassword: secrets.redisPassword, kubeconfig: secrets.kubeconfig },
-  };
+  // A secret can only be checked once its value is known; the release waits for the password,
+  // so a bad one still fails before any Redis resource is created.
+  const redisPassword = secrets.redisPassword?.apply((password) => {
+    const problems = redisPasswordProblems(password, `${NAMESPACE}:redisPassword`);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return password;
+  });
+  return { config, secrets: { redisPassword, kubeconfig: secrets.kubeconfig } };
 }

@@ -3,13 +3,16 @@
  * it with the stack's own config; the program tests call it with others.
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
 import { FileSystem } from "./components/fileSystem";
 import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
+import { RedisSentinel } from "./components/redis";
+import { VolumeCleanup } from "./components/volumeCleanup";
 import { StackSecrets } from "./config";
-import { StackConfig } from "./lib/configTypes";
+import { DeploymentMode, StackConfig } from "./lib/configTypes";
 
 /** The outputs of the AWS foundation (absent in `clusterOnly` mode). */
 export interface FoundationOutputs {
@@ -118,7 +121,103 @@ export function createFoundation(config: StackConfig): StackResources {
   return { outputs, awsProvider, network, cluster, loadBalancer, fileSystem };
 }
 
-/** Builds the whole stack for a validated config; returns the stack outputs. */
-export function createStack(config: StackConfig, _secrets: StackSecrets): FoundationOutputs {
-  return createFoundation(config).outputs;
+/** The outputs of the Redis release, in every mode. */
+export interface RedisOutputs {
+  deploymentMode: DeploymentMode;
+  stackTag: string;
+  kubeconfig: pulumi.Output<string>;
+  sentinelEndpoint: pulumi.Output<string>;
+  sentinelHosts: pulumi.Output<string[]>;
+  redisMasterSet: pulumi.Output<string>;
+  redisNamespace: pulumi.Output<string>;
+  redisReleaseName: pulumi.Output<string>;
+  redisPassword: pulumi.Output<string>;
+  redisMasterEndpoint?: pulumi.Output<string>;
+  redisClientLabel: { key: string; value: string };
+}
+
+/** Every stack output; the foundation's are absent in `clusterOnly` mode. */
+export type StackOutputs = RedisOutputs & Partial<FoundationOutputs>;
+
+function redisOutputs(
+  config: StackConfig,
+  redis: RedisSentinel,
+  kubeconfig: pulumi.Output<string>,
+): RedisOutputs {
+  return {
+    deploymentMode: config.mode,
+    stackTag: config.stackTag,
+    kubeconfig: pulumi.secret(kubeconfig),
+    sentinelEndpoint: redis.sentinelEndpoint,
+    sentinelHosts: redis.sentinelHosts,
+    redisMasterSet: redis.masterSet,
+    redisNamespace: redis.namespace,
+    redisReleaseName: redis.releaseName,
+    redisPassword: redis.password,
+    ...(redis.masterEndpoint ? { redisMasterEndpoint: redis.masterEndpoint } : {}),
+    redisClientLabel: { ...config.redis.clientLabel },
+  };
+}
+
+/**
+ * Builds the whole stack for a validated config and returns its outputs.
+ *
+ * `aws` mode: the foundation, then the destroy hook, then the Redis release. The release depends
+ * on the hook, and the hook on the cluster, node group and CSI add-on, so `pulumi destroy`
+ * removes the release, runs the hook's delete (PVCs, volumes, Kubernetes-made load balancers)
+ * while the cluster still runs, and only then removes the cluster.
+ *
+ * `clusterOnly` mode: only the release, on a provider for the configured kubeconfig; no AWS
+ * resource, and no hook (the stack did not create the cluster's volumes' driver, so it has no
+ * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
+ */
+export function createStack(config: StackConfig, secrets: StackSecrets): StackOutputs {
+  // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
+  // hook has taken care of them.
+  const pvcWhenDeleted = config.cleanup.volumeMode === "delete" ? "Delete" : "Retain";
+
+  if (config.mode === "clusterOnly") {
+    if (secrets.kubeconfig === undefined) {
+      throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");
+    }
+    const provider = new k8s.Provider("existing-cluster", {
+      kubeconfig: secrets.kubeconfig,
+      context: config.existingCluster?.context,
+      enableServerSideApply: true,
+    });
+    const redis = new RedisSentinel(
+      "redis",
+      { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
+      { providers: { kubernetes: provider } },
+    );
+    return redisOutputs(config, redis, secrets.kubeconfig);
+  }
+
+  const foundation = createFoundation(config);
+  const { cluster } = foundation;
+  const cleanup = new VolumeCleanup(
+    "volume-cleanup",
+    {
+      region: config.region,
+      kubeconfig: cluster.kubeconfig,
+      stackTag: config.stackTag,
+      clusterName: cluster.clusterName,
+      namespace: config.redis.namespace,
+      releaseName: config.redis.releaseName,
+      mode: config.cleanup.volumeMode,
+      timeoutSeconds: config.cleanup.timeoutSeconds,
+    },
+    { dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon] },
+  );
+  const redis = new RedisSentinel(
+    "redis",
+    {
+      config: config.redis,
+      password: secrets.redisPassword,
+      pvcWhenDeleted,
+      dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
+    },
+    { providers: { kubernetes: cluster.provider } },
+  );
+  return { ...foundation.outputs, ...redisOutputs(config, redis, cluster.kubeconfig) };
 }

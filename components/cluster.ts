@@ -89,6 +89,8 @@ export class Cluster extends pulumi.ComponentResource {
         endpointPublicAccess: true,
         publicAccessCidrs: [...cfg.apiPublicAccessCidrs],
         createOidcProvider: false,
+        // The Redis NetworkPolicy is only enforced when the VPC CNI runs its policy agent.
+        vpcCniOptions: { enableNetworkPolicy: true },
       },
       remoteOpts,
     );

@@ -63,6 +63,8 @@ export interface RedisImages {
   readonly sentinel: ImageRef;
   readonly metrics: ImageRef;
   readonly osShell: ImageRef;
+  /** The chart runs kubectl beside each node when the master-only Service is on. */
+  readonly kubectl: ImageRef;
 }
 
 export interface ContainerResources {
@@ -73,13 +75,14 @@ export interface ContainerResources {
 export interface RedisConfig {
   readonly namespace: string;
   readonly releaseName: string;
-  /** Chart reference: an OCI URL (`oci://...`) or a repository URL plus `chartName`. */
+  /** Chart location: an OCI URL (`oci://...`) or an https repository URL (chart "redis"). */
   readonly chart: string;
   readonly chartVersion: string;
   readonly images: RedisImages;
   /**
-   * True when any image is not the chart's own `bitnami/*` default, which makes chart 23.x
-   * refuse to render unless `global.security.allowInsecureImages` is set.
+   * True when the chart's image check would reject the images (another registry, or a
+   * repository other than docker.io/bitnamilegacy/*), which makes chart 23.1.1 fail unless
+   * `global.security.allowInsecureImages` is set; computed with `imagesNeedInsecureFlag`.
    */
   readonly imagesOverridden: boolean;
   /** Number of Redis nodes (`replica.replicaCount`): one master, the rest replicas. */

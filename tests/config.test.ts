@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { registered, resetRegistry, settle } from "./mocks";
 import {
   ConfigError,
-  DEFAULT_IMAGES,
   loadConfig,
   parseConfig,
   parseImageRef,
@@ -11,6 +10,7 @@ import {
   StackContext,
 } from "../config";
 import { DEFAULT_TUNING } from "../lib/tuning";
+import { DEFAULT_REDIS_IMAGES } from "../lib/redis/images";
 
 const CONTEXT: StackContext = { organization: "acme", project: "andyredis", stack: "dev" };
 
@@ -63,8 +63,13 @@ describe("config: defaults", () => {
 
   it("deploys the shared tuning and the bitnamilegacy images", () => {
     assert.deepEqual(config.redis.tuning, DEFAULT_TUNING);
-    assert.deepEqual(config.redis.images, DEFAULT_IMAGES);
-    assert.equal(config.redis.imagesOverridden, true);
+    assert.deepEqual(config.redis.images, DEFAULT_REDIS_IMAGES);
+    // bitnamilegacy only draws a warning from the chart's image check, not a refusal.
+    assert.equal(config.redis.imagesOverridden, false);
+    assert.equal(
+      parseConfig({ redisImageRegistry: "mirror.example.com" }, CONTEXT).redis.imagesOverridden,
+      true,
+    );
     assert.equal(config.redis.storageClassName, "gp3");
     assert.equal(config.cleanup.volumeMode, "delete");
   });
@@ -95,7 +100,7 @@ describe("config: defaults", () => {
       repository: "team/sentinel",
       tag: "8.2.1",
     });
-    assert.deepEqual(custom.redis.images.redis, DEFAULT_IMAGES.redis);
+    assert.deepEqual(custom.redis.images.redis, DEFAULT_REDIS_IMAGES.redis);
   });
 });
 
@@ -241,7 +246,7 @@ describe("config: invalid values fail with the key and what is allowed", () => {
       name: "an image of no chart",
       raw: { redisImages: JSON.stringify({ valkey: "a/b:1" }) },
       message:
-        /^andyredis:redisImages.valkey: is not an image of the chart; use one of: redis, sentinel, metrics, osShell$/,
+        /^andyredis:redisImages.valkey: is not an image of the chart; use one of: redis, sentinel, metrics, osShell, kubectl$/,
     },
     {
       name: "a registry with a scheme",

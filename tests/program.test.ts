@@ -249,6 +249,11 @@ describe("program: default config, resource by resource", function () {
     assert.equal(cluster.authenticationMode, "API");
     assert.equal(cluster.skipDefaultNodeGroup, true);
     assert.equal(cluster.nodeAssociatePublicIpAddress, false);
+    // The eks SDK adds its own resolveConflicts defaults beside ours.
+    assert.equal(
+      (cluster.vpcCniOptions as { enableNetworkPolicy: boolean }).enableNetworkPolicy,
+      true,
+    );
     const privateIds = subnetsOf("private").map((s) => s.id);
     const publicIds = subnetsOf("public").map((s) => s.id);
     assert.deepEqual(cluster.privateSubnetIds, privateIds);

@@ -1,0 +1,148 @@
+/**
+ * Redis with Sentinel: the Bitnami redis chart as a Helm release (visible to `helm list`) in
+ * its own namespace, with the password in a Secret of ours. Thin on purpose: the values come
+ * from `lib/redis/chartValues.ts`, the names from `lib/redis/endpoints.ts`.
+ *
+ * The caller passes the cluster's Kubernetes provider (`providers`/`provider` in opts) and, in
+ * `args.dependsOn`, whatever the pods need first (the StorageClass, the EBS CSI add-on).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { RedisConfig } from "../lib/configTypes";
+import { chartSource, chartValues, PvcWhenDeleted } from "../lib/redis/chartValues";
+import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
+import { redisEndpoints } from "../lib/redis/endpoints";
+
+export interface RedisSentinelArgs {
+  /** The typed Redis configuration from `config.ts` (namespace, release, chart, tuning...). */
+  readonly config: RedisConfig;
+  /**
+   * The Redis and Sentinel password, e.g. `config.requireSecret(...)`; made a secret if it is
+   * not one. Defaults to a generated 32-character alphanumeric `RandomPassword`, stable across
+   * updates.
+   */
+  readonly password?: pulumi.Input<string>;
+  /**
+   * Resources the Helm release waits for besides the namespace and the password Secret: the
+   * StorageClass and the EBS CSI add-on. Defaults to none.
+   */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * What deleting the release does with its PVCs. Defaults to "Delete"; pass "Retain" when the
+   * destroy hook snapshots or keeps the volumes.
+   */
+  readonly pvcWhenDeleted?: PvcWhenDeleted;
+  /**
+   * Seconds Helm waits for the release's objects to be ready (the StatefulSet starts its pods
+   * one after another). Defaults to 900.
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** Namespace labels: Pod Security "baseline" enforced, "restricted" (which the chart meets) reported. */
+export const NAMESPACE_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  "pod-security.kubernetes.io/enforce": "baseline",
+  "pod-security.kubernetes.io/warn": "restricted",
+  "pod-security.kubernetes.io/audit": "restricted",
+});
+
+export class RedisSentinel extends pulumi.ComponentResource {
+  /** `<release>.<ns>.svc.cluster.local:26379`: the Service in front of every sentinel. */
+  public readonly sentinelEndpoint: pulumi.Output<string>;
+  /** Each sentinel's stable DNS name (`<release>-node-<i>.<release>-headless.<ns>.svc.cluster.local`). */
+  public readonly sentinelHosts: pulumi.Output<string[]>;
+  /** The Sentinel master set name (from the tuning). */
+  public readonly masterSet: pulumi.Output<string>;
+  /** The release's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** The Helm release name. */
+  public readonly releaseName: pulumi.Output<string>;
+  /** The Redis and Sentinel password (a secret). */
+  public readonly password: pulumi.Output<string>;
+  /** `<release>-master.<ns>.svc.cluster.local:6379`, only when the master Service is on. */
+  public readonly masterEndpoint?: pulumi.Output<string>;
+  /** The Helm release, for `dependsOn`. */
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: RedisSentinelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("andyredis:redis:RedisSentinel", name, {}, opts);
+    const cfg = args.config;
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: cfg.namespace, labels: { ...NAMESPACE_LABELS } } },
+      { parent: this },
+    );
+
+    this.password = pulumi.secret(
+      args.password ??
+        new random.RandomPassword(
+          `${name}-password`,
+          // Alphanumeric: the chart writes the password unquoted into sentinel.conf.
+          { length: 32, special: false },
+          { parent: this },
+        ).result,
+    );
+
+    const secretName = `${cfg.releaseName}-password`;
+    const secret = new k8s.core.v1.Secret(
+      `${name}-password`,
+      {
+        metadata: { name: secretName, namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: { [PASSWORD_KEY]: this.password },
+      },
+      { parent: this },
+    );
+
+    if (cfg.chartVersion !== PINNED_CHART_VERSION) {
+      pulumi.log.warn(
+        `chart version ${cfg.chartVersion} is not ${PINNED_CHART_VERSION}, the version whose values this stack checks: review the chart's changes before you rely on it`,
+        this,
+      );
+    }
+    const source = chartSource(cfg);
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: cfg.releaseName,
+        namespace: namespace.metadata.name,
+        createNamespace: false,
+        chart: source.chart,
+        repositoryOpts: source.repositoryOpts,
+        version: cfg.chartVersion,
+        values: chartValues(cfg, {
+          existingSecretName: secretName,
+          existingSecretPasswordKey: PASSWORD_KEY,
+          pvcWhenDeleted: args.pvcWhenDeleted,
+        }),
+        timeout: args.timeoutSeconds ?? 900,
+        maxHistory: 10,
+      },
+      { parent: this, dependsOn: [namespace, secret, ...(args.dependsOn ?? [])] },
+    );
+
+    // Known at preview, yet carrying the dependency on the release.
+    const endpoints = redisEndpoints(cfg);
+    const afterRelease = <T>(value: T): pulumi.Output<T> => this.release.urn.apply(() => value);
+    this.sentinelEndpoint = afterRelease(endpoints.sentinelEndpoint);
+    this.sentinelHosts = afterRelease(endpoints.sentinelHosts);
+    this.masterEndpoint =
+      endpoints.masterEndpoint === undefined ? undefined : afterRelease(endpoints.masterEndpoint);
+    this.masterSet = pulumi.output(cfg.tuning.masterSet);
+    this.namespace = namespace.metadata.name;
+    this.releaseName = this.release.name;
+
+    this.registerOutputs({
+      sentinelEndpoint: this.sentinelEndpoint,
+      sentinelHosts: this.sentinelHosts,
+      masterSet: this.masterSet,
+      namespace: this.namespace,
+      releaseName: this.releaseName,
+      password: this.password,
+      masterEndpoint: this.masterEndpoint,
+      release: this.release,
+    });
+  }
+}

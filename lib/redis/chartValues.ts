@@ -1,0 +1,393 @@
+/**
+ * The values for the Bitnami redis chart 23.1.1, as ONE pure function of the typed config.
+ *
+ * In sentinel mode the chart renders a single StatefulSet `<fullname>-node` for every node
+ * (`templates/sentinel/statefulset.yaml`): it reads `replica.*` for the pods and the Redis
+ * container, `sentinel.*` for the Sentinel container, its Services, the PVC retention policy and
+ * the pod's grace period, and never `master.*`. Each value below names its section and the
+ * template that reads it; docs/redis.md explains the choices.
+ *
+ * The password is never in the values: it lives in a Secret the component creates, which
+ * `auth.existingSecret` names.
+ */
+import { ContainerResources, ImageRef, RedisConfig } from "../configTypes";
+import { redisServerDirectives } from "../tuning";
+import {
+  CLUSTER_DOMAIN,
+  KUBECTL_RESOURCES,
+  MAXMEMORY_FRACTION,
+  METRICS_PORT,
+  METRICS_RESOURCES,
+  PASSWORD_KEY,
+  REDIS_PORT,
+  SENTINEL_PORT,
+} from "./defaults";
+import { imagesNeedInsecureFlag } from "./images";
+import { parseQuantity } from "./quantity";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** What the StatefulSet does with its PVCs when it is deleted (with the release). */
+export type PvcWhenDeleted = "Delete" | "Retain";
+
+export interface ChartValuesOptions {
+  /** The Secret holding the password (created by the component, in the release namespace). */
+  readonly existingSecretName: string;
+  /** The key of the password in that Secret. Defaults to "redis-password". */
+  readonly existingSecretPasswordKey?: string;
+  /**
+   * `sentinel.persistentVolumeClaimRetentionPolicy.whenDeleted`. Defaults to "Delete": deleting
+   * the release deletes its PVCs (and, with a `Delete` StorageClass, their EBS volumes). Use
+   * "Retain" when the destroy hook must snapshot or keep the volumes.
+   */
+  readonly pvcWhenDeleted?: PvcWhenDeleted;
+}
+
+/**
+ * Chart 23.1.1 only runs its cluster-recovery loop when `sentinel.downAfterMilliseconds` is at
+ * most this (`templates/scripts-configmap.yaml`, start-node.sh:
+ * `if and .Values.sentinel.automateClusterRecovery (le (int .Values.sentinel.downAfterMilliseconds) 2000)`).
+ */
+export const AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS = 2000;
+
+/**
+ * The longest release name: the StatefulSet `<release>-node` gets a `controller-revision-hash`
+ * pod label `<release>-node-<hash of up to 10 characters>`, and label values stop at 63.
+ */
+export const MAX_RELEASE_NAME_LENGTH = 63 - "-node".length - 11;
+
+/** An image block of the chart (`registry`, `repository`, `tag`, and no digest). */
+function imageBlock(image: ImageRef): JsonObject {
+  return { registry: image.registry, repository: image.repository, tag: image.tag, digest: "" };
+}
+
+/** A container's `resources` block, without the optional CPU limit when it is not set. */
+export function resourcesBlock(resources: ContainerResources): JsonObject {
+  const limits: JsonObject = { memory: resources.limits.memory };
+  if (resources.limits.cpu !== undefined) {
+    limits.cpu = resources.limits.cpu;
+  }
+  return {
+    requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
+    limits,
+  };
+}
+
+/** `maxmemory <n>mb` for a container's memory limit (see `MAXMEMORY_FRACTION`), if it parses. */
+export function maxmemoryDirective(resources: ContainerResources): string | undefined {
+  const bytes = parseQuantity(resources.limits.memory);
+  if (bytes === undefined || bytes < 2 ** 20) {
+    return undefined;
+  }
+  return `maxmemory ${Math.floor((bytes * MAXMEMORY_FRACTION) / 2 ** 20)}mb`;
+}
+
+/**
+ * `commonConfiguration`: redis.conf lines for every node. The sentinel StatefulSet's
+ * start-node.sh (`templates/scripts-configmap.yaml`) starts each node with
+ * `--include replica.conf --include redis.conf`, where redis.conf is `commonConfiguration`
+ * (`templates/configmap.yaml`), so these lines apply to whichever node is master. Setting the
+ * key replaces the chart's default, so its two lines (AOF on, RDB snapshots off) are repeated.
+ */
+export function commonConfiguration(cfg: RedisConfig): string {
+  const maxmemory = maxmemoryDirective(cfg.resources);
+  return [
+    "# The chart's defaults: AOF persistence, no RDB snapshots.",
+    "appendonly yes",
+    'save ""',
+    "# Replication safety and sync speed, from lib/tuning.ts.",
+    ...redisServerDirectives(cfg.tuning),
+    ...(maxmemory === undefined
+      ? []
+      : [
+          "# A share of the container's memory limit; the rest covers forks and buffers.",
+          maxmemory,
+          "maxmemory-policy noeviction",
+        ]),
+  ].join("\n");
+}
+
+/** Where Helm fetches the chart: an OCI reference as is, or a classic repository URL. */
+export function chartSource(cfg: RedisConfig): {
+  chart: string;
+  repositoryOpts?: { repo: string };
+} {
+  if (/^https?:\/\//.test(cfg.chart)) {
+    return { chart: "redis", repositoryOpts: { repo: cfg.chart } };
+  }
+  return { chart: cfg.chart };
+}
+
+/** Pod labels the chart puts on every node pod and selects them by (`common.labels.matchLabels`). */
+export function nodeMatchLabels(cfg: RedisConfig): JsonObject {
+  return {
+    "app.kubernetes.io/name": "redis",
+    "app.kubernetes.io/instance": cfg.releaseName,
+    "app.kubernetes.io/component": "node",
+  };
+}
+
+/**
+ * The chart values. Pure: the same config always gives the same object, with no secret in it.
+ */
+export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObject {
+  const tuning = cfg.tuning;
+  const images = cfg.images;
+  const namespaces = [...new Set([cfg.namespace, ...cfg.allowedNamespaces])];
+
+  const values: JsonObject = {
+    // Names: `common.names.fullname` is the release name only if it contains "redis"; the
+    // override makes every object name `<release>...` whatever the release is called, which
+    // `redisEndpoints` relies on.
+    fullnameOverride: cfg.releaseName,
+    clusterDomain: CLUSTER_DOMAIN,
+    // Sentinel mode: `redis.validateValues.architecture` (_helpers.tpl) requires replication.
+    architecture: "replication",
+    // Announce hostnames, not pod IPs (scripts-configmap.yaml: get_full_hostname echoes
+    // `<pod>.<release>-headless...`; start-sentinel.sh adds `sentinel announce-hostnames yes`
+    // and `resolve-hostnames yes`): after a full outage every pod has a new IP, and sentinels and
+    // replicas that stored IPs would point at nothing.
+    useHostnames: true,
+
+    // Images: each block read by `common.images.image` (_helpers.tpl: redis.image,
+    // redis.sentinel.image, redis.metrics.image, redis.volumePermissions.image,
+    // redis.kubectl.image, redis.sysctl.image).
+    image: imageBlock(images.redis),
+
+    // Auth (secret.yaml is skipped with existingSecret; `redis.secretName` and
+    // `redis.secretPasswordKey` in _helpers.tpl point every container at our Secret, mounted as
+    // a file because usePasswordFiles and usePasswordFileFromSecret stay on).
+    auth: {
+      enabled: true,
+      // Sentinel too: start-sentinel.sh writes `requirepass` into sentinel.conf.
+      sentinel: true,
+      existingSecret: opts.existingSecretName,
+      existingSecretPasswordKey: opts.existingSecretPasswordKey ?? PASSWORD_KEY,
+      usePasswordFiles: true,
+      usePasswordFileFromSecret: true,
+    },
+
+    commonConfiguration: commonConfiguration(cfg),
+
+    // `replica.*`: the node pods and their Redis container (sentinel/statefulset.yaml).
+    replica: {
+      // spec.replicas of `<release>-node`: one master, the rest replicas.
+      replicaCount: cfg.nodes,
+      resources: resourcesBlock(cfg.resources),
+      persistence: {
+        enabled: true,
+        // volumeClaimTemplates `redis-data` (`common.storage.class` with replica.persistence).
+        storageClass: cfg.storageClassName,
+        size: cfg.persistenceSize,
+        accessModes: ["ReadWriteOnce"],
+      },
+      // Hard anti-affinity on hostname (`common.affinities.pods.hard`, topologyKey
+      // kubernetes.io/hostname), used because `replica.affinity` stays empty.
+      podAntiAffinityPreset: "hard",
+      // One node per zone as far as the zones allow: two nodes in one zone would put two of the
+      // three sentinels, a quorum, in one zone's failure.
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: "topology.kubernetes.io/zone",
+          whenUnsatisfiable: "DoNotSchedule",
+          labelSelector: { matchLabels: nodeMatchLabels(cfg) },
+        },
+      ],
+      // The PDB in sentinel mode is sentinel/pdb.yaml, which reads `replica.pdb`: one node
+      // may be evicted at a time, so a drain never takes two sentinels (a quorum) at once.
+      pdb: { create: true, maxUnavailable: 1 },
+      // The kubectl container relabelling the master needs the service account token
+      // (`redis.validateValues.createMaster` in _helpers.tpl requires it with masterService).
+      automountServiceAccountToken: cfg.masterService,
+    },
+
+    // `sentinel.*`: the Sentinel container, its Services, the PVC retention policy.
+    sentinel: {
+      enabled: true,
+      image: imageBlock(images.sentinel),
+      // configmap.yaml sentinel.conf: `sentinel monitor <masterSet> ... <quorum>`,
+      // `down-after-milliseconds`, `failover-timeout`, `parallel-syncs`.
+      masterSet: tuning.masterSet,
+      quorum: tuning.quorum,
+      downAfterMilliseconds: tuning.downAfterMs,
+      failoverTimeout: tuning.failoverTimeoutMs,
+      parallelSyncs: tuning.parallelSyncs,
+      // On (start-node.sh, with downAfterMilliseconds <= 2000): a node starting as replica of a
+      // master that sentinels see down waits, and every 11 s asks for a manual
+      // `SENTINEL FAILOVER`, so the cluster recovers when the last good replica is not elected
+      // on its own — the origin's every-node-down case — and a new empty replica cannot win.
+      automateClusterRecovery: true,
+      // Off (health-configmap.yaml): it makes a replica unready while its master link is down.
+      // Readiness removes the whole pod, sentinel port included, from the `<release>` Service,
+      // which start-node.sh asks for the current master: in a long outage a recreated pod would
+      // find no sentinel and start as a master of its own, defeating automateClusterRecovery;
+      // and under the default OrderedReady policy an unready replica blocks higher ordinals.
+      // Sync is awaited by the drill and verify tools instead (INFO replication).
+      replicaSyncCheck: false,
+      resources: resourcesBlock(cfg.sentinelResources),
+      service: {
+        type: "ClusterIP",
+        createMaster: false,
+      },
+      // Service `<release>-master` (sentinel/service.yaml) for clients without Sentinel support;
+      // needs rbac.create, serviceAccount.create and replica.automountServiceAccountToken.
+      masterService: { enabled: cfg.masterService, type: "ClusterIP" },
+      // The sentinel StatefulSet reads this section's retention policy, not replica.*.
+      persistentVolumeClaimRetentionPolicy: {
+        enabled: true,
+        whenDeleted: opts.pvcWhenDeleted ?? "Delete",
+        // A scale-down keeps the volumes, so scaling back up finds its data.
+        whenScaled: "Retain",
+      },
+      externalAccess: { enabled: false },
+    },
+
+    // The kubectl-shared container (sentinel/statefulset.yaml, only with masterService) and
+    // its Role (role.yaml: pods list/patch) and ServiceAccount (serviceaccount.yaml).
+    kubectl: { image: imageBlock(images.kubectl), resources: resourcesBlock(KUBECTL_RESOURCES) },
+    rbac: { create: cfg.masterService },
+    serviceAccount: { create: true, automountServiceAccountToken: false },
+
+    // Exporter beside each node (sentinel/statefulset.yaml `metrics` container) and its
+    // ClusterIP Service `<release>-metrics` (metrics-svc.yaml): never a LoadBalancer.
+    metrics: {
+      enabled: true,
+      image: imageBlock(images.metrics),
+      resources: resourcesBlock(METRICS_RESOURCES),
+      service: { enabled: true, type: "ClusterIP", ports: { http: METRICS_PORT } },
+      serviceMonitor: { enabled: cfg.serviceMonitor },
+    },
+
+    // Not enabled (EBS volumes get the right group through fsGroup), but their images are part
+    // of the chart's image check (NOTES.txt), so they follow the configured os-shell image.
+    volumePermissions: { enabled: false, image: imageBlock(images.osShell) },
+    sysctl: { enabled: false, image: imageBlock(images.osShell) },
+
+    // networkpolicy.yaml: with allowExternal false, ports 6379 and 26379 only from the
+    // release's own pods and pods labelled `<release>-client: "true"` in its namespace; the
+    // extra rule admits pods with the configured client label in the allowed namespaces (the
+    // chart's own namespace selector takes one label set only). The exporter port stays open
+    // to scrapers (metrics.allowExternal). Egress stays open: the kubectl container must reach
+    // the API server, whose addresses are not stable.
+    networkPolicy: {
+      enabled: true,
+      allowExternal: false,
+      allowExternalEgress: true,
+      extraIngress: [
+        {
+          ports: [
+            { port: REDIS_PORT, protocol: "TCP" },
+            { port: SENTINEL_PORT, protocol: "TCP" },
+          ],
+          from: [
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: "kubernetes.io/metadata.name", operator: "In", values: namespaces },
+                ],
+              },
+              podSelector: { matchLabels: { [cfg.clientLabel.key]: cfg.clientLabel.value } },
+            },
+          ],
+        },
+      ],
+      metrics: { allowExternal: true },
+    },
+  };
+
+  if (cfg.imagesOverridden || imagesNeedInsecureFlag(images)) {
+    // common.errors.insecureImages (bitnami/common): relocated or replaced images fail the
+    // render unless this is set. See lib/redis/images.ts for exactly when.
+    values.global = { security: { allowInsecureImages: true } };
+  }
+  return values;
+}
+
+/**
+ * Constraints the chart adds to those `tuningProblems` checks, one line per problem, naming the
+ * config key (`keyPrefix` + field path in `RedisConfig`) and what is allowed. Empty when valid.
+ */
+export function chartConstraintProblems(
+  cfg: RedisConfig,
+  keyPrefix = "andyredis:redis.",
+): string[] {
+  const problems: string[] = [];
+  const key = (path: string): string => `${keyPrefix}${path}`;
+  if (cfg.tuning.downAfterMs > AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS) {
+    problems.push(
+      `${key("tuning.downAfterMs")}: ${cfg.tuning.downAfterMs} is not allowed; use at most ${AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS}: the chart's sentinel.automateClusterRecovery (always on here) is silently off above it`,
+    );
+  }
+  if (
+    !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(cfg.releaseName) ||
+    cfg.releaseName.length > MAX_RELEASE_NAME_LENGTH
+  ) {
+    problems.push(
+      `${key("releaseName")}: "${cfg.releaseName}" is not allowed; use 1-${MAX_RELEASE_NAME_LENGTH} lowercase letters, digits or "-", starting with a letter and ending with a letter or digit (the chart names its StatefulSet "<releaseName>-node")`,
+    );
+  }
+  const size = parseQuantity(cfg.persistenceSize);
+  if (size === undefined || size < 2 ** 30) {
+    problems.push(
+      `${key("persistenceSize")}: "${cfg.persistenceSize}" is not allowed; use a Kubernetes quantity of at least 1Gi (the smallest EBS volume), e.g. "8Gi"`,
+    );
+  }
+  problems.push(...resourcesProblems(cfg.resources, key("resources")));
+  problems.push(...resourcesProblems(cfg.sentinelResources, key("sentinelResources")));
+  const memoryLimitKey = key("resources.limits.memory");
+  if (
+    maxmemoryDirective(cfg.resources) === undefined &&
+    !problems.some((problem) => problem.startsWith(`${memoryLimitKey}:`))
+  ) {
+    problems.push(
+      `${memoryLimitKey}: "${cfg.resources.limits.memory}" is not allowed; use at least 1Mi (maxmemory is a share of it)`,
+    );
+  }
+  return problems;
+}
+
+function resourcesProblems(resources: ContainerResources, prefix: string): string[] {
+  const problems: string[] = [];
+  const pairs: [string, string | undefined, string | undefined][] = [
+    ["cpu", resources.requests.cpu, resources.limits.cpu],
+    ["memory", resources.requests.memory, resources.limits.memory],
+  ];
+  for (const [name, request, limit] of pairs) {
+    const requested = request === undefined ? undefined : parseQuantity(request);
+    const limited = limit === undefined ? undefined : parseQuantity(limit);
+    if (request !== undefined && requested === undefined) {
+      problems.push(
+        `${prefix}.requests.${name}: "${request}" is not allowed; use a Kubernetes quantity such as ${name === "cpu" ? '"500m"' : '"3Gi"'}`,
+      );
+    }
+    if (limit !== undefined && limited === undefined) {
+      problems.push(
+        `${prefix}.limits.${name}: "${limit}" is not allowed; use a Kubernetes quantity such as ${name === "cpu" ? '"1"' : '"3Gi"'}`,
+      );
+    }
+    if (requested !== undefined && limited !== undefined && requested > limited) {
+      problems.push(
+        `${prefix}.requests.${name}: "${request}" is not allowed; use at most the limit "${limit}"`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Problems with a password given in config, for `config.ts` to report. The chart writes the
+ * password unquoted into sentinel.conf (`sentinel auth-pass <set> <password>`, `requirepass`)
+ * and passes it through shell scripts, so whitespace, quotes and backslashes break it.
+ */
+export function redisPasswordProblems(password: string, key = "andyredis:redisPassword"): string[] {
+  if (password.length < 16 || !/^[\x21-\x7e]+$/.test(password) || /["'\\`]/.test(password)) {
+    return [
+      `${key}: this value is not allowed; use at least 16 printable ASCII characters without spaces, quotes, backquotes or backslashes`,
+    ];
+  }
+  return [];
+}
