@@ -2,7 +2,7 @@
  * The one place where Sentinel and replication timings live.
  *
  * Both the Helm chart values (`lib/redis/chartValues.ts`) and the local drill topology
- * (`lib/drill/`) are built from a `RedisTuning`, so what the drill measures is what the stack
+ * (`lib/sentinel/localTopology.ts`) are built from a `RedisTuning`, so what the drill measures is what the stack
  * deploys. Each default below says why it has that value.
  */
 

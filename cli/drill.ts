@@ -1,0 +1,134 @@
+/**
+ * `npm run drill -- [flags]` / `npm run drill:local`: injects faults under steady load and
+ * reports what clients saw, as a table (or JSON) and a timeline SVG.
+ * Exit 0 when every scenario held, 1 when one failed, 2 for bad flags, 3 for a missing
+ * prerequisite.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  EXIT,
+  SentinelCliOptions,
+  UsageError,
+  parseSentinelCliArgs,
+  targetFromOutputs,
+} from "../lib/sentinel/cliArgs";
+import { errorMessage } from "../lib/sentinel/clients";
+import { drillDeployment } from "../lib/sentinel/cluster";
+import { DrillReport, SCENARIOS, parseScenarios, runDrill } from "../lib/sentinel/drill";
+import {
+  missingBinaries,
+  missingBinariesMessage,
+  withLocalTopology,
+} from "../lib/sentinel/localTopology";
+import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
+import { timelineSvg } from "../lib/sentinel/timeline";
+import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
+
+const DEFAULT_SVG = path.join("drill-output", "timeline.svg");
+
+const HELP = `Usage: npm run drill -- <target> [--scenarios a,b] [--json] [--svg file]
+       npm run drill:local [-- --scenarios a,b] [--chart-defaults]
+
+Runs steady writes (SET + WAIT 1, sequence numbers) and replica reads, injects each fault
+once verify passes, and reports per scenario: write/read unavailable windows, errors by kind,
+latency p50/p99 before/during/after, and WAIT-acknowledged writes lost.
+
+Scenarios (default: all, in this order): ${SCENARIOS.join(", ")}
+
+Targets (choose one):
+  --local                 a local topology of real redis-server/redis-sentinel processes on
+                          loopback ports, tuned like the stack; removed afterwards (also on Ctrl-C)
+    --chart-defaults      ... with the chart's default tuning (down-after 60 s) instead
+  --outputs <file>        a deployed stack: \`pulumi stack output --json --show-secrets > file\`
+    --kubeconfig <file>   kubeconfig to use instead of the stack's kubeconfig output
+    --nodes <n>           Redis nodes in the release (default 3)
+
+Output:
+  --scenarios a,b         scenarios to run
+  --json                  the report as JSON on stdout (progress goes to stderr)
+  --svg <file>            timeline SVG (default ${DEFAULT_SVG})
+  --help                  this text
+
+Exit codes: 0 every scenario held, 1 a scenario failed, 2 bad flags, 3 missing prerequisite.
+`;
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function run(options: SentinelCliOptions): Promise<DrillReport> {
+  const scenarios = options.scenarios === undefined ? undefined : parseScenarios(options.scenarios);
+  if (options.local) {
+    const tuning = options.chartDefaults ? CHART_DEFAULT_TUNING : DEFAULT_TUNING;
+    return withLocalTopology({ tuning }, (topology) => {
+      log(`drill: local topology in ${topology.dir} (down-after ${tuning.downAfterMs} ms)`);
+      return runDrill({
+        settings: topology.settings(),
+        injector: topology,
+        tuning,
+        scenarios,
+        log,
+      });
+    });
+  }
+  if (options.outputsFile !== undefined) {
+    const outputs: unknown = JSON.parse(fs.readFileSync(options.outputsFile, "utf8"));
+    const kubeconfig =
+      options.kubeconfigFile === undefined
+        ? undefined
+        : fs.readFileSync(options.kubeconfigFile, "utf8");
+    return drillDeployment(targetFromOutputs(outputs, kubeconfig, options.nodes), {
+      scenarios: scenarios === undefined ? undefined : [...scenarios],
+    });
+  }
+  throw new UsageError(
+    "give a target: --local or --outputs <file> (the drill must be able to inject faults, so bare --sentinel addresses are not enough)",
+  );
+}
+
+async function main(): Promise<number> {
+  let options: SentinelCliOptions;
+  try {
+    options = parseSentinelCliArgs(process.argv.slice(2));
+    if (options.scenarios !== undefined) {
+      parseScenarios(options.scenarios);
+    }
+  } catch (error) {
+    process.stderr.write(`${errorMessage(error)}\n`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (options.local && missingBinaries().length > 0) {
+    process.stderr.write(`${missingBinariesMessage(missingBinaries())}\n`);
+    return EXIT.environment;
+  }
+  try {
+    const report = await run(options);
+    const svgPath = options.svgPath ?? DEFAULT_SVG;
+    fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
+    fs.writeFileSync(svgPath, timelineSvg(report));
+    process.stdout.write(
+      options.json ? `${drillReportJson(report)}\n` : `${formatDrillReport(report)}\n`,
+    );
+    log(`drill: timeline written to ${svgPath}`);
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    process.stderr.write(`drill: ${errorMessage(error)}\n`);
+    if (error instanceof UsageError || error instanceof SyntaxError) {
+      return EXIT.usage;
+    }
+    return /cannot load @kubernetes/.test(errorMessage(error)) ? EXIT.environment : EXIT.failed;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`drill: ${errorMessage(error)}\n`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -1,0 +1,114 @@
+/**
+ * `npm run verify -- [flags]`: checks a Sentinel topology and prints one line per check.
+ * Exit 0 when healthy, 1 when a check failed, 2 for bad flags, 3 for a missing prerequisite.
+ */
+import * as fs from "node:fs";
+import {
+  EXIT,
+  SentinelCliOptions,
+  UsageError,
+  parseSentinelCliArgs,
+  targetFromOutputs,
+} from "../lib/sentinel/cliArgs";
+import { errorMessage } from "../lib/sentinel/clients";
+import { verifyDeployment } from "../lib/sentinel/cluster";
+import {
+  missingBinaries,
+  missingBinariesMessage,
+  withLocalTopology,
+} from "../lib/sentinel/localTopology";
+import {
+  VerifyReport,
+  formatVerifyReport,
+  verifyTopology,
+  waitUntilVerified,
+} from "../lib/sentinel/verify";
+
+const HELP = `Usage: npm run verify -- <target> [--json]
+
+Checks a Redis Sentinel topology: every sentinel reachable and agreeing on the master,
+SENTINEL CKQUORUM, replicas and sentinels seen by each sentinel, each replica's link and lag,
+and a write on the master acknowledged (WAIT) and readable on every replica.
+
+Targets (choose one):
+  --sentinel host:port[,host:port]  sentinels reachable from here (repeatable), with
+      --master-set <name>           master set (default mymaster)
+      --password <pw>               Redis/Sentinel password (default $REDIS_PASSWORD)
+  --outputs <file>                  a deployed stack: \`pulumi stack output --json --show-secrets > file\`;
+      --kubeconfig <file>           kubeconfig to use instead of the stack's kubeconfig output
+      --nodes <n>                   Redis nodes in the release (default 3)
+  --local                           start a local topology (real redis-server/redis-sentinel),
+                                    verify it once it has synced, and remove it
+
+Output:
+  --json                            the report as JSON on stdout
+  --help                            this text
+
+Exit codes: 0 healthy, 1 a check failed, 2 bad flags, 3 missing prerequisite.
+`;
+
+async function run(options: SentinelCliOptions): Promise<VerifyReport> {
+  if (options.local) {
+    return withLocalTopology({}, (topology) =>
+      // A fresh topology needs seconds to sync: wait for it rather than report start-up.
+      waitUntilVerified(topology.settings(), { nodes: topology.nodes() }, 60000),
+    );
+  }
+  if (options.outputsFile !== undefined) {
+    const outputs: unknown = JSON.parse(fs.readFileSync(options.outputsFile, "utf8"));
+    const kubeconfig =
+      options.kubeconfigFile === undefined
+        ? undefined
+        : fs.readFileSync(options.kubeconfigFile, "utf8");
+    return verifyDeployment(targetFromOutputs(outputs, kubeconfig, options.nodes));
+  }
+  const password = options.password ?? process.env.REDIS_PASSWORD;
+  if (options.sentinels.length === 0 || password === undefined) {
+    throw new UsageError(
+      "give a target: --local, --outputs <file>, or --sentinel host:port with --password (or $REDIS_PASSWORD)",
+    );
+  }
+  return verifyTopology(
+    { sentinels: options.sentinels, masterSet: options.masterSet ?? "mymaster", password },
+    { expectedReplicas: options.nodes === undefined ? undefined : options.nodes - 1 },
+  );
+}
+
+async function main(): Promise<number> {
+  let options: SentinelCliOptions;
+  try {
+    options = parseSentinelCliArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${errorMessage(error)}\n`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (options.local && missingBinaries().length > 0) {
+    process.stderr.write(`${missingBinariesMessage(missingBinaries())}\n`);
+    return EXIT.environment;
+  }
+  try {
+    const report = await run(options);
+    process.stdout.write(
+      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerifyReport(report)}\n`,
+    );
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    process.stderr.write(`verify: ${errorMessage(error)}\n`);
+    if (error instanceof UsageError || error instanceof SyntaxError) {
+      return EXIT.usage;
+    }
+    return /cannot load @kubernetes/.test(errorMessage(error)) ? EXIT.environment : EXIT.failed;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`verify: ${errorMessage(error)}\n`);
+    process.exit(EXIT.failed);
+  },
+);

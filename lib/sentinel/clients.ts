@@ -1,0 +1,100 @@
+/**
+ * Small helpers around ioredis for talking to one node or sentinel at a time, and for reading
+ * the replies of INFO and SENTINEL commands.
+ */
+import Redis from "ioredis";
+import { Endpoint } from "./types";
+
+/** Per-command and connect timeout of the check connections: a stalled node must not hang us. */
+export const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Connects to one node or sentinel, once: no reconnects, no offline queue, so a node that is
+ * down fails fast instead of queueing commands.
+ */
+export async function connectOnce(
+  endpoint: Endpoint,
+  password: string,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<Redis> {
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    password,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+    disableClientInfo: true,
+  });
+  // Errors surface through the awaited commands; without a listener ioredis would log them.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return client;
+}
+
+/** Runs `body` with a one-shot connection and always closes it. */
+export async function withConnection<T>(
+  endpoint: Endpoint,
+  password: string,
+  body: (client: Redis) => Promise<T>,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<T> {
+  const client = await connectOnce(endpoint, password, timeoutMs);
+  try {
+    return await body(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** `INFO` text as key/value pairs (section headers and blank lines dropped). */
+export function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) {
+      fields[line.slice(0, colon)] = line.slice(colon + 1).trim();
+    }
+  }
+  return fields;
+}
+
+/**
+ * One SENTINEL MASTER/REPLICAS/SENTINELS entry as a record. RESP2 and ioredis' "legacy" RESP3
+ * mapping give a flat `[key, value, ...]` array, the "resp3" mapping an object: accept both.
+ */
+export function recordFromReply(reply: unknown): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      record[String(reply[i])] = String(reply[i + 1]);
+    }
+  } else if (reply !== null && typeof reply === "object") {
+    for (const [key, value] of Object.entries(reply)) {
+      record[key] = String(value);
+    }
+  }
+  return record;
+}
+
+/** A list reply of SENTINEL REPLICAS/SENTINELS as records. */
+export function recordsFromReply(reply: unknown): Record<string, string>[] {
+  return Array.isArray(reply) ? reply.map(recordFromReply) : [];
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when Sentinel flags say the instance is down or cut off. */
+export function flaggedDown(flags: string | undefined): boolean {
+  return /(^|,)(s_down|o_down|disconnected)(,|$)/.test(flags ?? "");
+}

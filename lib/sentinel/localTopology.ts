@@ -1,0 +1,503 @@
+/**
+ * A Sentinel topology of real `redis-server` / `redis-sentinel` processes on loopback ports:
+ * one master, replicas and sentinels, configured from the tuning module so that the drill
+ * measures the timings the stack deploys. Every process and the temp directory are removed by
+ * `close()`, and by `withLocalTopology` also on failure and on Ctrl-C.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  DEFAULT_TUNING,
+  RedisTuning,
+  redisServerDirectives,
+  sentinelMonitorDirectives,
+} from "../tuning";
+import { ConnectionSettings, Endpoint, endpointKey, sleep } from "./types";
+import { FaultInjector } from "./drill";
+
+/** Loopback only: the topology must never be reachable from outside this machine. */
+export const LOOPBACK = "127.0.0.1";
+
+export interface LocalTopologyOptions {
+  /** Timings and master set name. Defaults to `DEFAULT_TUNING` (what the stack deploys). */
+  readonly tuning?: RedisTuning;
+  /** Number of replicas besides the master. Defaults to 2 (the chart's 3 nodes). */
+  readonly replicas?: number;
+  /** Number of sentinels. Defaults to 3 (one beside each node, as in the chart). */
+  readonly sentinels?: number;
+  /** Password of every Redis node and sentinel. Defaults to a random one. */
+  readonly password?: string;
+  /** Parent of the temp directory. Defaults to the OS temp directory. */
+  readonly tempRoot?: string;
+}
+
+type NodeKind = "redis" | "sentinel";
+
+interface LocalNode {
+  readonly kind: NodeKind;
+  readonly name: string;
+  readonly port: number;
+  readonly configPath: string;
+  readonly logPath: string;
+  process: ChildProcess | undefined;
+  stalled: boolean;
+}
+
+/** The binaries the local topology needs, by the name looked up on PATH. */
+export const REQUIRED_BINARIES = ["redis-server", "redis-sentinel"] as const;
+
+/** The required binaries that are not on PATH (an empty list means all are there). */
+export function missingBinaries(searchPath = process.env.PATH ?? ""): string[] {
+  const dirs = searchPath.split(path.delimiter).filter((dir) => dir !== "");
+  return REQUIRED_BINARIES.filter(
+    (binary) =>
+      !dirs.some((dir) => {
+        try {
+          fs.accessSync(path.join(dir, binary), fs.constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+  );
+}
+
+/** One line that says what is missing and how to get it, for CLIs and test skips. */
+export function missingBinariesMessage(missing: readonly string[]): string {
+  return (
+    `${missing.join(" and ")} not found on PATH; the local topology runs real Redis processes: ` +
+    `install Redis 7 or newer (e.g. "apt-get install redis-server redis-sentinel") and retry`
+  );
+}
+
+/** Distinct free loopback ports. All are held open until every one is chosen, so none repeats. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, LOOPBACK, () => resolve());
+      });
+      servers.push(server);
+    }
+    return servers.map((server) => (server.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(
+      servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
+  }
+}
+
+/** The redis.conf of one node: persistence as the chart (AOF on, RDB off), plus the tuning. */
+export function redisNodeConfig(
+  tuning: RedisTuning,
+  port: number,
+  dataDir: string,
+  logPath: string,
+  password: string,
+  masterPort: number | undefined,
+): string {
+  const lines = [
+    `port ${port}`,
+    `bind ${LOOPBACK}`,
+    "daemonize no",
+    `logfile ${JSON.stringify(logPath)}`,
+    `dir ${JSON.stringify(dataDir)}`,
+    // The chart's commonConfiguration: AOF on, RDB snapshots off.
+    "appendonly yes",
+    'save ""',
+    `requirepass ${password}`,
+    `masterauth ${password}`,
+    ...redisServerDirectives(tuning),
+  ];
+  if (masterPort !== undefined) {
+    lines.push(`replicaof ${LOOPBACK} ${masterPort}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The sentinel.conf of one sentinel. Sentinel rewrites this file, so each has its own. */
+export function sentinelConfig(
+  tuning: RedisTuning,
+  port: number,
+  dataDir: string,
+  logPath: string,
+  password: string,
+  masterPort: number,
+): string {
+  const [monitor, ...rest] = sentinelMonitorDirectives(tuning, LOOPBACK, masterPort);
+  return (
+    [
+      `port ${port}`,
+      `bind ${LOOPBACK}`,
+      "daemonize no",
+      `logfile ${JSON.stringify(logPath)}`,
+      `dir ${JSON.stringify(dataDir)}`,
+      // Clients must authenticate; sentinels use this same password with each other.
+      `requirepass ${password}`,
+      monitor,
+      // auth-pass refers to the master set, so it must follow `sentinel monitor`.
+      `sentinel auth-pass ${tuning.masterSet} ${password}`,
+      ...rest,
+    ].join("\n") + "\n"
+  );
+}
+
+export class LocalTopology implements FaultInjector {
+  readonly tuning: RedisTuning;
+  readonly password: string;
+  readonly dir: string;
+  private readonly redisNodes: LocalNode[];
+  private readonly sentinelNodes: LocalNode[];
+  /** Every PID this topology ever started, so that tests can check they are all gone. */
+  private readonly startedPids: number[] = [];
+  private closed = false;
+
+  private constructor(
+    tuning: RedisTuning,
+    password: string,
+    dir: string,
+    redisNodes: LocalNode[],
+    sentinelNodes: LocalNode[],
+  ) {
+    this.tuning = tuning;
+    this.password = password;
+    this.dir = dir;
+    this.redisNodes = redisNodes;
+    this.sentinelNodes = sentinelNodes;
+  }
+
+  /** Writes the config files and starts every process; the first Redis node is the master. */
+  static async start(options: LocalTopologyOptions = {}): Promise<LocalTopology> {
+    const missing = missingBinaries();
+    if (missing.length > 0) {
+      throw new Error(missingBinariesMessage(missing));
+    }
+    const tuning = options.tuning ?? DEFAULT_TUNING;
+    const replicas = options.replicas ?? 2;
+    const sentinels = options.sentinels ?? 3;
+    const password = options.password ?? randomBytes(12).toString("hex");
+    const dir = fs.mkdtempSync(path.join(options.tempRoot ?? os.tmpdir(), "andyredis-drill-"));
+    const ports = await freePorts(1 + replicas + sentinels);
+    const node = (kind: NodeKind, name: string, port: number): LocalNode => {
+      fs.mkdirSync(path.join(dir, name));
+      return {
+        kind,
+        name,
+        port,
+        configPath: path.join(dir, name, `${kind}.conf`),
+        logPath: path.join(dir, name, `${kind}.log`),
+        process: undefined,
+        stalled: false,
+      };
+    };
+    const redisNodes = ports
+      .slice(0, 1 + replicas)
+      .map((port, i) => node("redis", `redis-${i}`, port));
+    const sentinelNodes = ports
+      .slice(1 + replicas)
+      .map((port, i) => node("sentinel", `sentinel-${i}`, port));
+    const masterPort = redisNodes[0].port;
+    redisNodes.forEach((n, i) =>
+      fs.writeFileSync(
+        n.configPath,
+        redisNodeConfig(
+          tuning,
+          n.port,
+          path.dirname(n.configPath),
+          n.logPath,
+          password,
+          i === 0 ? undefined : masterPort,
+        ),
+      ),
+    );
+    sentinelNodes.forEach((n) =>
+      fs.writeFileSync(
+        n.configPath,
+        sentinelConfig(tuning, n.port, path.dirname(n.configPath), n.logPath, password, masterPort),
+      ),
+    );
+    const topology = new LocalTopology(tuning, password, dir, redisNodes, sentinelNodes);
+    try {
+      await topology.startAll();
+    } catch (error) {
+      await topology.close();
+      throw error;
+    }
+    return topology;
+  }
+
+  /** Connection settings for verify and drill (no NAT: announced addresses are reachable). */
+  settings(): ConnectionSettings {
+    return {
+      sentinels: this.sentinelNodes.map((n) => ({ host: LOOPBACK, port: n.port })),
+      masterSet: this.tuning.masterSet,
+      password: this.password,
+    };
+  }
+
+  redisEndpoints(): Endpoint[] {
+    return this.redisNodes.map((n) => ({ host: LOOPBACK, port: n.port }));
+  }
+
+  sentinelEndpoints(): Endpoint[] {
+    return this.sentinelNodes.map((n) => ({ host: LOOPBACK, port: n.port }));
+  }
+
+  /** Every PID this topology has started, including restarted processes. */
+  pids(): number[] {
+    return [...this.startedPids];
+  }
+
+  /** PIDs of the processes running now. */
+  livePids(): number[] {
+    return [...this.redisNodes, ...this.sentinelNodes]
+      .map((n) => n.process?.pid)
+      .filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Kills the Redis node at `node` without warning, as a crash or OOM kill would. */
+  async crash(node: Endpoint): Promise<void> {
+    await this.kill(this.find(node), "SIGKILL");
+  }
+
+  /** Starts a crashed or stopped node again on the same port and data directory. */
+  async restore(node: Endpoint): Promise<void> {
+    await this.launch(this.find(node));
+  }
+
+  /** Freezes the node (SIGSTOP) for `ms`, then lets it go on (SIGCONT). */
+  async stall(node: Endpoint, ms: number): Promise<void> {
+    const target = this.find(node);
+    const pid = target.process?.pid;
+    if (pid === undefined) {
+      throw new Error(`${target.name} is not running, cannot stall it`);
+    }
+    target.stalled = true;
+    process.kill(pid, "SIGSTOP");
+    try {
+      await sleep(ms);
+    } finally {
+      process.kill(pid, "SIGCONT");
+      target.stalled = false;
+    }
+  }
+
+  /** Stops one sentinel (for the lost-quorum check). */
+  async stopSentinel(sentinel: Endpoint): Promise<void> {
+    await this.kill(this.find(sentinel), "SIGTERM");
+  }
+
+  async startSentinel(sentinel: Endpoint): Promise<void> {
+    await this.launch(this.find(sentinel));
+  }
+
+  /**
+   * Stops every node and sentinel with SIGTERM: like a pod deletion, Redis flushes its AOF on
+   * the way down, so acknowledged writes must survive.
+   */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.sentinelNodes, ...this.redisNodes].map((n) => this.kill(n, "SIGTERM")),
+    );
+  }
+
+  /** Starts every node that is not running, Redis nodes first, then the sentinels. */
+  async startAll(): Promise<void> {
+    await Promise.all(this.redisNodes.filter((n) => !n.process).map((n) => this.launch(n)));
+    await Promise.all(this.sentinelNodes.filter((n) => !n.process).map((n) => this.launch(n)));
+  }
+
+  nodes(): Endpoint[] {
+    return this.redisEndpoints();
+  }
+
+  /** Kills every process (SIGKILL: nothing to keep) and removes the temp directory. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await Promise.all(
+      [...this.redisNodes, ...this.sentinelNodes].map((n) => this.kill(n, "SIGKILL")),
+    );
+    removeDir(this.dir);
+  }
+
+  /**
+   * The synchronous part of `close()`, for `process.on("exit")` where nothing async runs:
+   * sends SIGKILL and removes the directory without waiting for the exits.
+   */
+  closeSync(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    const pids: number[] = [];
+    for (const n of [...this.redisNodes, ...this.sentinelNodes]) {
+      const pid = n.process?.pid;
+      if (pid !== undefined) {
+        pids.push(pid);
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    // SIGKILL is delivered asynchronously: a sentinel still rewriting its config while the
+    // directory is removed makes the removal fail. Wait (briefly, synchronously) until they stop.
+    const deadline = Date.now() + 2000;
+    while (pids.some(processExists) && Date.now() < deadline) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+    removeDir(this.dir);
+  }
+
+  private find(endpoint: Endpoint): LocalNode {
+    const found = [...this.redisNodes, ...this.sentinelNodes].find(
+      (n) => endpoint.host === LOOPBACK && n.port === endpoint.port,
+    );
+    if (!found) {
+      throw new Error(`${endpointKey(endpoint)} is not a node of this local topology`);
+    }
+    return found;
+  }
+
+  private async launch(node: LocalNode): Promise<void> {
+    if (this.closed) {
+      throw new Error("the local topology is closed");
+    }
+    if (node.process) {
+      return;
+    }
+    const binary = node.kind === "sentinel" ? "redis-sentinel" : "redis-server";
+    const child = spawn(binary, [node.configPath], { stdio: "ignore" });
+    node.process = child;
+    if (child.pid !== undefined) {
+      this.startedPids.push(child.pid);
+    }
+    child.once("exit", () => {
+      if (node.process === child) {
+        node.process = undefined;
+      }
+    });
+    await waitForPort(node.port, child, node);
+  }
+
+  private async kill(node: LocalNode, signal: NodeJS.Signals): Promise<void> {
+    const child = node.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      node.process = undefined;
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill(signal);
+    if (node.stalled && signal !== "SIGKILL") {
+      // A stopped process does not handle SIGTERM until it runs again.
+      child.kill("SIGCONT");
+    }
+    const gone = await Promise.race([exited.then(() => true), sleep(10000).then(() => false)]);
+    if (!gone) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    node.process = undefined;
+  }
+}
+
+/** Waits until `port` accepts TCP connections, or fails with the node's log tail if it exits. */
+async function waitForPort(port: number, child: ChildProcess, node: LocalNode): Promise<void> {
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${node.name} exited at start-up: ${logTail(node.logPath)}`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, LOOPBACK);
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) {
+      return;
+    }
+    await sleep(50);
+  }
+  throw new Error(`${node.name} did not listen on ${LOOPBACK}:${port} within 10 s`);
+}
+
+/** Removes the temp dir, retrying on the races a just-killed writer can leave. */
+function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+}
+
+function logTail(logPath: string): string {
+  try {
+    return fs.readFileSync(logPath, "utf8").trim().split("\n").slice(-5).join(" | ");
+  } catch {
+    return "(no log written)";
+  }
+}
+
+/**
+ * Runs `body` against a fresh local topology and removes every process and the temp directory
+ * afterwards, whether `body` succeeds, throws, or the user presses Ctrl-C.
+ */
+export async function withLocalTopology<T>(
+  options: LocalTopologyOptions,
+  body: (topology: LocalTopology) => Promise<T>,
+): Promise<T> {
+  let topology: LocalTopology | undefined;
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!topology) {
+      // Still starting: remember, and clean up as soon as there is something to clean.
+      interruptedBy = signal;
+      return;
+    }
+    topology.closeSync();
+    process.stderr.write(`\ninterrupted by ${signal}: stopped every Redis process\n`);
+    process.exit(128 + (os.constants.signals[signal] ?? 15));
+  };
+  const onExit = (): void => topology?.closeSync();
+  // Installed before the first process starts, so no Ctrl-C can leave one behind.
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  signals.forEach((signal) => process.on(signal, onSignal));
+  process.once("exit", onExit);
+  try {
+    topology = await LocalTopology.start(options);
+    if (interruptedBy) {
+      onSignal(interruptedBy);
+    }
+    return await body(topology);
+  } finally {
+    signals.forEach((signal) => process.removeListener(signal, onSignal));
+    process.removeListener("exit", onExit);
+    await topology?.close();
+  }
+}
+
+/** True while a process with this PID exists (a zombie counts as gone: it runs nothing). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // On Linux a reaped-but-listed or zombie process shows state Z in /proc.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return true;
+  }
+}
