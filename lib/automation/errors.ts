@@ -1,0 +1,154 @@
+/**
+ * Exit codes of the Automation API driver and the mapping from errors to them. CI scripts branch
+ * on these numbers, so they are part of the driver's interface: add codes, never renumber.
+ */
+import {
+  ConcurrentUpdateError,
+  StackAlreadyExistsError,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+
+import { ContractError } from "../contract";
+
+export const ExitCode = {
+  ok: 0,
+  /** A bug or an error no other code describes. */
+  internal: 1,
+  /** Bad command line: unknown command or option, malformed value. */
+  usage: 2,
+  /** The Pulumi CLI is not on PATH. */
+  cliMissing: 3,
+  /** The passphrase secrets provider has no passphrase. */
+  passphraseMissing: 4,
+  stackNotFound: 5,
+  /** Another update holds the stack's lock. */
+  concurrentUpdate: 6,
+  /** `ephemeral` picked a name that already exists. */
+  stackExists: 7,
+  previewFailed: 10,
+  upFailed: 11,
+  /** `verify` failed, or the outputs verify needs do not follow the contract. */
+  verifyFailed: 12,
+  drillFailed: 13,
+  destroyFailed: 14,
+  /** Destroy succeeded, but the audit found tagged resources left behind. */
+  leftovers: 15,
+  /** The audit itself could not run (credentials, API errors): leftovers unknown. */
+  auditFailed: 16,
+  /** `up` succeeded but the outputs break the contract other stacks consume. */
+  contractViolated: 17,
+  /** Interrupted twice (SIGINT): the driver stopped without finishing cleanup. */
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The steps the driver runs; each has the exit code its failure maps to. */
+export type StepName =
+  | "select"
+  | "create"
+  | "config"
+  | "preview"
+  | "up"
+  | "outputs"
+  | "contract"
+  | "verify"
+  | "drill"
+  | "destroy"
+  | "audit"
+  | "remove";
+
+const STEP_EXIT_CODES: Readonly<Record<StepName, ExitCodeValue>> = {
+  select: ExitCode.stackNotFound,
+  create: ExitCode.internal,
+  config: ExitCode.usage,
+  preview: ExitCode.previewFailed,
+  up: ExitCode.upFailed,
+  outputs: ExitCode.internal,
+  contract: ExitCode.contractViolated,
+  verify: ExitCode.verifyFailed,
+  drill: ExitCode.drillFailed,
+  destroy: ExitCode.destroyFailed,
+  audit: ExitCode.auditFailed,
+  remove: ExitCode.internal,
+};
+
+/** A bad command line. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The Pulumi CLI is not installed where the Automation API looks for it. */
+export class PulumiCliMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PulumiCliMissingError";
+  }
+}
+
+/** The default (passphrase) secrets provider cannot work without a passphrase. */
+export class PassphraseMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PassphraseMissingError";
+  }
+}
+
+/** The audit ran and found resources tagged for the stack after destroy. */
+export class LeftoversError extends Error {
+  constructor(readonly leftovers: readonly string[]) {
+    super(
+      `${leftovers.length} resource(s) tagged for this stack remain after destroy:\n` +
+        leftovers.map((l) => `  - ${l}`).join("\n"),
+    );
+    this.name = "LeftoversError";
+  }
+}
+
+/** A check (verify, drill) ran and reported failure rather than throwing. */
+export class CheckFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckFailedError";
+  }
+}
+
+/**
+ * The exit code for an error thrown by a step. Errors that say what went wrong whatever the
+ * step (a locked stack, a missing stack, a missing CLI) win over the step's own code.
+ */
+export function exitCodeFor(error: unknown, step?: StepName): ExitCodeValue {
+  if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof PulumiCliMissingError) return ExitCode.cliMissing;
+  if (error instanceof PassphraseMissingError) return ExitCode.passphraseMissing;
+  if (error instanceof ConcurrentUpdateError) return ExitCode.concurrentUpdate;
+  if (error instanceof StackNotFoundError) return ExitCode.stackNotFound;
+  if (error instanceof StackAlreadyExistsError) return ExitCode.stackExists;
+  if (error instanceof LeftoversError) return ExitCode.leftovers;
+  // Verify reads the outputs through the contract: a broken contract fails verification.
+  if (error instanceof ContractError) {
+    return step === "verify" || step === "drill"
+      ? STEP_EXIT_CODES[step]
+      : ExitCode.contractViolated;
+  }
+  return step === undefined ? ExitCode.internal : STEP_EXIT_CODES[step];
+}
+
+/** The steps whose failure leaves cloud resources (and cost) behind: they decide the exit code. */
+const CLEANUP_STEPS: readonly StepName[] = ["destroy", "audit"];
+
+/**
+ * The exit code of a whole run from its failed steps, in the order they ran. A cleanup failure
+ * (destroy, leftovers, audit) outranks an earlier failure, because it needs someone to act now;
+ * otherwise the first failure is the cause and its code is returned.
+ */
+export function runExitCode(
+  failures: readonly { readonly step: StepName; readonly exitCode: ExitCodeValue }[],
+): ExitCodeValue {
+  const cleanup = failures.find((f) => CLEANUP_STEPS.includes(f.step));
+  if (cleanup !== undefined) return cleanup.exitCode;
+  return failures.length > 0 ? failures[0].exitCode : ExitCode.ok;
+}

@@ -1,0 +1,360 @@
+/**
+ * The driver's command line, environment checks, progress lines and exit-code mapping (pure),
+ * and the real CLI's preflight in a child process: missing Pulumi CLI, missing passphrase,
+ * usage errors and --help, each with its exit code.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
+
+import { ContractError } from "../lib/contract";
+import {
+  FileProbe,
+  checkPassphrase,
+  findPulumiCli,
+  resolveBackend,
+} from "../lib/automation/environment";
+import {
+  ExitCode,
+  LeftoversError,
+  PassphraseMissingError,
+  PulumiCliMissingError,
+  UsageError,
+  exitCodeFor,
+  runExitCode,
+} from "../lib/automation/errors";
+import { ephemeralStackName, parseCommandLine } from "../lib/automation/options";
+import { formatElapsed, formatEngineEvent } from "../lib/automation/progress";
+
+function probe(executables: string[] = [], readable: string[] = []): FileProbe {
+  return {
+    isExecutable: (file) => executables.includes(file),
+    isReadable: (file) => readable.includes(file),
+  };
+}
+
+describe("automation options", () => {
+  it("parses a command with stack, region, repeated config and secrets", () => {
+    const parsed = parseCommandLine([
+      "up",
+      "--stack",
+      "dev",
+      "--region",
+      "us-west-2",
+      "-c",
+      "andyredis:redisNodes=5",
+      "--config",
+      "aws:profile=ci=x",
+      "--secret",
+      "andyredis:redisPassword=p=w",
+      "--json",
+      "out.json",
+    ]);
+    assert.equal(parsed.kind, "run");
+    if (parsed.kind !== "run") return;
+    assert.equal(parsed.options.command, "up");
+    assert.equal(parsed.options.stack, "dev");
+    assert.equal(parsed.options.jsonFile, "out.json");
+    assert.equal(parsed.options.secretsProvider, "passphrase");
+    assert.deepEqual(parsed.options.config, [
+      { key: "andyredis:region", value: "us-west-2", secret: false },
+      { key: "andyredis:redisNodes", value: "5", secret: false },
+      // Only the first "=" splits: values may contain "=".
+      { key: "aws:profile", value: "ci=x", secret: false },
+      { key: "andyredis:redisPassword", value: "p=w", secret: true },
+    ]);
+  });
+
+  it("returns help for --help whatever else is given", () => {
+    assert.deepEqual(parseCommandLine(["--help"]), { kind: "help" });
+    assert.deepEqual(parseCommandLine(["up", "-h"]), { kind: "help" });
+  });
+
+  const usageErrors: [string, string[], RegExp][] = [
+    ["no command", [], /a command is required/],
+    ["an unknown command", ["deploy"], /unknown command "deploy"/],
+    ["an unknown option", ["up", "--stak", "dev"], /Unknown option '--stak'/],
+    ["a missing stack", ["up"], /up needs --stack/],
+    ["audit without stack or tag", ["audit"], /audit needs --stack <name> or --stack-tag/],
+    ["config without =", ["up", "-s", "dev", "-c", "redisNodes"], /expected key=value/],
+    ["a bad config key", ["up", "-s", "dev", "-c", "a b=1"], /config key is/],
+    [
+      "a key set twice",
+      ["up", "-s", "dev", "--region", "eu-west-1", "-c", "andyredis:region=x"],
+      /set more than once/,
+    ],
+    ["a bad region", ["up", "-s", "dev", "--region", "Seoul"], /expected an AWS region/],
+    ["a bad stack name", ["up", "-s", "my stack"], /--stack "my stack"/],
+    [
+      "config where no program runs",
+      ["verify", "-s", "dev", "-c", "a=1"],
+      /--config\/--secret applies only to/,
+    ],
+    [
+      "--remove outside destroy",
+      ["up", "-s", "dev", "--remove"],
+      /--remove applies only to: destroy/,
+    ],
+    ["--run-id outside ephemeral", ["up", "-s", "dev", "--run-id", "1"], /--run-id applies only/],
+    ["extra arguments", ["up", "dev"], /unexpected arguments: dev/],
+  ];
+  for (const [what, argv, message] of usageErrors) {
+    it(`rejects ${what} with a UsageError`, () => {
+      assert.throws(
+        () => parseCommandLine(argv),
+        (error: unknown) => {
+          assert.ok(error instanceof UsageError);
+          assert.match(error.message, message);
+          return true;
+        },
+      );
+    });
+  }
+
+  it("lists every problem at once", () => {
+    assert.throws(
+      () => parseCommandLine(["up", "-c", "x", "--region", "nowhere"]),
+      /needs --stack[\s\S]*expected key=value|expected key=value[\s\S]*needs --stack/,
+    );
+  });
+
+  it("names ephemeral stacks uniquely, or after the run id", () => {
+    const now = new Date(Date.UTC(2026, 10, 26, 16, 5, 9, 123));
+    assert.equal(
+      ephemeralStackName(undefined, undefined, now, () => 0),
+      "ephemeral-20261126-160509-0000",
+    );
+    assert.equal(
+      ephemeralStackName("pr-7", undefined, now, () => 0.99999),
+      "pr-7-20261126-160509-ffff",
+    );
+  });
+});
+
+describe("automation environment", () => {
+  it("finds the Pulumi CLI on PATH", () => {
+    const env = { PATH: ["/usr/bin", "/home/ci/.pulumi/bin"].join(path.delimiter) };
+    assert.equal(
+      findPulumiCli(env, probe(["/home/ci/.pulumi/bin/pulumi"]), "linux"),
+      "/home/ci/.pulumi/bin/pulumi",
+    );
+  });
+
+  it("explains how to install the CLI when it is missing", () => {
+    assert.throws(
+      () => findPulumiCli({ PATH: "/usr/bin" }, probe(), "linux"),
+      (error: unknown) =>
+        error instanceof PulumiCliMissingError &&
+        /not found on PATH/.test(error.message) &&
+        /get\.pulumi\.com/.test(error.message),
+    );
+  });
+
+  it("accepts a passphrase, an empty one, or a readable passphrase file", () => {
+    checkPassphrase({ PULUMI_CONFIG_PASSPHRASE: "x" }, "passphrase", probe());
+    checkPassphrase({ PULUMI_CONFIG_PASSPHRASE: "" }, "passphrase", probe());
+    checkPassphrase({ PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }, "passphrase", probe([], ["/p"]));
+  });
+
+  it("rejects a missing passphrase, or an unreadable file, naming the variables", () => {
+    assert.throws(
+      () => checkPassphrase({}, "passphrase", probe()),
+      (error: unknown) =>
+        error instanceof PassphraseMissingError &&
+        /PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE/.test(error.message),
+    );
+    assert.throws(
+      () => checkPassphrase({ PULUMI_CONFIG_PASSPHRASE_FILE: "/nope" }, "passphrase", probe()),
+      /"\/nope", which does not exist/,
+    );
+  });
+
+  it("does not ask for a passphrase with another secrets provider", () => {
+    checkPassphrase({}, "awskms://alias/andyredis", probe());
+  });
+
+  it("uses PULUMI_BACKEND_URL, else the project's .pulumi-state directory", () => {
+    assert.deepEqual(resolveBackend({ PULUMI_BACKEND_URL: "s3://state" }, "/repo"), {
+      url: "s3://state",
+      local: false,
+    });
+    // CI exports an unset variable as "": that means unset.
+    assert.deepEqual(resolveBackend({ PULUMI_BACKEND_URL: "" }, "/repo"), {
+      url: "file:///repo/.pulumi-state",
+      local: true,
+      directory: "/repo/.pulumi-state",
+    });
+  });
+});
+
+describe("automation exit codes and progress", () => {
+  it("maps errors to exit codes with instanceof", () => {
+    assert.equal(exitCodeFor(new UsageError("x")), ExitCode.usage);
+    assert.equal(exitCodeFor(new PulumiCliMissingError("x")), ExitCode.cliMissing);
+    assert.equal(exitCodeFor(new PassphraseMissingError("x")), ExitCode.passphraseMissing);
+    assert.equal(exitCodeFor(new ConcurrentUpdateError("x"), "up"), ExitCode.concurrentUpdate);
+    assert.equal(exitCodeFor(new StackNotFoundError("x"), "select"), ExitCode.stackNotFound);
+    assert.equal(exitCodeFor(new LeftoversError(["v"]), "audit"), ExitCode.leftovers);
+    assert.equal(exitCodeFor(new ContractError("s", ["p"]), "contract"), ExitCode.contractViolated);
+    assert.equal(exitCodeFor(new ContractError("s", ["p"]), "verify"), ExitCode.verifyFailed);
+    assert.equal(exitCodeFor(new Error("x"), "preview"), ExitCode.previewFailed);
+    assert.equal(exitCodeFor(new Error("x"), "destroy"), ExitCode.destroyFailed);
+    assert.equal(exitCodeFor(new Error("x")), ExitCode.internal);
+  });
+
+  it("gives every failure a non-zero code, and lets cleanup failures win", () => {
+    for (const code of Object.values(ExitCode)) {
+      if (code !== ExitCode.ok) assert.notEqual(code, 0);
+    }
+    assert.equal(runExitCode([]), 0);
+    assert.equal(
+      runExitCode([
+        { step: "up", exitCode: ExitCode.upFailed },
+        { step: "audit", exitCode: ExitCode.leftovers },
+      ]),
+      ExitCode.leftovers,
+    );
+    assert.equal(
+      runExitCode([
+        { step: "verify", exitCode: ExitCode.verifyFailed },
+        { step: "drill", exitCode: ExitCode.drillFailed },
+      ]),
+      ExitCode.verifyFailed,
+    );
+  });
+
+  it("prints one line per resource step with the elapsed time", () => {
+    const metadata = {
+      op: "create" as const,
+      urn: "urn:pulumi:dev::andyredis::eks:index:Cluster::andyredis-cluster",
+      type: "eks:index:Cluster",
+      provider: "",
+    };
+    assert.equal(
+      formatEngineEvent(
+        { sequence: 1, timestamp: 0, resourcePreEvent: { metadata } },
+        3.2,
+        "update",
+      ),
+      "[   3.2s] creating eks:index:Cluster andyredis-cluster",
+    );
+    assert.equal(
+      formatEngineEvent(
+        { sequence: 2, timestamp: 0, resOutputsEvent: { metadata } },
+        754,
+        "update",
+      ),
+      "[ 12m34s] created eks:index:Cluster andyredis-cluster",
+    );
+    const same = { ...metadata, op: "same" as const };
+    assert.equal(
+      formatEngineEvent(
+        { sequence: 3, timestamp: 0, resourcePreEvent: { metadata: same } },
+        1,
+        "update",
+      ),
+      undefined,
+    );
+    assert.match(
+      formatEngineEvent(
+        {
+          sequence: 4,
+          timestamp: 0,
+          summaryEvent: {
+            maybeCorrupt: false,
+            durationSeconds: 61,
+            resourceChanges: { create: 57, same: 2 },
+            policyPacks: {},
+          },
+        },
+        61,
+        "update",
+      ) ?? "",
+      /done: 57 create, 2 unchanged in 1m01s$/,
+    );
+    assert.equal(formatElapsed(59.94), "59.9s");
+  });
+});
+
+describe("automation CLI (child process)", function () {
+  // Each run starts ts-node and loads the Automation API (a few seconds): the runs start
+  // together in `before`, and the tests check their results.
+  this.timeout(60_000);
+  const root = path.resolve(__dirname, "..");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "automation-cli-"));
+  const json = path.join(tmp, "summary.json");
+  interface Result {
+    code: number | null;
+    out: string;
+    err: string;
+  }
+  const results: Record<"usage" | "noCli" | "noPassphrase", Result> = {
+    usage: { code: null, out: "", err: "" },
+    noCli: { code: null, out: "", err: "" },
+    noPassphrase: { code: null, out: "", err: "" },
+  };
+
+  function cli(
+    args: string[],
+    pathDirs: string[],
+    extraEnv: Record<string, string>,
+  ): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/automation.ts", ...args],
+        {
+          cwd: root,
+          // A clean environment: no passphrase, no backend, PATH only as given (plus node).
+          env: {
+            HOME: tmp,
+            PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
+            ...extraEnv,
+          },
+        },
+      );
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, out, err }));
+    });
+  }
+
+  before(async () => {
+    // A stand-in `pulumi` so the passphrase check is reached; the driver never runs it there.
+    const bin = path.join(tmp, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+    const [usage, noCli, noPassphrase] = await Promise.all([
+      cli(["up"], [], {}),
+      cli(["up", "-s", "dev", "--json", json], ["/nonexistent"], { PULUMI_CONFIG_PASSPHRASE: "x" }),
+      cli(["preview", "-s", "dev"], [bin], {}),
+    ]);
+    Object.assign(results, { usage, noCli, noPassphrase });
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("a usage error exits 2 and points to --help", () => {
+    assert.equal(results.usage.code, ExitCode.usage, results.usage.err);
+    assert.match(results.usage.err, /up needs --stack/);
+    assert.match(results.usage.err, /--help/);
+  });
+
+  it("a missing Pulumi CLI exits 3 with install instructions and a JSON summary", () => {
+    assert.equal(results.noCli.code, ExitCode.cliMissing, results.noCli.err);
+    assert.match(results.noCli.err, /Pulumi CLI was not found on PATH/);
+    const summary = JSON.parse(fs.readFileSync(json, "utf8")) as { exitCode: number };
+    assert.equal(summary.exitCode, ExitCode.cliMissing);
+  });
+
+  it("a missing passphrase exits 4", () => {
+    assert.equal(results.noPassphrase.code, ExitCode.passphraseMissing, results.noPassphrase.err);
+    assert.match(results.noPassphrase.err, /PULUMI_CONFIG_PASSPHRASE/);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Runs tests/fixtures/consumer.spec.ts (the consumer example under Pulumi mocks) in a child
+ * mocha process. `pulumi.runtime.setMocks` is process-wide and the last call wins, so the
+ * consumer's own mocks must not share a process with the program tests' tests/mocks.ts.
+ */
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+
+describe("consumer example under mocks (child mocha process)", function () {
+  this.timeout(120_000);
+
+  it("passes every consumer spec", async () => {
+    const root = path.resolve(__dirname, "..");
+    const { code, output } = await new Promise<{ code: number | null; output: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            require.resolve("mocha/bin/mocha.js"),
+            "--no-config",
+            "--require",
+            "ts-node/register/transpile-only",
+            "--extension",
+            "ts",
+            "--timeout",
+            "60000",
+            "--exit",
+            "tests/fixtures/consumer.spec.ts",
+          ],
+          { cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } },
+        );
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, output }));
+      },
+    );
+    // A non-zero exit (a failing spec, a crash, a rejection) fails this test with the child's log.
+    assert.equal(code, 0, output);
+    const passing = /(\d+) passing/.exec(output);
+    assert.ok(passing !== null && Number(passing[1]) >= 4, `expected at least 4 specs:\n${output}`);
+    assert.doesNotMatch(output, /failing|pending/);
+  });
+});
