@@ -561,8 +561,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     releaseName:
       reader.string(
         "redisReleaseName",
-        /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/,
-        "a lower-case DNS label of up to 42 characters (pod names add suffixes)",
+        /^[a-z]([-a-z0-9]{0,45}[a-z0-9])?$/,
+        "1-47 lower-case letters, digits or '-', starting with a letter (the chart's pod names add suffixes)",
       ) ?? DEFAULTS.redisReleaseName,
     chart:
       reader.string(
@@ -622,10 +622,21 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       'is required in clusterOnly mode (andyredis:kubeContext then picks one of its contexts); set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"`',
     );
   }
-  if (mode === "aws" && (secretsSet.includes("kubeconfig") || kubeContext !== undefined)) {
+  if (mode === "aws") {
+    for (const key of ["kubeconfig", "kubeContext"] as const) {
+      const set = key === "kubeconfig" ? secretsSet.includes(key) : kubeContext !== undefined;
+      if (set) {
+        reader.problem(
+          key,
+          "is only used in clusterOnly mode; unset it or set andyredis:mode to clusterOnly",
+        );
+      }
+    }
+  }
+  if (mode === "clusterOnly" && cleanup.volumeMode !== "delete") {
     reader.problem(
-      "kubeconfig",
-      "is only used in clusterOnly mode; unset it or set andyredis:mode to clusterOnly",
+      "volumeCleanupMode",
+      `"${cleanup.volumeMode}" is not allowed in clusterOnly mode, which has no destroy hook (the release's PVCs go with it); use delete`,
     );
   }
 

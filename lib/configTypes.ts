@@ -122,9 +122,9 @@ export interface StackConfig {
   readonly redis: RedisConfig;
   readonly cleanup: CleanupConfig;
   /**
-   * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (file path or
-   * content) stays a Pulumi secret (`andyredis:kubeconfig`); a context alone selects one from the
-   * default kubeconfig.
+   * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (content, or a file
+   * path) is required and stays a Pulumi secret (`andyredis:kubeconfig`); `context` picks one of
+   * its contexts.
    */
   readonly existingCluster?: { readonly kubeconfigSet: boolean; readonly context?: string };
 }

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 
 import { COMMANDS } from "../lib/automation/options";
+import { SCENARIOS } from "../lib/sentinel/drill";
 
 interface Step {
   name?: string;
@@ -75,6 +76,16 @@ describe("CI workflow .github/workflows/ephemeral.yml", () => {
       for (const command of driverCommands(job)) {
         assert.ok((COMMANDS as readonly string[]).includes(command), command);
       }
+    }
+  });
+
+  it("drills only scenarios the drill knows, and at least the master crash", () => {
+    const scenarios = runLines.flatMap((line) =>
+      [...line.matchAll(/--scenario (\S+)/g)].map((m) => m[1]),
+    );
+    assert.ok(scenarios.includes("master-crash"), scenarios.join(", "));
+    for (const scenario of scenarios) {
+      assert.ok((SCENARIOS as readonly string[]).includes(scenario), scenario);
     }
   });
 

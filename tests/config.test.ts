@@ -286,6 +286,22 @@ describe("config: invalid values fail with the key and what is allowed", () => {
       message: /^andyredis:kubeconfig: is only used in clusterOnly mode/,
     },
     {
+      name: "a kube context in aws mode",
+      raw: { kubeContext: "kind" },
+      message: /^andyredis:kubeContext: is only used in clusterOnly mode/,
+    },
+    {
+      name: "snapshot mode without a destroy hook",
+      raw: { mode: "clusterOnly", volumeCleanupMode: "snapshot" },
+      context: { secretsSet: ["kubeconfig"] },
+      message: /^andyredis:volumeCleanupMode: "snapshot" is not allowed in clusterOnly mode/,
+    },
+    {
+      name: "a release name starting with a digit",
+      raw: { redisReleaseName: "1redis" },
+      message: /^andyredis:redisReleaseName: "1redis" is not allowed; use 1-47 lower-case letters/,
+    },
+    {
       name: "a misspelt key",
       raw: {},
       context: { keysSet: ["natMdoe"] },

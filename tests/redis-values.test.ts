@@ -192,7 +192,7 @@ describe("redis chart values", () => {
                   { key: "kubernetes.io/metadata.name", operator: "In", values: ["redis"] },
                 ],
               },
-              podSelector: { matchLabels: { "andyredis/client": "true" } },
+              podSelector: { matchLabels: { "andyredis/redis-client": "true" } },
             },
           ],
         },

@@ -29,7 +29,7 @@ export function sampleRedisConfig(overrides: Partial<RedisConfig> = {}): RedisCo
     masterService: true,
     serviceMonitor: false,
     allowedNamespaces: [],
-    clientLabel: { key: "andyredis/client", value: "true" },
+    clientLabel: { key: "andyredis/redis-client", value: "true" },
     resources: DEFAULT_REDIS_RESOURCES,
     sentinelResources: DEFAULT_SENTINEL_RESOURCES,
     ...overrides,
