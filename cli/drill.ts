@@ -6,21 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  EXIT,
-  SentinelCliOptions,
-  UsageError,
-  parseSentinelCliArgs,
-  targetFromOutputs,
-} from "../lib/sentinel/cliArgs";
-import { errorMessage } from "../lib/sentinel/clients";
+import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { drillDeployment } from "../lib/sentinel/cluster";
 import { DrillReport, SCENARIOS, parseScenarios, runDrill } from "../lib/sentinel/drill";
-import {
-  missingBinaries,
-  missingBinariesMessage,
-  withLocalTopology,
-} from "../lib/sentinel/localTopology";
+import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
 import { timelineSvg } from "../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
@@ -73,12 +62,7 @@ async function run(options: SentinelCliOptions): Promise<DrillReport> {
     });
   }
   if (options.outputsFile !== undefined) {
-    const outputs: unknown = JSON.parse(fs.readFileSync(options.outputsFile, "utf8"));
-    const kubeconfig =
-      options.kubeconfigFile === undefined
-        ? undefined
-        : fs.readFileSync(options.kubeconfigFile, "utf8");
-    return drillDeployment(targetFromOutputs(outputs, kubeconfig, options.nodes), {
+    return drillDeployment(targetFromFiles({ ...options, outputsFile: options.outputsFile }), {
       scenarios: scenarios === undefined ? undefined : [...scenarios],
     });
   }
@@ -87,48 +71,21 @@ async function run(options: SentinelCliOptions): Promise<DrillReport> {
   );
 }
 
-async function main(): Promise<number> {
-  let options: SentinelCliOptions;
-  try {
-    options = parseSentinelCliArgs(process.argv.slice(2));
-    if (options.scenarios !== undefined) {
-      parseScenarios(options.scenarios);
-    }
-  } catch (error) {
-    process.stderr.write(`${errorMessage(error)}\n`);
-    return EXIT.usage;
-  }
-  if (options.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  if (options.local && missingBinaries().length > 0) {
-    process.stderr.write(`${missingBinariesMessage(missingBinaries())}\n`);
-    return EXIT.environment;
-  }
-  try {
+mainOf({
+  name: "drill",
+  help: HELP,
+  validate: (options) => {
+    if (options.scenarios !== undefined) parseScenarios(options.scenarios);
+  },
+  run: async (options) => {
     const report = await run(options);
     const svgPath = options.svgPath ?? DEFAULT_SVG;
     fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
     fs.writeFileSync(svgPath, timelineSvg(report));
-    process.stdout.write(
-      options.json ? `${drillReportJson(report)}\n` : `${formatDrillReport(report)}\n`,
-    );
     log(`drill: timeline written to ${svgPath}`);
-    return report.ok ? EXIT.ok : EXIT.failed;
-  } catch (error) {
-    process.stderr.write(`drill: ${errorMessage(error)}\n`);
-    if (error instanceof UsageError || error instanceof SyntaxError) {
-      return EXIT.usage;
-    }
-    return /cannot load @kubernetes/.test(errorMessage(error)) ? EXIT.environment : EXIT.failed;
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`drill: ${errorMessage(error)}\n`);
-    process.exit(EXIT.failed);
+    return {
+      ok: report.ok,
+      output: options.json ? drillReportJson(report) : formatDrillReport(report),
+    };
   },
-);
+});

@@ -2,21 +2,9 @@
  * `npm run verify -- [flags]`: checks a Sentinel topology and prints one line per check.
  * Exit 0 when healthy, 1 when a check failed, 2 for bad flags, 3 for a missing prerequisite.
  */
-import * as fs from "node:fs";
-import {
-  EXIT,
-  SentinelCliOptions,
-  UsageError,
-  parseSentinelCliArgs,
-  targetFromOutputs,
-} from "../lib/sentinel/cliArgs";
-import { errorMessage } from "../lib/sentinel/clients";
+import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { verifyDeployment } from "../lib/sentinel/cluster";
-import {
-  missingBinaries,
-  missingBinariesMessage,
-  withLocalTopology,
-} from "../lib/sentinel/localTopology";
+import { withLocalTopology } from "../lib/sentinel/localTopology";
 import {
   VerifyReport,
   formatVerifyReport,
@@ -55,12 +43,7 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
     );
   }
   if (options.outputsFile !== undefined) {
-    const outputs: unknown = JSON.parse(fs.readFileSync(options.outputsFile, "utf8"));
-    const kubeconfig =
-      options.kubeconfigFile === undefined
-        ? undefined
-        : fs.readFileSync(options.kubeconfigFile, "utf8");
-    return verifyDeployment(targetFromOutputs(outputs, kubeconfig, options.nodes));
+    return verifyDeployment(targetFromFiles({ ...options, outputsFile: options.outputsFile }));
   }
   const password = options.password ?? process.env.REDIS_PASSWORD;
   if (options.sentinels.length === 0 || password === undefined) {
@@ -74,41 +57,14 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   );
 }
 
-async function main(): Promise<number> {
-  let options: SentinelCliOptions;
-  try {
-    options = parseSentinelCliArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${errorMessage(error)}\n`);
-    return EXIT.usage;
-  }
-  if (options.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  if (options.local && missingBinaries().length > 0) {
-    process.stderr.write(`${missingBinariesMessage(missingBinaries())}\n`);
-    return EXIT.environment;
-  }
-  try {
+mainOf({
+  name: "verify",
+  help: HELP,
+  run: async (options) => {
     const report = await run(options);
-    process.stdout.write(
-      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerifyReport(report)}\n`,
-    );
-    return report.ok ? EXIT.ok : EXIT.failed;
-  } catch (error) {
-    process.stderr.write(`verify: ${errorMessage(error)}\n`);
-    if (error instanceof UsageError || error instanceof SyntaxError) {
-      return EXIT.usage;
-    }
-    return /cannot load @kubernetes/.test(errorMessage(error)) ? EXIT.environment : EXIT.failed;
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`verify: ${errorMessage(error)}\n`);
-    process.exit(EXIT.failed);
+    return {
+      ok: report.ok,
+      output: options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report),
+    };
   },
-);
+});

@@ -2,9 +2,12 @@
  * Flag parsing for `cli/verify.ts` and `cli/drill.ts`, kept here so the CLIs stay thin and the
  * parsing is tested directly. Every problem is collected and reported at once.
  */
+import * as fs from "node:fs";
+import { errorMessage } from "./clients";
 import type { DeploymentTarget } from "./cluster";
+import { missingBinaries, missingBinariesMessage } from "./localTopology";
 import { splitAddressKey } from "./natMap";
-import { Endpoint } from "./types";
+import { Endpoint, KubernetesClientUnavailableError } from "./types";
 
 /** Exit codes shared by both CLIs. A failure never exits 0. */
 export const EXIT = {
@@ -168,4 +171,75 @@ export function targetFromOutputs(
     throw new UsageError(problems.join("\n"));
   }
   return target;
+}
+
+/** The deployment target of `--outputs <file>` (and `--kubeconfig <file>`), read from disk. */
+export function targetFromFiles(
+  options: SentinelCliOptions & { outputsFile: string },
+): DeploymentTarget {
+  const outputs: unknown = JSON.parse(fs.readFileSync(options.outputsFile, "utf8"));
+  const kubeconfig =
+    options.kubeconfigFile === undefined
+      ? undefined
+      : fs.readFileSync(options.kubeconfigFile, "utf8");
+  return targetFromOutputs(outputs, kubeconfig, options.nodes);
+}
+
+/** What a Sentinel CLI needs from its command: help text, extra checks, and the work itself. */
+export interface SentinelCliCommand {
+  /** Prefix of error lines, e.g. "verify". */
+  readonly name: string;
+  readonly help: string;
+  /** Checks beyond the shared flag parsing; throws a `UsageError`. */
+  readonly validate?: (options: SentinelCliOptions) => void;
+  /** Runs the command; `output` goes to stdout. */
+  readonly run: (options: SentinelCliOptions) => Promise<{ ok: boolean; output: string }>;
+}
+
+/**
+ * The shell both Sentinel CLIs share: parse flags, print help, check the local prerequisites,
+ * run, and map the outcome to an exit code (0 ok, 1 failed, 2 usage, 3 environment).
+ */
+export async function runSentinelCli(
+  command: SentinelCliCommand,
+  argv: readonly string[],
+): Promise<number> {
+  let options: SentinelCliOptions;
+  try {
+    options = parseSentinelCliArgs(argv);
+    command.validate?.(options);
+  } catch (error) {
+    process.stderr.write(`${errorMessage(error)}\n`);
+    return EXIT.usage;
+  }
+  if (options.help) {
+    process.stdout.write(command.help);
+    return EXIT.ok;
+  }
+  const missing = options.local ? missingBinaries() : [];
+  if (missing.length > 0) {
+    process.stderr.write(`${missingBinariesMessage(missing)}\n`);
+    return EXIT.environment;
+  }
+  try {
+    const { ok, output } = await command.run(options);
+    process.stdout.write(`${output}\n`);
+    return ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    process.stderr.write(`${command.name}: ${errorMessage(error)}\n`);
+    if (error instanceof UsageError || error instanceof SyntaxError) return EXIT.usage;
+    if (error instanceof KubernetesClientUnavailableError) return EXIT.environment;
+    return EXIT.failed;
+  }
+}
+
+/** Runs a Sentinel CLI as the process's main module: exits with its code, never 0 on failure. */
+export function mainOf(command: SentinelCliCommand): void {
+  runSentinelCli(command, process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${command.name}: ${errorMessage(error)}\n`);
+      process.exit(EXIT.failed);
+    },
+  );
 }

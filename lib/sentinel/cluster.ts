@@ -19,7 +19,13 @@ import {
   podNameForHost,
   podNames,
 } from "./natMap";
-import { ConnectionSettings, Endpoint, endpointKey, sleep } from "./types";
+import {
+  ConnectionSettings,
+  Endpoint,
+  KubernetesClientUnavailableError,
+  endpointKey,
+  sleep,
+} from "./types";
 import { VerifyReport, verifyTopology } from "./verify";
 
 export interface DeploymentTarget {
@@ -105,7 +111,7 @@ async function loadKubernetesClient(): Promise<KubernetesClient> {
   try {
     return await import("@kubernetes/client-node");
   } catch (error) {
-    throw new Error(
+    throw new KubernetesClientUnavailableError(
       `cannot load @kubernetes/client-node (${errorMessage(error)}) on Node ${process.version}; ` +
         "cluster mode needs it (2.x needs Node 22.19 or newer)",
     );

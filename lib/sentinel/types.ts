@@ -43,3 +43,11 @@ export function reachable(settings: ConnectionSettings, announced: Endpoint): En
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** `@kubernetes/client-node` could not be loaded: cluster mode cannot run here. */
+export class KubernetesClientUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KubernetesClientUnavailableError";
+  }
+}
