@@ -20,6 +20,7 @@ import {
   findKubernetesLoadBalancersV2,
   findKubernetesSecurityGroups,
 } from "./network";
+import { createAwsClients } from "./executor";
 import { isStackResource, tagsToRecord } from "./plan";
 import { systemClock, withRetry } from "./retry";
 import { CLEANUP_TAG_KEY, CNI_CLUSTER_TAG_KEY, type Clock } from "./types";
@@ -477,26 +478,19 @@ export async function serviceResources(
   return [...unique.values()];
 }
 
-/** The real clients for a region (endpoint and credentials from the usual AWS env/config). */
+/**
+ * The real clients for a region (endpoint and credentials from the usual AWS env/config): the
+ * hook's EC2 and load balancer clients, plus the tagging API and EFS that only the audit reads.
+ */
 export function createAuditClients(region: string): AuditClients {
   /* eslint-disable @typescript-eslint/no-require-imports -- kept lazy like the hook's (types.ts) */
-  const { EC2 } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
   const { EFS } = require("@aws-sdk/client-efs") as typeof import("@aws-sdk/client-efs");
-  const { ElasticLoadBalancingV2 } =
-    require("@aws-sdk/client-elastic-load-balancing-v2") as typeof import("@aws-sdk/client-elastic-load-balancing-v2");
-  const { ElasticLoadBalancing } =
-    require("@aws-sdk/client-elastic-load-balancing") as typeof import("@aws-sdk/client-elastic-load-balancing");
   const { ResourceGroupsTaggingAPI } =
     require("@aws-sdk/client-resource-groups-tagging-api") as typeof import("@aws-sdk/client-resource-groups-tagging-api");
   /* eslint-enable @typescript-eslint/no-require-imports */
+  const { ec2, elbv2, elb } = createAwsClients(region);
   const common = { region, maxAttempts: 8 };
-  return {
-    tagging: new ResourceGroupsTaggingAPI(common),
-    ec2: new EC2(common),
-    elbv2: new ElasticLoadBalancingV2(common),
-    elb: new ElasticLoadBalancing(common),
-    efs: new EFS(common),
-  };
+  return { tagging: new ResourceGroupsTaggingAPI(common), ec2, elbv2, elb, efs: new EFS(common) };
 }
 
 /**
