@@ -8,14 +8,14 @@ import * as assert from "node:assert/strict";
 import { runDrill, ScenarioResult } from "../lib/sentinel/drill";
 import { LocalTopology } from "../lib/sentinel/localTopology";
 import { verifyTopology } from "../lib/sentinel/verify";
-import { closeAndAssertClean, skipWithoutRedis, startTopology } from "./helpers/redisTopology";
+import { closeAndAssertClean, requireRedis, startTopology } from "./helpers/redisTopology";
 
 describe("sentinel drill (real processes)", function () {
   this.timeout(120000);
   let topology: LocalTopology;
 
-  before(async function () {
-    skipWithoutRedis(this);
+  before(async () => {
+    requireRedis();
     topology = await startTopology();
   });
 

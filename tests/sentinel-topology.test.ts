@@ -8,13 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalTopology, withLocalTopology } from "../lib/sentinel/localTopology";
 import { sleep } from "../lib/sentinel/types";
-import { assertPidsGone, pidsInDirectory, skipWithoutRedis } from "./helpers/redisTopology";
+import { assertPidsGone, pidsInDirectory, requireRedis } from "./helpers/redisTopology";
 
 describe("sentinel local topology cleanup (real processes)", function () {
   this.timeout(60000);
 
   before(function () {
-    skipWithoutRedis(this);
+    requireRedis();
   });
 
   it("removes every process and the temp dir when the body throws", async () => {

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { LocalTopology } from "../lib/sentinel/localTopology";
 import { Endpoint, endpointKey, sleep } from "../lib/sentinel/types";
 import { VerifyReport, verifyTopology, waitUntilVerified } from "../lib/sentinel/verify";
-import { closeAndAssertClean, skipWithoutRedis, startTopology } from "./helpers/redisTopology";
+import { closeAndAssertClean, requireRedis, startTopology } from "./helpers/redisTopology";
 
 /** Polls verify until `predicate` holds (a sentinel needs down-after to notice a loss). */
 async function verifyUntil(
@@ -27,8 +27,8 @@ describe("sentinel verify (real processes)", function () {
   this.timeout(90000);
   let topology: LocalTopology;
 
-  before(async function () {
-    skipWithoutRedis(this);
+  before(async () => {
+    requireRedis();
     topology = await startTopology();
   });
 
