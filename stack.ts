@@ -172,10 +172,6 @@ function redisOutputs(
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
  */
 export function createStack(config: StackConfig, secrets: StackSecrets): StackOutputs {
-  // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
-  // hook has taken care of them.
-  const pvcWhenDeleted = config.cleanup.volumeMode === "delete" ? "Delete" : "Retain";
-
   if (config.mode === "clusterOnly") {
     if (secrets.kubeconfig === undefined) {
       throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");
@@ -209,6 +205,9 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackOu
     },
     { dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon] },
   );
+  // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
+  // hook has taken care of them.
+  const pvcWhenDeleted = config.cleanup.volumeMode === "delete" ? "Delete" : "Retain";
   const redis = new RedisSentinel(
     "redis",
     {
