@@ -622,16 +622,15 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       'is required in clusterOnly mode (andyredis:kubeContext then picks one of its contexts); set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"`',
     );
   }
-  if (mode === "aws") {
-    for (const key of ["kubeconfig", "kubeContext"] as const) {
-      const set = key === "kubeconfig" ? secretsSet.includes(key) : kubeContext !== undefined;
-      if (set) {
-        reader.problem(
-          key,
-          "is only used in clusterOnly mode; unset it or set andyredis:mode to clusterOnly",
-        );
-      }
-    }
+  const clusterOnlyKeysSet = [
+    ...(secretsSet.includes("kubeconfig") ? ["kubeconfig"] : []),
+    ...(kubeContext !== undefined ? ["kubeContext"] : []),
+  ];
+  for (const key of mode === "aws" ? clusterOnlyKeysSet : []) {
+    reader.problem(
+      key,
+      "is only used in clusterOnly mode; unset it or set andyredis:mode to clusterOnly",
+    );
   }
   if (mode === "clusterOnly" && cleanup.volumeMode !== "delete") {
     reader.problem(
