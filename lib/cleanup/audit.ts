@@ -435,44 +435,42 @@ export async function serviceResources(
   } while (marker);
 
   if (options.clusterName) {
-    // What Kubernetes created for the cluster carries its tags, not necessarily the stack's.
-    const have = new Set(found.map((f) => `${f.kind}:${f.id}`));
-    for (const lb of await findKubernetesLoadBalancersV2(elbv2, options.clusterName, wait)) {
-      if (!have.has(`load-balancer:${lb.id}`)) {
-        found.push({
-          kind: "load-balancer",
-          id: lb.id,
-          arn: lb.id,
-          type: "elasticloadbalancing:loadbalancer",
-          tags: lb.tags,
-          scope: "cluster",
-        });
-      }
-    }
-    for (const lb of await findKubernetesClassicLoadBalancers(elb, options.clusterName, wait)) {
-      if (!have.has(`load-balancer:${lb.id}`)) {
-        found.push({
-          kind: "load-balancer",
-          id: lb.id,
-          type: "elasticloadbalancing:loadbalancer",
-          tags: lb.tags,
-          scope: "cluster",
-        });
-      }
-    }
-    for (const g of await findKubernetesSecurityGroups(ec2, options.clusterName, wait)) {
-      if (!have.has(`security-group:${g.id}`)) {
-        found.push({
-          kind: "security-group",
-          id: g.id,
-          type: "ec2:security-group",
-          tags: g.tags,
-          scope: "cluster",
-        });
-      }
-    }
+    // What Kubernetes created for the cluster carries its tags, not necessarily the stack's. A
+    // resource already found by the stack tag keeps that entry: the dedupe below keeps the first.
+    const scope = "cluster";
+    const lbType = "elasticloadbalancing:loadbalancer";
+    const v2 = await findKubernetesLoadBalancersV2(elbv2, options.clusterName, wait);
+    const classic = await findKubernetesClassicLoadBalancers(elb, options.clusterName, wait);
+    const groups = await findKubernetesSecurityGroups(ec2, options.clusterName, wait);
+    found.push(
+      ...v2.map(
+        (lb) =>
+          ({
+            kind: "load-balancer",
+            id: lb.id,
+            arn: lb.id,
+            type: lbType,
+            tags: lb.tags,
+            scope,
+          }) as const,
+      ),
+      ...classic.map(
+        (lb) => ({ kind: "load-balancer", id: lb.id, type: lbType, tags: lb.tags, scope }) as const,
+      ),
+      ...groups.map(
+        (g) =>
+          ({
+            kind: "security-group",
+            id: g.id,
+            type: "ec2:security-group",
+            tags: g.tags,
+            scope,
+          }) as const,
+      ),
+    );
   }
-  // The same ENI can come from both filters.
+  // The same resource can come from two lookups (an ENI from both filters, a load balancer from
+  // the stack tag and the cluster tag): the first entry stands.
   const unique = new Map<string, FoundResource>();
   for (const f of found) if (!unique.has(`${f.kind}:${f.id}`)) unique.set(`${f.kind}:${f.id}`, f);
   return [...unique.values()];
