@@ -285,35 +285,31 @@ export async function runNetworkStep(
 
   const v2 = await findKubernetesLoadBalancersV2(elbv2, cluster, wait);
   const classic = await findKubernetesClassicLoadBalancers(elb, cluster, wait);
-  for (const lb of v2) {
-    if (await isLive(kubernetesOwnerOf(lb.tags))) {
-      log(
-        `  leaving load balancer ${lb.id} alone: ${kubernetesOwnerOf(lb.tags) ?? "its owner"} still exists`,
-      );
+  const loadBalancers = [
+    ...v2.map((lb) => ({
+      lb,
+      label: "load balancer",
+      remove: () => elbv2.deleteLoadBalancer({ LoadBalancerArn: lb.id }),
+    })),
+    ...classic.map((lb) => ({
+      lb,
+      label: "classic load balancer",
+      remove: () => elb.deleteLoadBalancer({ LoadBalancerName: lb.id }),
+    })),
+  ];
+  for (const { lb, label, remove } of loadBalancers) {
+    const owner = kubernetesOwnerOf(lb.tags);
+    if (await isLive(owner)) {
+      log(`  leaving ${label} ${lb.id} alone: ${owner ?? "its owner"} still exists`);
       continue;
     }
     try {
-      await withRetry(() => elbv2.deleteLoadBalancer({ LoadBalancerArn: lb.id }), wait.clock);
+      await withRetry(remove, wait.clock);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     loadBalancersDeleted.push(lb.id);
-    log(`  deleted load balancer ${lb.id}`);
-  }
-  for (const lb of classic) {
-    if (await isLive(kubernetesOwnerOf(lb.tags))) {
-      log(
-        `  leaving classic load balancer ${lb.id} alone: ${kubernetesOwnerOf(lb.tags) ?? "its owner"} still exists`,
-      );
-      continue;
-    }
-    try {
-      await withRetry(() => elb.deleteLoadBalancer({ LoadBalancerName: lb.id }), wait.clock);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    loadBalancersDeleted.push(lb.id);
-    log(`  deleted classic load balancer ${lb.id}`);
+    log(`  deleted ${label} ${lb.id}`);
   }
 
   const networkInterfacesDeleted = await deleteLeftoverCniInterfaces(ec2, cluster, log, wait);
