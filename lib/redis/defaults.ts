@@ -16,6 +16,12 @@ export const CHART_APP_VERSION = "8.2.1";
 /** Per-node data volume; the origin's size (one 8 GiB volume per pod). */
 export const DEFAULT_PERSISTENCE_SIZE = "8Gi";
 
+/** The largest per-node volume: an EBS gp3 (and gp2) volume holds at most 16 TiB. */
+export const MAX_PERSISTENCE_SIZE = "16Ti";
+
+/** The smallest per-node volume: EBS volumes start at 1 GiB. */
+export const MIN_PERSISTENCE_SIZE = "1Gi";
+
 /** Kubernetes cluster DNS domain (EKS does not change it); also the chart's `clusterDomain`. */
 export const CLUSTER_DOMAIN = "cluster.local";
 
