@@ -38,9 +38,11 @@ import {
   allowedText,
   ConfigKey,
   declaredDefault,
+  declaredDefaultText,
   DEFAULTS,
   defaultText,
   modesText,
+  rangeText,
   SECRET_KEYS,
   specOf,
 } from "./lib/config/keys";
@@ -110,9 +112,13 @@ class RawReader {
     this.problems.push({ key, message });
   }
 
-  /** Whether the user set the key (an empty value is unset, or an error: see `text`). */
+  /**
+   * Whether the user set the key: a value other than "" and other than the default Pulumi.yaml
+   * declares (which the engine hands over as if set).
+   */
   isSet(key: ConfigKey): boolean {
-    return (this.raw[key] ?? "") !== "";
+    const value = this.raw[key] ?? "";
+    return value !== "" && (declaredDefault(key) === "" || value !== declaredDefaultText(key));
   }
 
   /**
@@ -134,8 +140,8 @@ class RawReader {
     return value === "" ? undefined : value;
   }
 
-  private fail(key: ConfigKey, value: string): undefined {
-    this.problem(key, `"${value}" is not allowed; use ${allowedText(key)}`);
+  private fail(key: ConfigKey, value: string, allowed = allowedText(key)): undefined {
+    this.problem(key, `"${value}" is not allowed; use ${allowed}`);
     return undefined;
   }
 
@@ -175,7 +181,7 @@ class RawReader {
       (spec.min !== undefined && n < spec.min) ||
       (spec.max !== undefined && n > spec.max)
     ) {
-      return this.fail(key, value);
+      return this.fail(key, value, rangeText(key));
     }
     return n;
   }

@@ -61,9 +61,9 @@ export function chartLocationProblem(
   baseDir: string,
 ): string | undefined {
   if (isRemoteChart(chart)) {
-    return REMOTE.test(chart) && !/^http:/i.test(chart)
+    return REMOTE.test(chart)
       ? undefined
-      : `"${chart}" is not allowed; use an oci:// or https:// chart location (e.g. "oci://registry-1.docker.io/bitnamicharts/redis"), or the path of a local chart archive or directory`;
+      : `"${chart}" is not allowed; use an oci://, https:// or http:// chart location (e.g. "oci://registry-1.docker.io/bitnamicharts/redis"), or the path of a local chart archive or directory`;
   }
   const file = localChartPath(chart, baseDir);
   let stat: fs.Stats;

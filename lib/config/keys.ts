@@ -565,15 +565,24 @@ export function modesText(modes: readonly DeploymentMode[]): string {
   return modes.length === DEPLOYMENT_MODES.length ? "all" : modes.join(", ");
 }
 
-/** What a key allows, in words: the table's text, else its values or its range. */
+/** An integer key's fixed range, in words, if it has one. */
+export function rangeText(key: ConfigKey): string | undefined {
+  const spec = specOf(key);
+  return spec.min !== undefined && spec.max !== undefined
+    ? `an integer from ${spec.min} to ${spec.max}`
+    : undefined;
+}
+
+/** What a key allows, in words: its values, its range, and the table's text. */
 export function allowedText(key: ConfigKey): string {
   const spec = specOf(key);
-  if (spec.allowedText !== undefined) return spec.allowedText;
-  if (spec.allowed !== undefined) return `one of: ${spec.allowed.join(", ")}`;
-  if (spec.min !== undefined && spec.max !== undefined) {
-    return `an integer from ${spec.min} to ${spec.max}`;
-  }
-  throw new Error(`config key ${key} says nothing about what it allows`);
+  const parts = [
+    spec.allowed !== undefined ? `one of: ${spec.allowed.join(", ")}` : undefined,
+    rangeText(key),
+    spec.allowedText,
+  ].filter((part): part is string => part !== undefined);
+  if (parts.length === 0) throw new Error(`config key ${key} says nothing about what it allows`);
+  return parts.join(", ");
 }
 
 /** A key's default, in words. */
