@@ -917,6 +917,21 @@ describe("config: every bad stack config is refused before any resource, naming 
     assert.equal(run.resources, 0);
   });
 
+  it("prints what the README shows for a refused config", async () => {
+    const run = await runProgram(
+      clusterOnly(
+        { natMode: "perZone", redisNodes: "2", redisPersistenceSize: "999999Ti", natMdoe: "x" },
+        { kubeconfig: "not a kubeconfig", redisPassword: "short" },
+      ),
+    );
+    assert.ok(run.error instanceof ConfigError);
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const shown = readme.slice(readme.indexOf("    error: invalid stack configuration"));
+    const block = shown.slice(0, shown.indexOf("```")).trimEnd();
+    // The engine prints "error: " before the message and indents it under the stack.
+    assert.equal(block, `error: ${run.error.message}`.replace(/^/gm, "    "));
+  });
+
   it("never puts a secret's value in a message", async () => {
     const run = await runProgram(
       clusterOnly({ kubeContext: "prod" }, { redisPassword: "bad password with spaces" }),

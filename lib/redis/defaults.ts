@@ -1,6 +1,7 @@
 /**
- * Defaults for the Redis part of the stack config, for `config.ts` to fill in, and the fixed
- * sizes of the chart's helper containers. Each says why it has its value.
+ * Defaults for the Redis part of the stack config, which the config key table
+ * (`lib/config/keys.ts`) takes, and the fixed sizes of the chart's helper containers. Each says
+ * why it has its value.
  */
 import { ContainerResources } from "../configTypes";
 
