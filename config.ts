@@ -49,6 +49,7 @@ import {
 import { checkKubeconfig } from "./lib/config/kubeconfig";
 import { cidrProblems } from "./lib/network";
 import { MAX_RELEASE_NAME_LENGTH, maxmemoryDirective } from "./lib/redis/chartValues";
+import { AWS_STORAGE_CLASS } from "./lib/redis/defaults";
 import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";
 import { parseQuantity } from "./lib/redis/quantity";
 import { defaultTags, reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
@@ -620,7 +621,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     persistenceSize:
       reader.string("redisPersistenceSize", persistenceSizeProblem) ??
       DEFAULTS.redisPersistenceSize,
-    storageClassName: reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? "gp3" : ""),
+    storageClassName: reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
     allowedNamespaces,

@@ -15,6 +15,7 @@
 import type { DeploymentMode } from "../configTypes";
 import { DEPLOYMENT_MODES, NAT_MODES, VOLUME_CLEANUP_MODES } from "../configTypes";
 import {
+  AWS_STORAGE_CLASS,
   DEFAULT_CHART,
   DEFAULT_PERSISTENCE_SIZE,
   DEFAULT_REDIS_RESOURCES,
@@ -413,7 +414,7 @@ export const CONFIG_KEYS = {
   },
   redisStorageClass: {
     type: "string",
-    defaultText: "gp3 (aws) / the cluster's default class (clusterOnly)",
+    defaultText: `${AWS_STORAGE_CLASS} (aws) / the cluster's default class (clusterOnly)`,
     allowedText: "a StorageClass name (a lower-case DNS label)",
     modes: ALL,
     section: "Redis",

@@ -17,6 +17,12 @@ export const CHART_APP_VERSION = "8.2.1";
 /** Per-node data volume; the origin's size (one 8 GiB volume per pod). */
 export const DEFAULT_PERSISTENCE_SIZE = "8Gi";
 
+/**
+ * The StorageClass of the Redis volumes in aws mode: the encrypted gp3 class the stack creates
+ * (components/cluster.ts). In clusterOnly mode the cluster's default class is used instead.
+ */
+export const AWS_STORAGE_CLASS = "gp3";
+
 /** The largest per-node volume: an EBS gp3 (and gp2) volume holds at most 16 TiB. */
 export const MAX_PERSISTENCE_SIZE = "16Ti";
 
