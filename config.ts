@@ -396,19 +396,21 @@ function orderProblem(
   low: number | undefined,
   highKey: ConfigKey,
   high: number | undefined,
-  strict = false,
+  options: { strict?: boolean; why?: string } = {},
 ): void {
+  const { strict = false, why } = options;
   if (low === undefined || high === undefined) return;
   if (strict ? low < high : low <= high) return;
+  const reason = why === undefined ? "" : `: ${why}`;
   if (reader.isSet(highKey) && !reader.isSet(lowKey)) {
     reader.problem(
       highKey,
-      `${high} is not allowed; use ${strict ? "more than" : "at least"} ${lowKey} (${low})`,
+      `${high} is not allowed; use ${strict ? "more than" : "at least"} ${lowKey} (${low})${reason}`,
     );
   } else {
     reader.problem(
       lowKey,
-      `${low} is not allowed; use ${strict ? "less than" : "at most"} ${highKey} (${high})`,
+      `${low} is not allowed; use ${strict ? "less than" : "at most"} ${highKey} (${high})${reason}`,
     );
   }
 }
@@ -539,7 +541,11 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
 
   // Redis.
   const nodes = reader.integer("redisNodes");
-  if (aws) orderProblem(reader, "redisNodes", nodes, "nodeMinSize", nodeMinSize);
+  if (aws) {
+    orderProblem(reader, "redisNodes", nodes, "nodeMinSize", nodeMinSize, {
+      why: "hard anti-affinity puts each Redis node on a node of its own",
+    });
+  }
   const downAfterMs = reader.integer("sentinelDownAfterMs");
   const failoverTimeoutMs = reader.integer("sentinelFailoverTimeoutMs");
   orderProblem(
@@ -548,7 +554,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     downAfterMs,
     "sentinelFailoverTimeoutMs",
     failoverTimeoutMs,
-    true,
+    {
+      strict: true,
+    },
   );
   const quorum = reader.integer("sentinelQuorum");
   if (nodes !== undefined && quorum !== undefined) {
@@ -621,7 +629,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     persistenceSize:
       reader.string("redisPersistenceSize", persistenceSizeProblem) ??
       DEFAULTS.redisPersistenceSize,
-    storageClassName: reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
+    storageClassName:
+      reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
     allowedNamespaces,
