@@ -145,6 +145,7 @@ describe("config parts: the chart location", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-chart-"));
   tar.x({ file: CHART_TGZ, cwd: tmp, sync: true });
   const dir = path.join(tmp, "redis");
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("accepts remote locations by form", () => {
     for (const chart of [
@@ -212,6 +213,7 @@ describe("config parts: the kubeconfig", () => {
     "apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts: [{name: a, context: {}}, {name: b, context: {}}]\nclusters: []\n";
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-kube-"));
   fs.writeFileSync(path.join(tmp, "config"), content);
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("reads content (YAML or JSON) and files, with their contexts", () => {
     assert.deepEqual(checkKubeconfig(content, tmp), { contexts: ["a", "b"], currentContext: "a" });

@@ -104,6 +104,9 @@ const redisChartDir = path.join(tmp, "unpacked");
 fs.mkdirSync(redisChartDir);
 tar.x({ file: CHART_TGZ, cwd: redisChartDir, sync: true });
 
+// Root-level: the fixtures serve both suites below.
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
 const CLUSTER_ONLY: Stack = {
   config: { mode: "clusterOnly" },
   secrets: { kubeconfig: KUBECONFIG },
