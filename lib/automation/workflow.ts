@@ -26,6 +26,7 @@ import {
 } from "./errors";
 import {
   AWS_REGION_CONFIG_KEY,
+  MODE_CONFIG_KEY,
   VOLUME_CLEANUP_MODE_CONFIG_KEY,
   ConfigOverride,
   DriverOptions,
@@ -91,6 +92,8 @@ export interface CheckResult {
   readonly ok: boolean;
   /** One line for the log. */
   readonly summary: string;
+  /** One line per failed check, printed under the summary; none when `ok`. */
+  readonly failures?: readonly string[];
   /** Anything JSON-serializable for the summary file; must not contain secrets. */
   readonly details?: unknown;
 }
@@ -272,6 +275,15 @@ class Run {
     this.ports.log(`NOTE: ${text}`);
   }
 
+  log(line: string): void {
+    this.ports.log(line);
+  }
+
+  /** Whether the last record of `step` is a failure. */
+  failed(step: StepName): boolean {
+    return this.steps.some((s) => s.step === step && s.status === "failed");
+  }
+
   report(): RunReport {
     const failures = this.steps.filter((s) => s.status === "failed");
     return {
@@ -345,7 +357,10 @@ async function runCheck(
   const result = await run.step(step, async () => {
     const outcome = await check();
     details = outcome.details;
-    if (!outcome.ok) throw new CheckFailedError(`${step} failed: ${outcome.summary}`);
+    if (!outcome.ok) {
+      for (const failure of outcome.failures ?? []) run.log(`  failed: ${failure}`);
+      throw new CheckFailedError(`${step} failed: ${outcome.summary}`);
+    }
     return outcome;
   });
   if (details !== undefined) run.detail(details);
@@ -558,17 +573,42 @@ async function destroyAndAudit(
     return;
   }
   run.changes.destroy = destroyed.value;
-  if (stackTag === undefined) {
+  if (await createdNoAwsResources(options, session, outputs)) {
+    run.skip("audit", "a clusterOnly stack creates no AWS resource; there is nothing to audit");
+  } else if (stackTag === undefined) {
     run.skip("audit", "the stack tag is unknown");
   } else {
     const kept = await keptOnPurpose(options, session);
     await audit(run, ports, { region, stackTag, clusterName: clusterNameOf(outputs), ...kept });
   }
   if (remove) {
-    // The state is empty after a successful destroy, so removing loses nothing: leftovers the
-    // audit found are outside Pulumi's state and are listed in the report.
-    await run.step("remove", () => session.remove());
+    if (run.failed("audit")) {
+      // The stack is the only record of what this run deployed: keep it until someone has
+      // looked at what the audit found (or why it could not run).
+      run.skip("remove", "the audit failed; the stack is kept until its leftovers are resolved");
+      run.note(
+        `stack ${session.name} was kept: after resolving the audit, remove it with ` +
+          `\`npm run automation -- destroy --stack ${session.name} --remove\``,
+      );
+    } else {
+      // The state is empty after a successful destroy, so removing loses nothing.
+      await run.step("remove", () => session.remove());
+    }
   }
+}
+
+/**
+ * True for a clusterOnly stack, which creates no AWS resource: from the `deploymentMode`
+ * output, else from `andyredis:mode` (an `up` that failed early has no outputs).
+ */
+async function createdNoAwsResources(
+  options: DriverOptions,
+  session: StackSession,
+  outputs: StackOutputMap | undefined,
+): Promise<boolean> {
+  const fromOutputs = outputs?.deploymentMode?.value;
+  if (fromOutputs === "clusterOnly" || fromOutputs === "aws") return fromOutputs === "clusterOnly";
+  return (await configValue(options, session, MODE_CONFIG_KEY)) === "clusterOnly";
 }
 
 export async function runDestroy(ports: DriverPorts, options: DriverOptions): Promise<RunReport> {
