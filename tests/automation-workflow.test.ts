@@ -45,7 +45,11 @@ function healthyOutputs(stack: string): StackOutputMap {
     deploymentMode: "aws",
     stackTag: `organization/andyredis/${stack}`,
     sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    sentinelHosts: ["redis-node-0:26379", "redis-node-1:26379", "redis-node-2:26379"],
+    sentinelHosts: [
+      "redis-node-0.redis-headless",
+      "redis-node-1.redis-headless",
+      "redis-node-2.redis-headless",
+    ],
     redisMasterSet: "mymaster",
     redisNamespace: "redis",
     redisReleaseName: "redis",

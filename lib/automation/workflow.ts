@@ -10,9 +10,11 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 import {
+  DeploymentTarget,
   OUTPUT_CONTRACT,
   RedisOutputName,
   RedisStackOutputs,
+  deploymentTarget,
   parseStackOutputs,
 } from "../contract";
 import {
@@ -79,14 +81,8 @@ export interface StackProvider {
 }
 
 /** What verify and drill need to reach the deployment (matches `DeploymentTarget`). */
-export interface VerifyTarget {
-  readonly kubeconfig: string;
-  readonly namespace: string;
-  readonly releaseName: string;
-  readonly masterSet: string;
-  readonly password: string;
-  readonly nodes?: number;
-}
+/** What verify and drill need: `deploymentTarget` of the stack's outputs. */
+export type VerifyTarget = DeploymentTarget;
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -193,19 +189,6 @@ export function redactOutputs(
 /** The plain values of an output map. */
 export function plainOutputs(outputs: StackOutputMap): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
-}
-
-/** What verify and drill need, from outputs that follow the contract. */
-export function targetFromOutputs(outputs: RedisStackOutputs): VerifyTarget {
-  return {
-    kubeconfig: outputs.kubeconfig,
-    namespace: outputs.redisNamespace,
-    releaseName: outputs.redisReleaseName,
-    masterSet: outputs.redisMasterSet,
-    password: outputs.redisPassword,
-    // Every Redis pod runs a sentinel container, so there is one sentinel host per node.
-    nodes: outputs.sentinelHosts.length > 0 ? outputs.sentinelHosts.length : undefined,
-  };
 }
 
 /** Records steps, their timing and their outcome, and logs them as they run. */
@@ -527,7 +510,7 @@ async function runCheckCommand(
     run.skip(step, "the stack outputs are unreadable or break the contract");
     return run.report();
   }
-  const target = targetFromOutputs(outputs.parsed);
+  const target = deploymentTarget(outputs.parsed);
   await runCheck(run, step, () =>
     step === "verify" ? ports.checks.verify(target) : ports.checks.drill(target, options.scenarios),
   );
@@ -707,7 +690,7 @@ export async function runEphemeral(ports: DriverPorts, options: DriverOptions): 
   } else if (isInterrupted(ports)) {
     run.skip("verify", "interrupted");
   } else {
-    const target = targetFromOutputs(parsed);
+    const target = deploymentTarget(parsed);
     verified = await runCheck(run, "verify", () => ports.checks.verify(target));
   }
 
@@ -718,7 +701,7 @@ export async function runEphemeral(ports: DriverPorts, options: DriverOptions): 
   } else if (isInterrupted(ports)) {
     run.skip("drill", "interrupted");
   } else {
-    const target = targetFromOutputs(parsed);
+    const target = deploymentTarget(parsed);
     await runCheck(run, "drill", () => ports.checks.drill(target, options.scenarios));
   }
 
