@@ -124,6 +124,7 @@ Exit codes:
   7 stack already exists     10 preview failed          11 update failed
   12 verification failed     13 drill failed            14 destroy failed
   15 leftovers after destroy 16 audit could not run     17 outputs break the contract
+  18 no Redis answers (verify, drill)
   1 internal error           130 interrupted
 `;
 
