@@ -650,21 +650,29 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     if (kubeconfig === undefined) {
       reader.problem(
         "kubeconfig",
-        'is required in clusterOnly mode; set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"` (or a file path)',
+        "is required in clusterOnly mode; set it with `pulumi config set --secret andyredis:kubeconfig < ~/.kube/config` (or a file path)",
       );
     } else {
       const check = checkKubeconfig(kubeconfig, baseDir);
       const contexts = check.contexts ?? [];
+      // With no contexts at all (a stub) there is nothing to check a context against; the
+      // Kubernetes provider has the last word.
       if (check.problem !== undefined) {
         reader.problem("kubeconfig", check.problem);
-      } else if (contexts.length === 0) {
-        reader.problem("kubeconfig", "is a kubeconfig without contexts; use one with a context");
-      } else if (kubeContext !== undefined && !contexts.includes(kubeContext)) {
+      } else if (
+        contexts.length > 0 &&
+        kubeContext !== undefined &&
+        !contexts.includes(kubeContext)
+      ) {
         reader.problem(
           "kubeContext",
           `"${kubeContext}" is not a context of andyredis:kubeconfig; use one of: ${contexts.join(", ")}`,
         );
-      } else if (kubeContext === undefined && check.currentContext === undefined) {
+      } else if (
+        contexts.length > 0 &&
+        kubeContext === undefined &&
+        check.currentContext === undefined
+      ) {
         reader.problem(
           "kubeContext",
           `is required: andyredis:kubeconfig has no current-context; use one of: ${contexts.join(", ")}`,
