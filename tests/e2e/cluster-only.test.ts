@@ -52,7 +52,8 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.equal(outputs.stackTag, `organization/andyredis/${STACK}`);
     assert.equal(outputs.sentinelHosts.length, NODES);
     assert.equal(outputs.sentinelEndpoint, `${RELEASE}.${NAMESPACE}.svc.cluster.local:26379`);
-    assert.equal(outputs.kubeconfig, environment().kubeconfig);
+    // `pulumi config set` from standard input drops the final newline.
+    assert.equal(outputs.kubeconfig.trimEnd(), environment().kubeconfig.trimEnd());
     password = outputs.redisPassword;
     assert.match(password, /^[A-Za-z0-9]{32}$/);
 
@@ -72,6 +73,7 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.equal(release.chart.metadata.name, "redis");
     assert.equal(release.chart.metadata.version, "23.1.1");
     const values = JSON.stringify(release.config);
+    assert.ok(password.length > 0, "the password was not read from the outputs");
     assert.ok(!values.includes(password), "the password is in the release values");
     assert.match(values, /"existingSecret":"redis-password"/);
   });
@@ -198,55 +200,48 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.equal(release?.version, 2);
   });
 
-  describe("the consumer example, through a real StackReference", () => {
-    const consumerStack = "e2e-consumer";
+  // The consumer: a second project reading this stack's outputs through a real StackReference.
+  const consumerStack = "e2e-consumer";
 
-    before(async () => {
-      await project.pulumiOk(["stack", "init", consumerStack, "--secrets-provider", "passphrase"], {
-        cwd: CONSUMER_DIR,
-      });
-      await project.setConfig(
-        consumerStack,
-        { "andyredis-consumer:redisStack": `organization/andyredis/${STACK}` },
-        CONSUMER_DIR,
-      );
+  it("the consumer example gets the endpoint and the password (kept secret) through a StackReference", async () => {
+    await project.pulumiOk(["stack", "init", consumerStack, "--secrets-provider", "passphrase"], {
+      cwd: CONSUMER_DIR,
     });
+    await project.setConfig(
+      consumerStack,
+      { "andyredis-consumer:redisStack": `organization/andyredis/${STACK}` },
+      CONSUMER_DIR,
+    );
+    await project.pulumiOk(["up", "--yes", "--stack", consumerStack], { cwd: CONSUMER_DIR });
+    const outputs = await project.outputs(consumerStack, false, CONSUMER_DIR);
+    assert.equal(outputs.sentinelEndpoint, `${RELEASE}.${NAMESPACE}.svc.cluster.local:26379`);
+    assert.equal(outputs.namespace, NAMESPACE);
 
-    it("deploys a client that gets the endpoint and the password (kept secret)", async () => {
-      await project.pulumiOk(["up", "--yes", "--stack", consumerStack], { cwd: CONSUMER_DIR });
-      const outputs = await project.outputs(consumerStack, false, CONSUMER_DIR);
-      assert.equal(outputs.sentinelEndpoint, `${RELEASE}.${NAMESPACE}.svc.cluster.local:26379`);
-      assert.equal(outputs.namespace, NAMESPACE);
-
-      const secret = await k.core.readNamespacedSecret({
-        name: String(outputs.passwordSecretName),
+    const secret = await k.core.readNamespacedSecret({
+      name: String(outputs.passwordSecretName),
+      namespace: NAMESPACE,
+    });
+    const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
+    assert.equal(stored, password);
+    // The consumer's own state holds the password only encrypted.
+    const exported = await project.pulumiOk(["stack", "export", "--stack", consumerStack], {
+      cwd: CONSUMER_DIR,
+    });
+    assert.ok(!exported.stdout.includes(password), "plaintext password in the consumer state");
+    const deployment = await eventually("the client to be available", async () => {
+      const d = await k.apps.readNamespacedDeployment({
+        name: String(outputs.deploymentName),
         namespace: NAMESPACE,
       });
-      const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
-      assert.equal(stored, password);
-      // The consumer's own state holds the password only encrypted.
-      const exported = await project.pulumiOk(["stack", "export", "--stack", consumerStack], {
-        cwd: CONSUMER_DIR,
-      });
-      assert.ok(!exported.stdout.includes(password), "plaintext password in the consumer state");
-      const deployment = await eventually("the client to be available", async () => {
-        const d = await k.apps.readNamespacedDeployment({
-          name: String(outputs.deploymentName),
-          namespace: NAMESPACE,
-        });
-        return (d.status?.availableReplicas ?? 0) >= 1 ? d : undefined;
-      });
-      assert.equal(
-        deployment.spec?.template.metadata?.labels?.["andyredis/redis-client"],
-        "true",
-        "the client carries the label the NetworkPolicy admits",
-      );
+      return (d.status?.availableReplicas ?? 0) >= 1 ? d : undefined;
     });
-
-    after(async () => {
-      await project.pulumiOk(["destroy", "--yes", "--remove", "--stack", consumerStack], {
-        cwd: CONSUMER_DIR,
-      });
+    assert.equal(
+      deployment.spec?.template.metadata?.labels?.["andyredis/redis-client"],
+      "true",
+      "the client carries the label the NetworkPolicy admits",
+    );
+    await project.pulumiOk(["destroy", "--yes", "--remove", "--stack", consumerStack], {
+      cwd: CONSUMER_DIR,
     });
   });
 
