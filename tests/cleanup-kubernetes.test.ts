@@ -93,6 +93,9 @@ class FakeKube implements KubeApi {
   /** PVs the "CSI driver" deletes after this many polls once their PVC is gone. */
   pvDeletedAfterPolls = 1;
   ignorePatches = false;
+  /** Deleted PVCs stay listed (Terminating, a pod still using them) for this many listings. */
+  pvcGoneAfterListings = 0;
+  private terminating = new Map<string, { pvc: PvcInfo; listings: number }>();
   private polls = new Map<string, number>();
 
   async namespaceExists(ns: string): Promise<boolean> {
@@ -101,10 +104,14 @@ class FakeKube implements KubeApi {
   }
   async listPvcs(ns: string, selector: string): Promise<PvcInfo[]> {
     this.calls.push(`list ${ns} ${selector}`);
-    return [...this.pvcs.values()].filter((p) => p.namespace === ns);
+    for (const [key, t] of this.terminating) {
+      if (t.listings++ >= this.pvcGoneAfterListings) this.terminating.delete(key);
+    }
+    const lingering = [...this.terminating.values()].map((t) => t.pvc);
+    return [...this.pvcs.values(), ...lingering].filter((p) => p.namespace === ns);
   }
   async listAllPvcs(): Promise<PvcInfo[]> {
-    return [...this.pvcs.values()];
+    return [...this.pvcs.values(), ...[...this.terminating.values()].map((t) => t.pvc)];
   }
   async listPvs(): Promise<PvInfo[]> {
     return [...this.pvs.values()];
@@ -131,6 +138,9 @@ class FakeKube implements KubeApi {
     this.calls.push(`delete-pvc ${name}`);
     const c = this.pvcs.get(`${ns}/${name}`);
     this.pvcs.delete(`${ns}/${name}`);
+    if (c && this.pvcGoneAfterListings > 0) {
+      this.terminating.set(`${ns}/${name}`, { pvc: c, listings: 0 });
+    }
     // What the controller does: a PV with Delete loses its volume, one with Retain stays.
     const p = c?.volumeName ? this.pvs.get(c.volumeName) : undefined;
     if (p && p.reclaimPolicy !== "Delete") this.calls.push(`kept ${p.name}`);
@@ -210,6 +220,24 @@ describe("cleanup Kubernetes step: against a fake API", () => {
     await assert.rejects(
       runKubernetesStep(kube, settings("delete", 60), log, wait()),
       /PV\(s\) not deleted by the EBS CSI driver after 60s: pv-0 \(vol-pv-0\), pv-1 \(vol-pv-1\), pv-2 \(vol-pv-2\)/,
+    );
+  });
+
+  it("waits for deleted PVCs that linger (Terminating), so the volume step never sees them live", async () => {
+    kube.pvcGoneAfterListings = 2;
+    const r = await runKubernetesStep(kube, settings("snapshot"), log, wait());
+    assert.ok(
+      logs.some((l) => /waiting for 3 PVC\(s\) to be deleted/.test(l)),
+      logs.join("\n"),
+    );
+    assert.deepEqual([...(r.volumeView.livePvcs ?? [])], []);
+  });
+
+  it("a PVC still terminating at the timeout fails the step, naming it", async () => {
+    kube.pvcGoneAfterListings = Number.MAX_SAFE_INTEGER;
+    await assert.rejects(
+      runKubernetesStep(kube, settings("retain", 60), log, wait()),
+      /PVC\(s\) still terminating after 60s: redis\/redis-data-redis-node-0, .*kubectl get pods -n redis/s,
     );
   });
 

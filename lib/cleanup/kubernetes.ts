@@ -182,14 +182,31 @@ export async function runKubernetesStep(
     }
   }
 
+  // A deleted PVC lingers (Terminating) while a pod still uses it, and the volume step must not
+  // see it as live: wait for the claims to go in every mode, and for the PVs in delete mode.
   let remaining = [...waitFor];
+  let terminating = [...deleted];
+  const selector = releaseSelector(settings.releaseName);
   await waitUntil(async () => {
     const next: string[] = [];
     for (const pv of remaining) if ((await api.getPv(pv)) !== undefined) next.push(pv);
     remaining = next;
+    if (terminating.length > 0) {
+      const listed = new Set((await api.listPvcs(settings.namespace, selector)).map((p) => p.name));
+      terminating = terminating.filter((name) => listed.has(name));
+    }
     if (remaining.length > 0) log(`waiting for ${remaining.length} PV(s) to be deleted`);
-    return remaining.length === 0;
+    if (terminating.length > 0) log(`waiting for ${terminating.length} PVC(s) to be deleted`);
+    return remaining.length === 0 && terminating.length === 0;
   }, wait);
+  if (terminating.length > 0) {
+    throw cleanupFailure(
+      `PVC(s) still terminating after ${settings.timeoutSeconds}s`,
+      terminating.map((name) => `${settings.namespace}/${name}`),
+      `A pod still uses them: kubectl get pods -n ${settings.namespace}; ` +
+        "kubectl describe pvc <name>.",
+    );
+  }
   if (remaining.length > 0) {
     throw cleanupFailure(
       `PV(s) not deleted by the EBS CSI driver after ${settings.timeoutSeconds}s`,
