@@ -1,260 +1,257 @@
 /**
  * The stack configuration: read once, validated once, typed.
  *
- * `parseConfig` is pure: it takes the raw strings Pulumi holds for each key (structured values
- * arrive as JSON text) and returns a `StackConfig`, or throws one `ConfigError` listing every
- * problem, one line each, naming the key and what is allowed. `loadConfig` reads the raw values
- * and the secrets from Pulumi and calls it before any resource is created.
+ * Every key is an entry of the table in `lib/config/keys.ts` (type, default, allowed values,
+ * modes, secret). `parseConfig` takes the raw text Pulumi holds for each key (lists and maps as
+ * JSON; the two secrets included, so that they are checked with everything else) and returns a
+ * `StackConfig`, or throws one `ConfigError` listing every problem, one line each, naming the
+ * key and what is allowed. It reads the file system only to check a local chart and a kubeconfig
+ * path. `loadConfig` reads the raw values from Pulumi and calls it before any resource exists.
+ *
+ * An empty value means "unset" (Pulumi.yaml declares "" for the keys whose default the program
+ * fills in, since the engine requires every declared key without a default), except for keys
+ * whose fixed default Pulumi.yaml declares: there an empty value can only be the user's, and is
+ * an error.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
   ContainerResources,
-  DEPLOYMENT_MODES,
+  DeploymentMode,
   ImageRef,
-  NAT_MODES,
+  NatMode,
   RedisConfig,
   RedisImages,
   StackConfig,
-  VOLUME_CLEANUP_MODES,
+  VolumeCleanupMode,
 } from "./lib/configTypes";
-import { cidrProblems } from "./lib/network";
-import { chartConstraintProblems, redisPasswordProblems } from "./lib/redis/chartValues";
+import { chartLocationProblem, isRemoteChart, localChartPath } from "./lib/config/chart";
 import {
-  DEFAULT_CHART,
-  DEFAULT_PERSISTENCE_SIZE,
-  DEFAULT_REDIS_RESOURCES,
-  DEFAULT_SENTINEL_RESOURCES,
-  PINNED_CHART_VERSION,
-} from "./lib/redis/defaults";
+  cidrListProblems,
+  kubernetesVersionProblem,
+  passwordProblem,
+  persistenceSizeProblem,
+  Problem,
+  regionProblem,
+} from "./lib/config/checks";
+import {
+  ALL_KEYS,
+  allowedText,
+  ConfigKey,
+  declaredDefault,
+  declaredDefaultText,
+  DEFAULTS,
+  defaultText,
+  modesText,
+  rangeText,
+  SECRET_KEYS,
+  specOf,
+} from "./lib/config/keys";
+import { checkKubeconfig } from "./lib/config/kubeconfig";
+import { cidrProblems } from "./lib/network";
+import { MAX_RELEASE_NAME_LENGTH, maxmemoryDirective } from "./lib/redis/chartValues";
+import { AWS_STORAGE_CLASS } from "./lib/redis/defaults";
 import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";
-import { defaultTags, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
-import { DEFAULT_TUNING, RedisTuning, tuningProblems } from "./lib/tuning";
+import { parseQuantity } from "./lib/redis/quantity";
+import { defaultTags, reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
+import { RedisTuning } from "./lib/tuning";
+
+export { DEFAULTS, SECRET_KEYS };
+export type { ConfigKey, Problem };
 
 /** The project's config namespace: keys are set as `andyredis:<key>`. */
 export const NAMESPACE = "andyredis";
 
-/** Every key the program reads, with its default where it has one. Documented in Pulumi.yaml. */
-export const DEFAULTS = {
-  mode: "aws",
-  region: "ap-northeast-2",
-  vpcCidr: "10.107.0.0/16",
-  publicSubnetCidrs: ["10.107.85.0/24", "10.107.86.0/24", "10.107.87.0/24"],
-  privateSubnetCidrs: ["10.107.88.0/24", "10.107.89.0/24", "10.107.80.0/24"],
-  zoneCount: 3,
-  natMode: "single",
-  kubernetesVersion: "1.35",
-  nodeInstanceType: "m7i.large",
-  nodeMinSize: 3,
-  nodeDesiredSize: 3,
-  nodeMaxSize: 6,
-  nodeDiskSizeGiB: 50,
-  albTargetPort: 30080,
-  redisNamespace: "redis",
-  redisReleaseName: "redis",
-  redisChart: DEFAULT_CHART,
-  redisChartVersion: PINNED_CHART_VERSION,
-  redisNodes: 3,
-  redisPersistenceSize: DEFAULT_PERSISTENCE_SIZE,
-  redisMasterService: true,
-  redisServiceMonitor: false,
-  redisClientLabel: "andyredis/redis-client=true",
-  volumeCleanupMode: "delete",
-  cleanupTimeoutSeconds: 600,
-} as const;
-
-/** Keys that hold Pulumi secrets; read with `getSecret`, never part of `StackConfig`. */
-export const SECRET_KEYS = ["redisPassword", "kubeconfig"] as const;
-
-/** Keys read as plain values (strings, numbers, booleans, JSON arrays and objects). */
-export const PLAIN_KEYS = [
-  "mode",
-  "region",
-  "tags",
-  "vpcCidr",
-  "publicSubnetCidrs",
-  "privateSubnetCidrs",
-  "zoneCount",
-  "natMode",
-  "clusterName",
-  "kubernetesVersion",
-  "nodeInstanceType",
-  "nodeMinSize",
-  "nodeDesiredSize",
-  "nodeMaxSize",
-  "nodeDiskSizeGiB",
-  "clusterAdmins",
-  "apiPublicAccessCidrs",
-  "domainName",
-  "albTargetPort",
-  "albIngressCidrs",
-  "redisNamespace",
-  "redisReleaseName",
-  "redisChart",
-  "redisChartVersion",
-  "redisImageRegistry",
-  "redisImages",
-  "redisNodes",
-  "redisMasterSet",
-  "sentinelQuorum",
-  "sentinelDownAfterMs",
-  "sentinelFailoverTimeoutMs",
-  "sentinelParallelSyncs",
-  "redisMinReplicasToWrite",
-  "redisMinReplicasMaxLagSeconds",
-  "redisDisklessSyncDelaySeconds",
-  "redisPersistenceSize",
-  "redisStorageClass",
-  "redisMasterService",
-  "redisServiceMonitor",
-  "redisAllowedNamespaces",
-  "redisClientLabel",
-  "redisResources",
-  "sentinelResources",
-  "volumeCleanupMode",
-  "cleanupTimeoutSeconds",
-  "kubeContext",
-] as const;
-
-export type PlainKey = (typeof PLAIN_KEYS)[number];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-/** Raw config: the string Pulumi holds for each key that is set. */
-export type RawConfig = Partial<Record<PlainKey, string>>;
+/** Raw config: the text Pulumi holds for each key that is set (secrets in plain text). */
+export type RawConfig = Partial<Record<ConfigKey, string>>;
 
-/** Where the stack runs: feeds the stack tag and the default cluster name. */
+/** Where the stack runs: feeds the stack tag, the default cluster name and the checks. */
 export interface StackContext {
   readonly organization: string;
   readonly project: string;
   readonly stack: string;
   /** `aws:region`, used when `andyredis:region` is not set. */
   readonly awsRegion?: string;
-  /** Which secret keys are set (their values stay in Pulumi secrets). */
-  readonly secretsSet?: readonly SecretKey[];
+  /** Which keys Pulumi holds encrypted; a secret key set in plain text is refused. */
+  readonly encryptedKeys?: readonly string[];
   /** Keys set under the `andyredis:` namespace, to catch typos. */
   readonly keysSet?: readonly string[];
+  /** Where relative paths (a local chart, a kubeconfig file) start. Defaults to the cwd. */
+  readonly baseDir?: string;
 }
 
-/** Thrown by `parseConfig` with every problem found, one per line. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
+/**
+ * Every problem with the stack config. A `RunError`: the Pulumi runtime prints its message
+ * alone, with no stack trace and no dump of its fields, so the user sees the list once.
+ */
+export class ConfigError extends pulumi.RunError {
+  /** One line per problem: `andyredis:<key>: <message>`. */
+  readonly lines: readonly string[];
+
+  constructor(readonly problems: readonly Problem[]) {
+    const lines = problems.map((p) => `${NAMESPACE}:${p.key}: ${p.message}`);
     super(
       `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
+        lines.map((line) => `  - ${line}`).join("\n"),
     );
     this.name = "ConfigError";
+    this.lines = lines;
   }
 }
 
-/** Reads raw values key by key, recording a problem for each one that does not parse. */
+/** Reads raw values key by key as the table says, recording every problem. */
 class RawReader {
-  readonly problems: string[] = [];
+  readonly problems: Problem[] = [];
 
-  constructor(private readonly raw: RawConfig) {}
+  constructor(
+    private readonly raw: RawConfig,
+    private readonly mode: DeploymentMode | undefined,
+  ) {}
 
-  private fail(key: string, message: string): undefined {
-    this.problems.push(`${NAMESPACE}:${key}: ${message}`);
+  problem(key: string, message: string): void {
+    this.problems.push({ key, message });
+  }
+
+  /**
+   * Whether the user set the key: a value other than "" and other than the default Pulumi.yaml
+   * declares (which the engine hands over as if set).
+   */
+  isSet(key: ConfigKey): boolean {
+    const value = this.raw[key] ?? "";
+    return value !== "" && (declaredDefault(key) === "" || value !== declaredDefaultText(key));
+  }
+
+  /**
+   * The key's raw text, or undefined when it is unset or does not apply to the stack's mode
+   * (which `modeProblems` reports). An empty value where Pulumi.yaml declares a fixed default is
+   * the user's own, and an error.
+   */
+  text(key: ConfigKey): string | undefined {
+    const value = this.raw[key];
+    const spec = specOf(key);
+    if (this.mode !== undefined && !spec.modes.includes(this.mode)) return undefined;
+    if (value === "" && declaredDefault(key) !== "") {
+      this.problem(
+        key,
+        `is empty; use ${allowedText(key)}, or remove the key (pulumi config rm ${NAMESPACE}:${key}) for the default ${defaultText(key)}`,
+      );
+      return undefined;
+    }
+    return value === "" ? undefined : value;
+  }
+
+  private fail(key: ConfigKey, value: string, allowed = allowedText(key)): undefined {
+    this.problem(key, `"${value}" is not allowed; use ${allowed}`);
     return undefined;
   }
 
-  isSet(key: PlainKey): boolean {
-    return this.raw[key] !== undefined && this.raw[key] !== "";
-  }
-
-  string(key: PlainKey, pattern?: RegExp, allowed?: string): string | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === "") return undefined;
-    if (pattern && !pattern.test(value)) {
-      return this.fail(key, `"${value}" is not allowed; use ${allowed ?? pattern.source}`);
+  /** A string, checked by `check` (a message) or a pattern (the table's allowed text). */
+  string(
+    key: ConfigKey,
+    check?: RegExp | ((value: string) => string | undefined),
+  ): string | undefined {
+    const value = this.text(key);
+    if (value === undefined || check === undefined) return value;
+    if (check instanceof RegExp) return check.test(value) ? value : this.fail(key, value);
+    const message = check(value);
+    if (message !== undefined) {
+      this.problem(key, message);
+      return undefined;
     }
     return value;
   }
 
-  oneOf<T extends string>(key: PlainKey, allowed: readonly T[], fallback: T): T {
-    const value = this.raw[key];
-    if (value === undefined || value === "") return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.fail(key, `"${value}" is not allowed; use one of: ${allowed.join(", ")}`);
+  oneOf<T extends string>(key: ConfigKey, fallback: T): T {
+    const value = this.text(key);
+    if (value === undefined) return fallback;
+    const allowed = specOf(key).allowed ?? [];
+    if (allowed.includes(value)) return value as T;
+    this.fail(key, value);
     return fallback;
   }
 
-  integer(key: PlainKey, fallback: number, min: number, max: number): number {
-    const value = this.raw[key];
-    if (value === undefined || value === "") return fallback;
+  /** An integer within the table's range (or any integer, for a range that depends on others). */
+  integer(key: ConfigKey): number | undefined {
+    const value = this.text(key);
+    const spec = specOf(key);
+    if (value === undefined) return spec.default as number | undefined;
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
-      this.fail(key, `"${value}" is not allowed; use an integer from ${min} to ${max}`);
-      return fallback;
+    if (
+      !/^-?\d+$/.test(value.trim()) ||
+      (spec.min !== undefined && n < spec.min) ||
+      (spec.max !== undefined && n > spec.max)
+    ) {
+      return this.fail(key, value, rangeText(key));
     }
     return n;
   }
 
-  boolean(key: PlainKey, fallback: boolean): boolean {
-    const value = this.raw[key];
-    if (value === undefined || value === "") return fallback;
+  boolean(key: ConfigKey): boolean {
+    const value = this.text(key);
+    const fallback = specOf(key).default as boolean;
+    if (value === undefined) return fallback;
     if (value === "true" || value === "false") return value === "true";
-    this.fail(key, `"${value}" is not allowed; use true or false`);
+    this.fail(key, value);
     return fallback;
   }
 
-  private json(key: PlainKey): unknown {
-    const value = this.raw[key];
-    if (value === undefined || value === "") return undefined;
+  private json(key: ConfigKey, shape: string): unknown {
+    const value = this.text(key);
+    if (value === undefined) return undefined;
     try {
       return JSON.parse(value);
     } catch {
-      return this.fail(key, `"${value}" is not valid JSON (set it in the stack file as YAML)`);
+      this.problem(key, `"${value}" is not ${shape}; set it in the stack file as YAML`);
+      return undefined;
     }
   }
 
-  stringList(key: PlainKey, fallback: readonly string[]): readonly string[] {
-    const value = this.json(key);
+  stringList(key: ConfigKey): readonly string[] {
+    const value = this.json(key, "a list");
+    const fallback = specOf(key).default as readonly string[];
     if (value === undefined) return fallback;
     if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-      this.fail(key, "must be a list of strings");
+      this.problem(key, `must be a list of strings: ${allowedText(key)}`);
       return fallback;
     }
     return value;
   }
 
-  stringMap(key: PlainKey): Record<string, string> | undefined {
-    const value = this.json(key);
-    if (value === undefined) return undefined;
+  stringMap(key: ConfigKey): Record<string, string> {
+    const value = this.json(key, "a map");
+    if (value === undefined) return {};
     if (
       typeof value !== "object" ||
       value === null ||
       Array.isArray(value) ||
       !Object.values(value).every((v) => typeof v === "string")
     ) {
-      return this.fail(key, "must be a map of string keys to string values");
+      this.problem(key, "must be a map of string keys to string values");
+      return {};
     }
     return value as Record<string, string>;
   }
 
-  object(key: PlainKey): Record<string, unknown> | undefined {
-    const value = this.json(key);
+  object(key: ConfigKey): Record<string, unknown> | undefined {
+    const value = this.json(key, "a map");
     if (value === undefined) return undefined;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.fail(key, "must be a map");
+      this.problem(key, `must be a map: ${allowedText(key)}`);
+      return undefined;
     }
     return value as Record<string, unknown>;
   }
-
-  problem(key: string, message: string): void {
-    this.fail(key, message);
-  }
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const K8S_VERSION = /^1\.(2[89]|3\d)$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/[\w+=,.@/-]+$/;
-const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const SIZE = /^[1-9]\d*(Mi|Gi|Ti)$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
-const CHART_REF = /^(oci|https?):\/\/[^\s]+$/;
+const MASTER_SET = /^[A-Za-z0-9._-]{1,64}$/;
+const RELEASE_NAME = new RegExp(`^[a-z]([-a-z0-9]{0,${MAX_RELEASE_NAME_LENGTH - 2}}[a-z0-9])?$`);
 const REGISTRY =
   /^(localhost|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:\d{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
@@ -288,11 +285,7 @@ export function parseImageRef(ref: string): ImageRef | string {
 }
 
 function readImages(reader: RawReader): RedisImages {
-  const mirror = reader.string(
-    "redisImageRegistry",
-    REGISTRY,
-    'a registry host with an optional port, e.g. "registry.example.com:5000"',
-  );
+  const mirror = reader.string("redisImageRegistry", REGISTRY);
   const overrides = reader.object("redisImages") ?? {};
   const names = Object.keys(DEFAULT_REDIS_IMAGES) as (keyof RedisImages)[];
   const images: Record<string, ImageRef> = {};
@@ -323,27 +316,43 @@ function readImages(reader: RawReader): RedisImages {
   return images as unknown as RedisImages;
 }
 
+/** Container resources over the table's default, every quantity parsed, requests <= limits. */
 function readResources(
   reader: RawReader,
-  key: PlainKey,
-  fallback: ContainerResources,
+  key: "redisResources" | "sentinelResources",
 ): ContainerResources {
+  const fallback = DEFAULTS[key] as ContainerResources;
   const value = reader.object(key);
   if (value === undefined) return fallback;
-  const requests = (value.requests ?? {}) as Record<string, unknown>;
-  const limits = (value.limits ?? {}) as Record<string, unknown>;
-  const quantity = (field: string, v: unknown, d: string | undefined): string | undefined => {
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const [sectionName, section] of Object.entries(value)) {
+    if (sectionName !== "requests" && sectionName !== "limits") {
+      reader.problem(`${key}.${sectionName}`, "is not a field; use requests and limits");
+    } else if (typeof section !== "object" || section === null || Array.isArray(section)) {
+      reader.problem(`${key}.${sectionName}`, "must be a map of cpu and memory");
+    } else {
+      sections[sectionName] = section as Record<string, unknown>;
+      for (const field of Object.keys(section)) {
+        if (field !== "cpu" && field !== "memory") {
+          reader.problem(`${key}.${sectionName}.${field}`, "is not a field; use cpu and memory");
+        }
+      }
+    }
+  }
+  const quantity = (path: string, v: unknown, d: string | undefined): string | undefined => {
     if (v === undefined) return d;
-    if (typeof v !== "string" || !QUANTITY.test(v)) {
+    if (typeof v !== "string" || parseQuantity(v) === undefined) {
       reader.problem(
-        `${key}.${field}`,
-        `"${String(v)}" is not allowed; use a Kubernetes quantity such as "500m" or "1Gi"`,
+        `${key}.${path}`,
+        `"${String(v)}" is not allowed; use a Kubernetes quantity such as ${path.endsWith("cpu") ? '"500m"' : '"3Gi"'}`,
       );
       return d;
     }
     return v;
   };
-  return {
+  const requests = sections.requests ?? {};
+  const limits = sections.limits ?? {};
+  const resources: ContainerResources = {
     requests: {
       cpu: quantity("requests.cpu", requests.cpu, fallback.requests.cpu) ?? fallback.requests.cpu,
       memory:
@@ -356,19 +365,67 @@ function readResources(
         quantity("limits.memory", limits.memory, fallback.limits.memory) ?? fallback.limits.memory,
     },
   };
+  for (const name of ["cpu", "memory"] as const) {
+    const request = resources.requests[name];
+    const limit = resources.limits[name];
+    const requested = parseQuantity(request);
+    const limited = limit === undefined ? undefined : parseQuantity(limit);
+    if (requested !== undefined && limited !== undefined && requested > limited) {
+      reader.problem(
+        `${key}.requests.${name}`,
+        `"${request}" is not allowed; use at most the limit "${limit}"`,
+      );
+    }
+  }
+  if (key === "redisResources" && maxmemoryDirective(resources) === undefined) {
+    reader.problem(
+      `${key}.limits.memory`,
+      `"${resources.limits.memory}" is not allowed; use at least 1Mi (maxmemory is a share of it)`,
+    );
+  }
+  return resources;
 }
 
-/** The config key behind a `RedisConfig` field path that `chartConstraintProblems` names. */
-function redisKeyFor(path: string): string {
-  const [head, ...rest] = path.split(".");
-  const keys: Record<string, PlainKey> = {
-    releaseName: "redisReleaseName",
-    persistenceSize: "redisPersistenceSize",
-    resources: "redisResources",
-    sentinelResources: "sentinelResources",
-  };
-  if (head === "tuning" && rest[0] === "downAfterMs") return "sentinelDownAfterMs";
-  return [keys[head] ?? `redis.${head}`, ...rest].join(".");
+/**
+ * `low <= high` for two keys: the problem names the key the user set (the other one when only
+ * that one is set), with the same words whichever side is out of line.
+ */
+function orderProblem(
+  reader: RawReader,
+  lowKey: ConfigKey,
+  low: number | undefined,
+  highKey: ConfigKey,
+  high: number | undefined,
+  options: { strict?: boolean; why?: string } = {},
+): void {
+  const { strict = false, why } = options;
+  if (low === undefined || high === undefined) return;
+  if (strict ? low < high : low <= high) return;
+  const reason = why === undefined ? "" : `: ${why}`;
+  if (reader.isSet(highKey) && !reader.isSet(lowKey)) {
+    reader.problem(
+      highKey,
+      `${high} is not allowed; use ${strict ? "more than" : "at least"} ${lowKey} (${low})${reason}`,
+    );
+  } else {
+    reader.problem(
+      lowKey,
+      `${low} is not allowed; use ${strict ? "less than" : "at most"} ${highKey} (${high})${reason}`,
+    );
+  }
+}
+
+/** Keys set in a mode they do not apply to. */
+function modeProblems(reader: RawReader, mode: DeploymentMode): void {
+  for (const key of ALL_KEYS) {
+    const spec = specOf(key);
+    if (!spec.modes.includes(mode) && reader.isSet(key)) {
+      reader.problem(
+        key,
+        `applies only in ${modesText(spec.modes)} mode, and this stack's mode is ${mode}; remove it (pulumi config rm ${NAMESPACE}:${key})`,
+      );
+    }
+  }
 }
 
 /**
@@ -376,80 +433,90 @@ function redisKeyFor(path: string): string {
  * every problem at once.
  */
 export function parseConfig(raw: RawConfig, context: StackContext): StackConfig {
-  const reader = new RawReader(raw);
-  const secretsSet = context.secretsSet ?? [];
-  const known: readonly string[] = [...PLAIN_KEYS, ...SECRET_KEYS];
+  const baseDir = context.baseDir ?? process.cwd();
+  const modeReader = new RawReader(raw, undefined);
+  const modeValue = modeReader.oneOf<DeploymentMode>("mode", DEFAULTS.mode);
+  const modeValid = modeReader.problems.length === 0;
+  const reader = new RawReader(raw, modeValid ? modeValue : undefined);
+  reader.problems.push(...modeReader.problems);
+  const mode: DeploymentMode = modeValue;
+  const aws = mode === "aws";
+
   for (const key of context.keysSet ?? []) {
-    if (!known.includes(key)) {
+    if (!(ALL_KEYS as readonly string[]).includes(key)) {
       reader.problem(
         key,
-        `is not a key of this project; see Pulumi.yaml for the keys (${known.length} in all)`,
+        `is not a key of this project; see Pulumi.yaml or the README for the keys (${ALL_KEYS.length} in all)`,
+      );
+    }
+  }
+  if (modeValid) modeProblems(reader, mode);
+  for (const key of SECRET_KEYS) {
+    if (
+      reader.isSet(key) &&
+      context.encryptedKeys &&
+      !context.encryptedKeys.includes(`${NAMESPACE}:${key}`)
+    ) {
+      reader.problem(
+        key,
+        `is set in plain text; set it as a secret: pulumi config set --secret ${NAMESPACE}:${key} ...`,
       );
     }
   }
 
-  const mode = reader.oneOf("mode", DEPLOYMENT_MODES, DEFAULTS.mode);
-  const region =
-    reader.string("region", REGION, 'an AWS region name such as "ap-northeast-2"') ??
-    context.awsRegion ??
-    DEFAULTS.region;
-  const stackTag = stackTagValue(context.organization, context.project, context.stack);
-  const userTags = reader.stringMap("tags") ?? {};
-  if (STACK_TAG_KEY in userTags) {
-    reader.problem(
-      "tags",
-      `must not set "${STACK_TAG_KEY}": the stack sets it to "${stackTag}" and cleanup depends on it`,
-    );
+  // General and network.
+  const allowUnlistedRegion = reader.boolean("allowUnlistedRegion");
+  const regionSet = reader.text("region");
+  const region = regionSet ?? context.awsRegion ?? DEFAULTS.region;
+  if (aws) {
+    const problem = regionProblem(region, allowUnlistedRegion);
+    if (problem !== undefined) {
+      reader.problem(
+        "region",
+        regionSet === undefined ? `is not set, and aws:region ${problem}` : problem,
+      );
+    }
   }
+  const stackTag = stackTagValue(context.organization, context.project, context.stack);
+  const userTags = reader.stringMap("tags");
   for (const tagKey of Object.keys(userTags)) {
-    if (tagKey.toLowerCase().startsWith("aws:")) {
-      reader.problem(`tags.${tagKey}`, 'is not allowed; the "aws:" prefix is reserved by AWS');
+    const problem =
+      tagKey === STACK_TAG_KEY
+        ? `is not allowed: the stack sets it to "${stackTag}" and cleanup depends on it`
+        : reservedTagProblem(tagKey);
+    if (problem !== undefined) reader.problem(`tags.${tagKey}`, problem);
+  }
+  const zoneCount = reader.integer("zoneCount") ?? DEFAULTS.zoneCount;
+  const natMode = reader.oneOf<NatMode>("natMode", DEFAULTS.natMode);
+  const vpcCidr = reader.string("vpcCidr") ?? DEFAULTS.vpcCidr;
+  const publicSubnetCidrs = reader.stringList("publicSubnetCidrs");
+  const privateSubnetCidrs = reader.stringList("privateSubnetCidrs");
+  if (aws) {
+    for (const problem of cidrProblems(vpcCidr, publicSubnetCidrs, privateSubnetCidrs, zoneCount)) {
+      reader.problem(problem.key, problem.message);
     }
   }
 
-  // Network.
-  const zoneCount = reader.integer("zoneCount", DEFAULTS.zoneCount, 2, 3);
-  const natMode = reader.oneOf("natMode", NAT_MODES, DEFAULTS.natMode);
-  const vpcCidr = reader.string("vpcCidr") ?? DEFAULTS.vpcCidr;
-  const publicSubnetCidrs = reader.stringList("publicSubnetCidrs", DEFAULTS.publicSubnetCidrs);
-  const privateSubnetCidrs = reader.stringList("privateSubnetCidrs", DEFAULTS.privateSubnetCidrs);
-  for (const problem of cidrProblems(vpcCidr, publicSubnetCidrs, privateSubnetCidrs, zoneCount)) {
-    reader.problem(problem.key, problem.message);
-  }
-
-  // Cluster.
-  const clusterName =
-    reader.string(
-      "clusterName",
-      CLUSTER_NAME,
-      "1-100 letters, digits, '-' or '_', starting with a letter or digit",
-    ) ?? `andyredis-${context.stack}`.slice(0, 100);
-  if (!CLUSTER_NAME.test(clusterName)) {
+  // Cluster and load balancer.
+  const clusterNameSet = reader.string("clusterName", CLUSTER_NAME);
+  const clusterName = clusterNameSet ?? `andyredis-${context.stack}`.slice(0, 100);
+  if (aws && !reader.isSet("clusterName") && !CLUSTER_NAME.test(clusterName)) {
     reader.problem(
       "clusterName",
-      `the default "${clusterName}" (from the stack name) is not a valid EKS name; set andyredis:clusterName`,
+      `is not set, and the default "${clusterName}" (from the stack name) is not a valid EKS name; use ${allowedText("clusterName")}`,
     );
   }
   const kubernetesVersion =
-    reader.string(
-      "kubernetesVersion",
-      K8S_VERSION,
-      'an EKS minor version from "1.28" to "1.39", e.g. "1.35"',
-    ) ?? DEFAULTS.kubernetesVersion;
+    reader.string("kubernetesVersion", kubernetesVersionProblem) ?? DEFAULTS.kubernetesVersion;
   const nodeInstanceType =
-    reader.string("nodeInstanceType", INSTANCE_TYPE, 'an EC2 instance type such as "m7i.large"') ??
-    DEFAULTS.nodeInstanceType;
-  const nodeMinSize = reader.integer("nodeMinSize", DEFAULTS.nodeMinSize, 1, 100);
-  const nodeDesiredSize = reader.integer("nodeDesiredSize", DEFAULTS.nodeDesiredSize, 1, 100);
-  const nodeMaxSize = reader.integer("nodeMaxSize", DEFAULTS.nodeMaxSize, 1, 100);
-  if (!(nodeMinSize <= nodeDesiredSize && nodeDesiredSize <= nodeMaxSize)) {
-    reader.problem(
-      "nodeMinSize",
-      `${nodeMinSize}, nodeDesiredSize ${nodeDesiredSize}, nodeMaxSize ${nodeMaxSize} are not allowed; use nodeMinSize <= nodeDesiredSize <= nodeMaxSize`,
-    );
-  }
-  const nodeDiskSizeGiB = reader.integer("nodeDiskSizeGiB", DEFAULTS.nodeDiskSizeGiB, 20, 16384);
-  const adminPrincipalArns = reader.stringList("clusterAdmins", []);
+    reader.string("nodeInstanceType", INSTANCE_TYPE) ?? DEFAULTS.nodeInstanceType;
+  const nodeMinSize = reader.integer("nodeMinSize");
+  const nodeDesiredSize = reader.integer("nodeDesiredSize");
+  const nodeMaxSize = reader.integer("nodeMaxSize");
+  orderProblem(reader, "nodeMinSize", nodeMinSize, "nodeDesiredSize", nodeDesiredSize);
+  orderProblem(reader, "nodeDesiredSize", nodeDesiredSize, "nodeMaxSize", nodeMaxSize);
+  const nodeDiskSizeGiB = reader.integer("nodeDiskSizeGiB") ?? DEFAULTS.nodeDiskSizeGiB;
+  const adminPrincipalArns = reader.stringList("clusterAdmins");
   adminPrincipalArns.forEach((arn, i) => {
     if (!PRINCIPAL_ARN.test(arn)) {
       reader.problem(
@@ -458,87 +525,72 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       );
     }
   });
-  const apiPublicAccessCidrs = reader.stringList("apiPublicAccessCidrs", ["0.0.0.0/0"]);
-  const albIngressCidrs = reader.stringList("albIngressCidrs", ["0.0.0.0/0"]);
-  for (const [key, list] of [
-    ["apiPublicAccessCidrs", apiPublicAccessCidrs],
-    ["albIngressCidrs", albIngressCidrs],
-  ] as const) {
-    if (list.length === 0) reader.problem(key, "must list at least one CIDR");
-    list.forEach((cidr, i) => {
-      if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr)) {
-        reader.problem(
-          `${key}[${i}]`,
-          `"${cidr}" is not allowed; use an IPv4 CIDR such as "203.0.113.0/24"`,
-        );
-      }
-    });
-  }
-
-  // Load balancer.
-  const domainName = reader.string(
-    "domainName",
-    DOMAIN,
-    'a lower-case DNS domain such as "example.com"',
-  );
-  const targetPort = reader.integer("albTargetPort", DEFAULTS.albTargetPort, 30000, 32767);
-
-  // Redis.
-  const nodes = reader.integer("redisNodes", DEFAULTS.redisNodes, 1, 9);
-  if (nodes < 3) {
-    reader.problem(
-      "redisNodes",
-      `${nodes} is not allowed with Sentinel; use 3 to 9 (a sentinel runs beside each node and they need a majority)`,
-    );
-  }
-  const tuning: RedisTuning = {
-    masterSet: reader.string("redisMasterSet") ?? DEFAULT_TUNING.masterSet,
-    quorum: reader.integer("sentinelQuorum", DEFAULT_TUNING.quorum, 1, 9),
-    downAfterMs: reader.integer("sentinelDownAfterMs", DEFAULT_TUNING.downAfterMs, 0, 600000),
-    failoverTimeoutMs: reader.integer(
-      "sentinelFailoverTimeoutMs",
-      DEFAULT_TUNING.failoverTimeoutMs,
-      0,
-      3600000,
-    ),
-    parallelSyncs: reader.integer("sentinelParallelSyncs", DEFAULT_TUNING.parallelSyncs, 0, 9),
-    minReplicasToWrite: reader.integer(
-      "redisMinReplicasToWrite",
-      DEFAULT_TUNING.minReplicasToWrite,
-      0,
-      9,
-    ),
-    minReplicasMaxLagSeconds: reader.integer(
-      "redisMinReplicasMaxLagSeconds",
-      DEFAULT_TUNING.minReplicasMaxLagSeconds,
-      0,
-      3600,
-    ),
-    disklessSyncDelaySeconds: reader.integer(
-      "redisDisklessSyncDelaySeconds",
-      DEFAULT_TUNING.disklessSyncDelaySeconds,
-      0,
-      60,
-    ),
-  };
-  const tuningKeys: Record<keyof RedisTuning, PlainKey> = {
-    masterSet: "redisMasterSet",
-    quorum: "sentinelQuorum",
-    downAfterMs: "sentinelDownAfterMs",
-    failoverTimeoutMs: "sentinelFailoverTimeoutMs",
-    parallelSyncs: "sentinelParallelSyncs",
-    minReplicasToWrite: "redisMinReplicasToWrite",
-    minReplicasMaxLagSeconds: "redisMinReplicasMaxLagSeconds",
-    disklessSyncDelaySeconds: "redisDisklessSyncDelaySeconds",
-  };
-  if (nodes >= 3) {
-    for (const problem of tuningProblems(tuning, nodes, nodes - 1)) {
-      const field = problem.slice(0, problem.indexOf(":")) as keyof RedisTuning;
-      reader.problem(tuningKeys[field], problem.slice(problem.indexOf(":") + 2));
+  const apiPublicAccessCidrs = reader.stringList("apiPublicAccessCidrs");
+  const albIngressCidrs = reader.stringList("albIngressCidrs");
+  if (aws) {
+    for (const [key, list] of [
+      ["apiPublicAccessCidrs", apiPublicAccessCidrs],
+      ["albIngressCidrs", albIngressCidrs],
+    ] as const) {
+      for (const problem of cidrListProblems(key, list))
+        reader.problem(problem.key, problem.message);
     }
   }
+  const domainName = reader.string("domainName", DOMAIN);
+  const targetPort = reader.integer("albTargetPort") ?? DEFAULTS.albTargetPort;
+
+  // Redis.
+  const nodes = reader.integer("redisNodes");
+  if (aws) {
+    orderProblem(reader, "redisNodes", nodes, "nodeMinSize", nodeMinSize, {
+      why: "hard anti-affinity puts each Redis node on a node of its own",
+    });
+  }
+  const downAfterMs = reader.integer("sentinelDownAfterMs");
+  const failoverTimeoutMs = reader.integer("sentinelFailoverTimeoutMs");
+  orderProblem(
+    reader,
+    "sentinelDownAfterMs",
+    downAfterMs,
+    "sentinelFailoverTimeoutMs",
+    failoverTimeoutMs,
+    {
+      strict: true,
+    },
+  );
+  const quorum = reader.integer("sentinelQuorum");
+  if (nodes !== undefined && quorum !== undefined) {
+    const majority = Math.floor(nodes / 2) + 1;
+    if (quorum < majority || quorum > nodes) {
+      reader.problem(
+        "sentinelQuorum",
+        `${quorum} is not allowed with redisNodes ${nodes}; use an integer from ${majority} (a majority) to ${nodes}`,
+      );
+    }
+  }
+  const minReplicasToWrite = reader.integer("redisMinReplicasToWrite");
+  if (nodes !== undefined && minReplicasToWrite !== undefined) {
+    if (minReplicasToWrite < 0 || minReplicasToWrite > nodes - 2) {
+      reader.problem(
+        "redisMinReplicasToWrite",
+        `${minReplicasToWrite} is not allowed with redisNodes ${nodes}; use an integer from 0 to ${nodes - 2}, so that losing one replica does not stop writes`,
+      );
+    }
+  }
+  const tuning: RedisTuning = {
+    masterSet: reader.string("redisMasterSet", MASTER_SET) ?? DEFAULTS.redisMasterSet,
+    quorum: quorum ?? DEFAULTS.sentinelQuorum,
+    downAfterMs: downAfterMs ?? DEFAULTS.sentinelDownAfterMs,
+    failoverTimeoutMs: failoverTimeoutMs ?? DEFAULTS.sentinelFailoverTimeoutMs,
+    parallelSyncs: reader.integer("sentinelParallelSyncs") ?? DEFAULTS.sentinelParallelSyncs,
+    minReplicasToWrite: minReplicasToWrite ?? DEFAULTS.redisMinReplicasToWrite,
+    minReplicasMaxLagSeconds:
+      reader.integer("redisMinReplicasMaxLagSeconds") ?? DEFAULTS.redisMinReplicasMaxLagSeconds,
+    disklessSyncDelaySeconds:
+      reader.integer("redisDisklessSyncDelaySeconds") ?? DEFAULTS.redisDisklessSyncDelaySeconds,
+  };
   const images = readImages(reader);
-  const clientLabelRaw = reader.string("redisClientLabel") ?? DEFAULTS.redisClientLabel;
+  const clientLabelRaw = reader.text("redisClientLabel") ?? DEFAULTS.redisClientLabel;
   const [labelKey, labelValue = ""] = clientLabelRaw.split("=", 2);
   if (!clientLabelRaw.includes("=") || !LABEL_KEY.test(labelKey) || !LABEL_VALUE.test(labelValue)) {
     reader.problem(
@@ -546,97 +598,87 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       `"${clientLabelRaw}" is not allowed; use key=value with Kubernetes label syntax, e.g. "${DEFAULTS.redisClientLabel}"`,
     );
   }
-  const allowedNamespaces = reader.stringList("redisAllowedNamespaces", []);
+  const allowedNamespaces = reader.stringList("redisAllowedNamespaces");
   allowedNamespaces.forEach((ns, i) => {
-    if (!DNS_LABEL.test(ns))
-      reader.problem(`redisAllowedNamespaces[${i}]`, `"${ns}" is not a valid namespace name`);
+    if (!DNS_LABEL.test(ns)) {
+      reader.problem(
+        `redisAllowedNamespaces[${i}]`,
+        `"${ns}" is not allowed; use a namespace name (a lower-case DNS label)`,
+      );
+    }
   });
-  const storageClassName =
-    reader.string("redisStorageClass", DNS_LABEL, "a StorageClass name (lower-case DNS label)") ??
-    (mode === "aws" ? "gp3" : "");
+  const chartVersion =
+    reader.string("redisChartVersion", CHART_VERSION) ?? DEFAULTS.redisChartVersion;
+  const chartSet = reader.string("redisChart");
+  if (chartSet !== undefined && reader.problems.every((p) => p.key !== "redisChartVersion")) {
+    const problem = chartLocationProblem(chartSet, chartVersion, baseDir);
+    if (problem !== undefined) reader.problem("redisChart", problem);
+  }
+  const chart = chartSet ?? DEFAULTS.redisChart;
+  const password = reader.string("redisPassword", passwordProblem);
   const redis: RedisConfig = {
-    namespace:
-      reader.string("redisNamespace", DNS_LABEL, "a lower-case DNS label of up to 63 characters") ??
-      DEFAULTS.redisNamespace,
-    releaseName:
-      reader.string(
-        "redisReleaseName",
-        /^[a-z]([-a-z0-9]{0,45}[a-z0-9])?$/,
-        "1-47 lower-case letters, digits or '-', starting with a letter (the chart's pod names add suffixes)",
-      ) ?? DEFAULTS.redisReleaseName,
-    chart:
-      reader.string(
-        "redisChart",
-        CHART_REF,
-        'an oci:// or https:// chart location, e.g. "oci://registry-1.docker.io/bitnamicharts/redis"',
-      ) ?? DEFAULTS.redisChart,
-    chartVersion:
-      reader.string(
-        "redisChartVersion",
-        CHART_VERSION,
-        'an exact chart version such as "23.1.1"',
-      ) ?? DEFAULTS.redisChartVersion,
+    namespace: reader.string("redisNamespace", DNS_LABEL) ?? DEFAULTS.redisNamespace,
+    releaseName: reader.string("redisReleaseName", RELEASE_NAME) ?? DEFAULTS.redisReleaseName,
+    chart: isRemoteChart(chart) ? chart : localChartPath(chart, baseDir),
+    chartVersion,
     images,
     imagesOverridden: imagesNeedInsecureFlag(images),
-    nodes,
+    nodes: nodes ?? DEFAULTS.redisNodes,
     tuning,
-    passwordFromConfig: secretsSet.includes("redisPassword"),
+    passwordFromConfig: password !== undefined,
     persistenceSize:
-      reader.string("redisPersistenceSize", SIZE, 'a size such as "8Gi"') ??
+      reader.string("redisPersistenceSize", persistenceSizeProblem) ??
       DEFAULTS.redisPersistenceSize,
-    storageClassName,
-    masterService: reader.boolean("redisMasterService", DEFAULTS.redisMasterService),
-    serviceMonitor: reader.boolean("redisServiceMonitor", DEFAULTS.redisServiceMonitor),
+    storageClassName:
+      reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
+    masterService: reader.boolean("redisMasterService"),
+    serviceMonitor: reader.boolean("redisServiceMonitor"),
     allowedNamespaces,
     clientLabel: { key: labelKey, value: labelValue },
-    resources: readResources(reader, "redisResources", DEFAULT_REDIS_RESOURCES),
-    sentinelResources: readResources(reader, "sentinelResources", DEFAULT_SENTINEL_RESOURCES),
+    resources: readResources(reader, "redisResources"),
+    sentinelResources: readResources(reader, "sentinelResources"),
   };
-  for (const problem of chartConstraintProblems(redis, "")) {
-    const path = problem.slice(0, problem.indexOf(":"));
-    reader.problem(redisKeyFor(path), problem.slice(path.length + 2));
-  }
-  if (mode === "aws" && nodeMinSize < nodes) {
-    reader.problem(
-      "nodeMinSize",
-      `${nodeMinSize} is not allowed with redisNodes ${nodes}; use at least ${nodes}: hard anti-affinity puts each Redis node on a node of its own`,
-    );
-  }
 
-  // Cleanup.
+  // Destroy and cluster-only mode.
   const cleanup = {
-    volumeMode: reader.oneOf("volumeCleanupMode", VOLUME_CLEANUP_MODES, DEFAULTS.volumeCleanupMode),
-    timeoutSeconds: reader.integer(
-      "cleanupTimeoutSeconds",
-      DEFAULTS.cleanupTimeoutSeconds,
-      30,
-      3600,
-    ),
+    volumeMode: reader.oneOf<VolumeCleanupMode>("volumeCleanupMode", DEFAULTS.volumeCleanupMode),
+    timeoutSeconds: reader.integer("cleanupTimeoutSeconds") ?? DEFAULTS.cleanupTimeoutSeconds,
   };
-
-  // Cluster-only mode.
-  const kubeContext = reader.string("kubeContext");
-  if (mode === "clusterOnly" && !secretsSet.includes("kubeconfig")) {
-    reader.problem(
-      "kubeconfig",
-      'is required in clusterOnly mode (andyredis:kubeContext then picks one of its contexts); set it with `pulumi config set --secret andyredis:kubeconfig "$(cat ~/.kube/config)"`',
-    );
-  }
-  const clusterOnlyKeysSet = [
-    ...(secretsSet.includes("kubeconfig") ? ["kubeconfig"] : []),
-    ...(kubeContext !== undefined ? ["kubeContext"] : []),
-  ];
-  for (const key of mode === "aws" ? clusterOnlyKeysSet : []) {
-    reader.problem(
-      key,
-      "is only used in clusterOnly mode; unset it or set andyredis:mode to clusterOnly",
-    );
-  }
-  if (mode === "clusterOnly" && cleanup.volumeMode !== "delete") {
-    reader.problem(
-      "volumeCleanupMode",
-      `"${cleanup.volumeMode}" is not allowed in clusterOnly mode, which has no destroy hook (the release's PVCs go with it); use delete`,
-    );
+  const kubeconfig = reader.text("kubeconfig");
+  const kubeContext = reader.text("kubeContext");
+  if (mode === "clusterOnly" && modeValid) {
+    if (kubeconfig === undefined) {
+      reader.problem(
+        "kubeconfig",
+        "is required in clusterOnly mode; set it with `pulumi config set --secret andyredis:kubeconfig < ~/.kube/config` (or a file path)",
+      );
+    } else {
+      const check = checkKubeconfig(kubeconfig, baseDir);
+      const contexts = check.contexts ?? [];
+      // With no contexts at all (a stub) there is nothing to check a context against; the
+      // Kubernetes provider has the last word.
+      if (check.problem !== undefined) {
+        reader.problem("kubeconfig", check.problem);
+      } else if (
+        contexts.length > 0 &&
+        kubeContext !== undefined &&
+        !contexts.includes(kubeContext)
+      ) {
+        reader.problem(
+          "kubeContext",
+          `"${kubeContext}" is not a context of andyredis:kubeconfig; use one of: ${contexts.join(", ")}`,
+        );
+      } else if (
+        contexts.length > 0 &&
+        kubeContext === undefined &&
+        check.currentContext === undefined
+      ) {
+        reader.problem(
+          "kubeContext",
+          `is required: andyredis:kubeconfig has no current-context; use one of: ${contexts.join(", ")}`,
+        );
+      }
+    }
   }
 
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -651,9 +693,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       name: clusterName,
       kubernetesVersion,
       nodeInstanceType,
-      nodeMinSize,
-      nodeDesiredSize,
-      nodeMaxSize,
+      nodeMinSize: nodeMinSize ?? DEFAULTS.nodeMinSize,
+      nodeDesiredSize: nodeDesiredSize ?? DEFAULTS.nodeDesiredSize,
+      nodeMaxSize: nodeMaxSize ?? DEFAULTS.nodeMaxSize,
       nodeDiskSizeGiB,
       adminPrincipalArns,
       apiPublicAccessCidrs,
@@ -662,9 +704,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     redis,
     cleanup,
     existingCluster:
-      mode === "clusterOnly"
-        ? { kubeconfigSet: secretsSet.includes("kubeconfig"), context: kubeContext }
-        : undefined,
+      mode === "clusterOnly" ? { kubeconfigSet: true, context: kubeContext } : undefined,
   };
 }
 
@@ -674,36 +714,37 @@ export interface StackSecrets {
   readonly kubeconfig?: pulumi.Output<string>;
 }
 
-/** Reads the stack's config from Pulumi, validates it, and returns it with its secrets. */
+/** Which config keys the engine handed over encrypted (the SDK keeps this internal). */
+function encryptedKeys(keys: readonly string[]): readonly string[] | undefined {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const isSecret = runtime.isConfigSecret;
+  return isSecret === undefined ? undefined : keys.filter((key) => isSecret(key));
+}
+
+/**
+ * Reads the stack's config from Pulumi, validates all of it (the secrets' values included)
+ * before any resource exists, and returns it with the secrets as secret outputs.
+ */
 export function loadConfig(): { config: StackConfig; secrets: StackSecrets } {
-  const cfg = new pulumi.Config(NAMESPACE);
   const raw: RawConfig = {};
-  for (const key of PLAIN_KEYS) {
-    const value = cfg.get(key);
+  for (const key of ALL_KEYS) {
+    const value = pulumi.runtime.getConfig(`${NAMESPACE}:${key}`);
     if (value !== undefined) raw[key] = value;
   }
-  const secrets: Record<string, pulumi.Output<string>> = {};
-  for (const key of SECRET_KEYS) {
-    const value = cfg.getSecret(key);
-    if (value !== undefined) secrets[key] = value;
-  }
   const prefix = `${NAMESPACE}:`;
+  const namespaced = Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(prefix));
   const config = parseConfig(raw, {
     organization: pulumi.getOrganization(),
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
-    awsRegion: new pulumi.Config("aws").get("region"),
-    secretsSet: Object.keys(secrets) as SecretKey[],
-    keysSet: Object.keys(pulumi.runtime.allConfig())
-      .filter((k) => k.startsWith(prefix))
-      .map((k) => k.slice(prefix.length)),
+    awsRegion: pulumi.runtime.getConfig("aws:region"),
+    encryptedKeys: encryptedKeys(namespaced),
+    keysSet: namespaced.map((k) => k.slice(prefix.length)),
   });
-  // A secret can only be checked once its value is known; the release waits for the password,
-  // so a bad one still fails before any Redis resource is created.
-  const redisPassword = secrets.redisPassword?.apply((password) => {
-    const problems = redisPasswordProblems(password, `${NAMESPACE}:redisPassword`);
-    if (problems.length > 0) throw new ConfigError(problems);
-    return password;
-  });
-  return { config, secrets: { redisPassword, kubeconfig: secrets.kubeconfig } };
+  const secret = (key: SecretKey): pulumi.Output<string> | undefined =>
+    raw[key] ? pulumi.secret(raw[key]) : undefined;
+  return {
+    config,
+    secrets: { redisPassword: secret("redisPassword"), kubeconfig: secret("kubeconfig") },
+  };
 }

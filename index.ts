@@ -1,6 +1,8 @@
 /**
  * andyredis: highly available Redis with Sentinel on Amazon EKS.
- * Config → components → outputs; see README.md for the keys and the outputs.
+ * Config → components → outputs; see README.md for the keys and the outputs. `loadConfig` checks
+ * the whole config first and throws one ConfigError (a RunError: printed once, without a stack
+ * trace) listing every problem, before any resource is registered.
  */
 import { loadConfig } from "./config";
 import { createStack } from "./stack";

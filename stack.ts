@@ -12,34 +12,17 @@ import { Network } from "./components/network";
 import { RedisSentinel } from "./components/redis";
 import { VolumeCleanup } from "./components/volumeCleanup";
 import { StackSecrets } from "./config";
-import { DeploymentMode, StackConfig } from "./lib/configTypes";
+import { StackConfig } from "./lib/configTypes";
+import { Exports, FoundationOutputs, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
 
-/** The outputs of the AWS foundation (absent in `clusterOnly` mode). */
-export interface FoundationOutputs {
-  accountId: pulumi.Output<string>;
-  callerArn: pulumi.Output<string>;
-  callerUser: pulumi.Output<string>;
-  clusterName: pulumi.Output<string>;
-  region: string;
-  kubeconfig: pulumi.Output<string>;
-  vpcId: pulumi.Output<string>;
-  vpcCidr: pulumi.Output<string>;
-  publicSubnetIds: pulumi.Output<string[]>;
-  publicSubnetCidrs: pulumi.Output<string[]>;
-  privateSubnetIds: pulumi.Output<string[]>;
-  privateSubnetCidrs: pulumi.Output<string[]>;
-  natIps: pulumi.Output<string[]>;
-  nodeSecurityGroupId: pulumi.Output<string>;
-  targetGroupArn: pulumi.Output<string>;
-  albDnsName: pulumi.Output<string>;
-  efsId: pulumi.Output<string>;
-  efsMountTargetIds: pulumi.Output<string[]>;
-  recordSet?: pulumi.Output<string>;
-}
+/** What the AWS foundation exports (absent in `clusterOnly` mode); typed by the contract. */
+export type FoundationExports = Exports<FoundationOutputs>;
 
 /** Everything `createStack` builds, for the program and its tests. */
 export interface StackResources {
-  readonly outputs: FoundationOutputs;
+  readonly outputs: FoundationExports;
+  /** The cluster's kubeconfig, which the release outputs export (a secret). */
+  readonly kubeconfig: pulumi.Output<string>;
   readonly awsProvider: aws.Provider;
   readonly network: Network;
   readonly cluster: Cluster;
@@ -97,13 +80,12 @@ export function createFoundation(config: StackConfig): StackResources {
     opts,
   );
 
-  const outputs: FoundationOutputs = {
+  const outputs: FoundationExports = {
     accountId: identity.accountId,
     callerArn: identity.arn,
     callerUser: identity.userId,
     clusterName: cluster.clusterName,
     region: config.region,
-    kubeconfig: cluster.kubeconfig,
     vpcId: network.vpcId,
     vpcCidr: network.vpcCidr,
     publicSubnetIds: network.publicSubnetIds,
@@ -118,32 +100,28 @@ export function createFoundation(config: StackConfig): StackResources {
     efsMountTargetIds: fileSystem.mountTargetIds,
     ...(loadBalancer.recordSet ? { recordSet: loadBalancer.recordSet } : {}),
   };
-  return { outputs, awsProvider, network, cluster, loadBalancer, fileSystem };
+  return {
+    outputs,
+    kubeconfig: cluster.kubeconfig,
+    awsProvider,
+    network,
+    cluster,
+    loadBalancer,
+    fileSystem,
+  };
 }
 
-/** The outputs of the Redis release, in every mode. */
-export interface RedisOutputs {
-  deploymentMode: DeploymentMode;
-  stackTag: string;
-  kubeconfig: pulumi.Output<string>;
-  sentinelEndpoint: pulumi.Output<string>;
-  sentinelHosts: pulumi.Output<string[]>;
-  redisMasterSet: pulumi.Output<string>;
-  redisNamespace: pulumi.Output<string>;
-  redisReleaseName: pulumi.Output<string>;
-  redisPassword: pulumi.Output<string>;
-  redisMasterEndpoint?: pulumi.Output<string>;
-  redisClientLabel: { key: string; value: string };
-}
+/** What the Redis release exports, in every mode; typed by the contract. */
+export type ReleaseExports = Exports<ReleaseOutputs>;
 
-/** Every stack output; the foundation's are absent in `clusterOnly` mode. */
-export type StackOutputs = RedisOutputs & Partial<FoundationOutputs>;
+/** Every stack export; the foundation's are absent in `clusterOnly` mode. */
+export type StackExports = Exports<RedisStackOutputs>;
 
 function redisOutputs(
   config: StackConfig,
   redis: RedisSentinel,
   kubeconfig: pulumi.Output<string>,
-): RedisOutputs {
+): ReleaseExports {
   return {
     deploymentMode: config.mode,
     stackTag: config.stackTag,
@@ -171,7 +149,7 @@ function redisOutputs(
  * resource, and no hook (the stack did not create the cluster's volumes' driver, so it has no
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
  */
-export function createStack(config: StackConfig, secrets: StackSecrets): StackOutputs {
+export function createStack(config: StackConfig, secrets: StackSecrets): StackExports {
   if (config.mode === "clusterOnly") {
     if (secrets.kubeconfig === undefined) {
       throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");

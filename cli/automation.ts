@@ -68,7 +68,10 @@ function needsStack(options: DriverOptions): boolean {
 async function main(argv: readonly string[]): Promise<ExitCodeValue> {
   let options: DriverOptions;
   try {
-    const parsed = parseCommandLine(argv);
+    const parsed = parseCommandLine(argv, {
+      env: process.env,
+      readFile: (file) => fs.readFileSync(file, "utf8"),
+    });
     if (parsed.kind === "help") {
       process.stdout.write(USAGE);
       return ExitCode.ok;

@@ -172,7 +172,10 @@ export const realChecks: Checks = {
     const report = await verifyDeployment({ ...target });
     return {
       ok: report.ok,
-      summary: report.ok ? "deployment verified" : "checks failed",
+      summary: report.ok
+        ? "deployment verified"
+        : `${report.failures.length} of ${report.checks.length} checks failed`,
+      failures: report.failures,
       details: report,
     };
   },

@@ -75,7 +75,11 @@ export interface ContainerResources {
 export interface RedisConfig {
   readonly namespace: string;
   readonly releaseName: string;
-  /** Chart location: an OCI URL (`oci://...`) or an https repository URL (chart "redis"). */
+  /**
+   * Chart location: an OCI reference (`oci://...`), a classic repository URL (chart "redis"), a
+   * chart archive URL (`.tgz`), or the absolute path of a local chart archive or directory
+   * (`config.ts` resolves a relative one against the project directory and checks it).
+   */
   readonly chart: string;
   readonly chartVersion: string;
   readonly images: RedisImages;
@@ -123,8 +127,8 @@ export interface StackConfig {
   readonly cleanup: CleanupConfig;
   /**
    * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (content, or a file
-   * path) is required and stays a Pulumi secret (`andyredis:kubeconfig`); `context` picks one of
-   * its contexts.
+   * path) is required, checked by `config.ts`, and stays a Pulumi secret
+   * (`andyredis:kubeconfig`); `context` picks one of its contexts (checked to exist).
    */
   readonly existingCluster?: { readonly kubeconfigSet: boolean; readonly context?: string };
 }

@@ -17,33 +17,33 @@ export interface ClientLabel {
 export type RedisDeploymentMode = "aws" | "clusterOnly";
 
 /**
- * The outputs of an andyredis stack, as plain values. The AWS foundation outputs are present
- * exactly when `deploymentMode` is `"aws"` (`recordSet` only when a domain is configured);
- * `redisMasterEndpoint` only when the master Service is enabled.
+ * The outputs of the AWS foundation, as plain values: present exactly when `deploymentMode` is
+ * `"aws"` (`recordSet` only when a domain is configured).
  */
-export interface RedisStackOutputs {
-  // AWS foundation (deploymentMode "aws" only).
-  readonly accountId?: string;
-  readonly callerArn?: string;
-  readonly callerUser?: string;
-  readonly clusterName?: string;
-  readonly region?: string;
-  readonly vpcId?: string;
-  readonly vpcCidr?: string;
-  readonly publicSubnetIds?: readonly string[];
-  readonly publicSubnetCidrs?: readonly string[];
-  readonly privateSubnetIds?: readonly string[];
-  readonly privateSubnetCidrs?: readonly string[];
-  readonly natIps?: readonly string[];
-  readonly nodeSecurityGroupId?: string;
-  readonly targetGroupArn?: string;
-  readonly albDnsName?: string;
-  readonly efsId?: string;
-  readonly efsMountTargetIds?: readonly string[];
+export interface FoundationOutputs {
+  readonly accountId: string;
+  readonly callerArn: string;
+  readonly callerUser: string;
+  readonly clusterName: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: readonly string[];
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetIds: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
+  readonly natIps: readonly string[];
+  readonly nodeSecurityGroupId: string;
+  readonly targetGroupArn: string;
+  readonly albDnsName: string;
+  readonly efsId: string;
+  readonly efsMountTargetIds: readonly string[];
   /** The wildcard record `*.<domain>`; only when a domain is configured. */
   readonly recordSet?: string;
+}
 
-  // Always present.
+/** The outputs of the Redis release, as plain values, in every mode. */
+export interface ReleaseOutputs {
   /** Secret. The kubeconfig (YAML or JSON text) of the cluster Redis runs in. */
   readonly kubeconfig: string;
   readonly deploymentMode: RedisDeploymentMode;
@@ -51,7 +51,10 @@ export interface RedisStackOutputs {
   readonly stackTag: string;
   /** `host:26379`: the Sentinel Service inside the cluster. */
   readonly sentinelEndpoint: string;
-  /** One sentinel hostname per Redis node (port 26379 not included; each pod runs a sentinel). */
+  /**
+   * One DNS name per Redis node (`<release>-node-<i>.<release>-headless.<ns>.svc.cluster.local`),
+   * without the port: each pod runs a sentinel on 26379. Its length is the number of nodes.
+   */
   readonly sentinelHosts: readonly string[];
   readonly redisMasterSet: string;
   readonly redisNamespace: string;
@@ -62,6 +65,16 @@ export interface RedisStackOutputs {
   readonly redisMasterEndpoint?: string;
   readonly redisClientLabel: ClientLabel;
 }
+
+/** The outputs of an andyredis stack, as plain values. */
+export type RedisStackOutputs = ReleaseOutputs & Partial<FoundationOutputs>;
+
+/**
+ * What a program exports for a set of outputs: each value, or a `pulumi.Output` of it. The
+ * program's exports are typed with it (stack.ts), so a missing, renamed or mistyped output is
+ * a compile error there.
+ */
+export type Exports<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /** The name of one output in the contract. */
 export type RedisOutputName = keyof RedisStackOutputs;
@@ -146,7 +159,8 @@ export const OUTPUT_CONTRACT: { readonly [K in RedisOutputName]-?: OutputSpec } 
     kind: "stringArray",
     presence: "always",
     secret: false,
-    description: "`host:26379` of every sentinel (one per Redis pod)",
+    description:
+      "one DNS name per Redis node, without the port (each pod runs a sentinel on 26379)",
   },
   redisMasterSet: {
     kind: "string",
@@ -196,6 +210,9 @@ export const SECRET_OUTPUT_NAMES: readonly RedisOutputName[] = OUTPUT_NAMES.filt
   (name) => OUTPUT_CONTRACT[name].secret,
 );
 
+/** What `pulumi stack output --json` prints for a secret without `--show-secrets`. */
+export const MASKED_SECRET = "[secret]";
+
 /** An output value that does not follow the contract; the message lists every problem. */
 export class ContractError extends Error {
   constructor(
@@ -222,6 +239,9 @@ function describe(value: unknown): string {
  */
 export function checkOutputValue(name: RedisOutputName, value: unknown): string | undefined {
   const spec = OUTPUT_CONTRACT[name];
+  if (spec.secret && value === MASKED_SECRET) {
+    return `"${name}" is masked ("${MASKED_SECRET}"): read the outputs with --show-secrets`;
+  }
   const shown = spec.secret ? "a secret of the wrong type" : describe(value);
   switch (spec.kind) {
     case "string":
@@ -326,4 +346,33 @@ export function readRedisStack(ref: pulumi.StackReference): RedisStackReferenceO
   for (const name of OUTPUT_NAMES) result[name] = read(name);
   // Every key was filled in the loop above with a value `checkOutputValue` accepted for it.
   return result as RedisStackReferenceOutputs;
+}
+
+/** What verify and drill need to reach a deployment. */
+export interface DeploymentTarget {
+  /** Kubeconfig content (YAML or JSON), from the secret output `kubeconfig`. */
+  readonly kubeconfig: string;
+  readonly namespace: string;
+  /** Pods are `<release>-node-<i>`, behind the headless Service `<release>-headless`. */
+  readonly releaseName: string;
+  readonly masterSet: string;
+  /** Redis and Sentinel share it. */
+  readonly password: string;
+  /** Redis nodes: one per sentinel host. */
+  readonly nodes: number;
+}
+
+/**
+ * The one way from a stack's outputs to the deployment verify and drill work on: the driver,
+ * `npm run verify -- --outputs` and `npm run drill -- --outputs` all call it.
+ */
+export function deploymentTarget(outputs: RedisStackOutputs): DeploymentTarget {
+  return {
+    kubeconfig: outputs.kubeconfig,
+    namespace: outputs.redisNamespace,
+    releaseName: outputs.redisReleaseName,
+    masterSet: outputs.redisMasterSet,
+    password: outputs.redisPassword,
+    nodes: outputs.sentinelHosts.length,
+  };
 }

@@ -27,7 +27,7 @@ import {
   exitCodeFor,
   runExitCode,
 } from "../lib/automation/errors";
-import { ephemeralStackName, parseCommandLine } from "../lib/automation/options";
+import { SecretSources, ephemeralStackName, parseCommandLine } from "../lib/automation/options";
 import { formatElapsed, formatEngineEvent } from "../lib/automation/progress";
 
 function probe(executables: string[] = [], readable: string[] = []): FileProbe {
@@ -37,23 +37,37 @@ function probe(executables: string[] = [], readable: string[] = []): FileProbe {
   };
 }
 
+const SOURCES: SecretSources = {
+  env: { KUBECONFIG_TEXT: "apiVersion: v1" },
+  readFile(file) {
+    const files: Record<string, string> = { "/run/secrets/redis": "p=w\n", "/empty": "\n" };
+    if (!(file in files)) throw new Error(`ENOENT: ${file}`);
+    return files[file];
+  },
+};
+
 describe("automation options", () => {
   it("parses a command with stack, region, repeated config and secrets", () => {
-    const parsed = parseCommandLine([
-      "up",
-      "--stack",
-      "dev",
-      "--region",
-      "us-west-2",
-      "-c",
-      "andyredis:redisNodes=5",
-      "--config",
-      "aws:profile=ci=x",
-      "--secret",
-      "andyredis:redisPassword=p=w",
-      "--json",
-      "out.json",
-    ]);
+    const parsed = parseCommandLine(
+      [
+        "up",
+        "--stack",
+        "dev",
+        "--region",
+        "us-west-2",
+        "-c",
+        "andyredis:redisNodes=5",
+        "--config",
+        "aws:profile=ci=x",
+        "--secret-file",
+        "andyredis:redisPassword=/run/secrets/redis",
+        "--secret-env",
+        "andyredis:kubeconfig=KUBECONFIG_TEXT",
+        "--json",
+        "out.json",
+      ],
+      SOURCES,
+    );
     assert.equal(parsed.kind, "run");
     if (parsed.kind !== "run") return;
     assert.equal(parsed.options.command, "up");
@@ -65,9 +79,51 @@ describe("automation options", () => {
       { key: "andyredis:redisNodes", value: "5", secret: false },
       // Only the first "=" splits: values may contain "=".
       { key: "aws:profile", value: "ci=x", secret: false },
+      // One trailing newline of the file is dropped; an "=" in a value is kept.
       { key: "andyredis:redisPassword", value: "p=w", secret: true },
+      { key: "andyredis:kubeconfig", value: "apiVersion: v1", secret: true },
     ]);
   });
+
+  it("refuses a secret on the command line, naming the flags to use instead", () => {
+    assert.throws(
+      () => parseCommandLine(["up", "-s", "dev", "--secret", "andyredis:redisPassword=hunter22"]),
+      (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, /--secret-file <key=path> or --secret-env <key=VAR>/);
+        assert.doesNotMatch(error.message, /hunter22/);
+        return true;
+      },
+    );
+  });
+
+  const secretSourceErrors: [string, string[], RegExp][] = [
+    [
+      "an unreadable secret file",
+      ["--secret-file", "andyredis:redisPassword=/missing"],
+      /--secret-file andyredis:redisPassword: cannot read the file "\/missing"/,
+    ],
+    [
+      "an empty secret file",
+      ["--secret-file", "andyredis:redisPassword=/empty"],
+      /the file "\/empty" is empty/,
+    ],
+    [
+      "an unset environment variable",
+      ["--secret-env", "andyredis:redisPassword=NOT_SET"],
+      /the environment variable NOT_SET is not set/,
+    ],
+    [
+      "a bad variable name",
+      ["--secret-env", "andyredis:redisPassword=1-x"],
+      /"1-x" is not an environment variable name/,
+    ],
+  ];
+  for (const [what, flags, message] of secretSourceErrors) {
+    it(`refuses ${what}`, () => {
+      assert.throws(() => parseCommandLine(["up", "-s", "dev", ...flags], SOURCES), message);
+    });
+  }
 
   it("returns help for --help whatever else is given", () => {
     assert.deepEqual(parseCommandLine(["--help"]), { kind: "help" });
@@ -92,7 +148,7 @@ describe("automation options", () => {
     [
       "config where no program runs",
       ["verify", "-s", "dev", "-c", "a=1"],
-      /--config\/--secret applies only to/,
+      /--config\/--secret-file\/--secret-env applies only to/,
     ],
     [
       "--remove outside destroy",
@@ -277,6 +333,33 @@ describe("automation exit codes and progress", () => {
       /done: 57 create, 2 unchanged in 1m01s$/,
     );
     assert.equal(formatElapsed(59.94), "59.9s");
+  });
+
+  it("never prints debug diagnostics (they carry secret inputs) nor the closing cancel event", () => {
+    const debug = {
+      sequence: 5,
+      timestamp: 0,
+      diagnosticEvent: {
+        // The SDK's severity type omits "debug"; the engine sends it with resource inputs.
+        severity: "debug" as "info",
+        message: 'RegisterResource inputs: {"result":"plaintext-password"}',
+        color: "never",
+      },
+    };
+    assert.equal(formatEngineEvent(debug, 1, "update"), undefined);
+    const warning = {
+      ...debug,
+      diagnosticEvent: {
+        ...debug.diagnosticEvent,
+        severity: "warning" as const,
+        message: "chart version differs",
+      },
+    };
+    assert.match(formatEngineEvent(warning, 1, "update") ?? "", /warning chart version differs$/);
+    assert.equal(
+      formatEngineEvent({ sequence: 6, timestamp: 0, cancelEvent: {} }, 2, "update"),
+      undefined,
+    );
   });
 });
 

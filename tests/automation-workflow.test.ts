@@ -45,7 +45,11 @@ function healthyOutputs(stack: string): StackOutputMap {
     deploymentMode: "aws",
     stackTag: `organization/andyredis/${stack}`,
     sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    sentinelHosts: ["redis-node-0:26379", "redis-node-1:26379", "redis-node-2:26379"],
+    sentinelHosts: [
+      "redis-node-0.redis-headless",
+      "redis-node-1.redis-headless",
+      "redis-node-2.redis-headless",
+    ],
     redisMasterSet: "mymaster",
     redisNamespace: "redis",
     redisReleaseName: "redis",
@@ -157,7 +161,12 @@ class Fake {
     const check = (step: "verify" | "drill", behaviour: Behaviour | undefined): CheckResult => {
       this.behave(step, behaviour);
       return behaviour === "report-failure"
-        ? { ok: false, summary: `${step} checks failed`, details: { failed: ["quorum"] } }
+        ? {
+            ok: false,
+            summary: `${step} checks failed`,
+            failures: ["sentinel a:26379 ckquorum: NOQUORUM"],
+            details: { failed: ["quorum"] },
+          }
         : { ok: true, summary: `${step} fine` };
     };
     return {
@@ -203,7 +212,12 @@ class Fake {
 }
 
 function options(argv: string[]): DriverOptions {
-  const parsed = parseCommandLine(argv);
+  const parsed = parseCommandLine(argv, {
+    env: { REDIS_PASSWORD: "pw" },
+    readFile: () => {
+      throw new Error("no files here");
+    },
+  });
   assert.equal(parsed.kind, "run");
   if (parsed.kind !== "run") throw new Error("unreachable");
   return parsed.options;
@@ -323,18 +337,50 @@ describe("automation workflow: ephemeral", () => {
     assert.ok(report.notes.some((n) => n.includes("destroy --stack ephemeral-1 --remove")));
   });
 
-  it("exits 15 and lists leftovers when the audit finds some, and still removes the stack", async () => {
+  it("exits 15 and lists leftovers when the audit finds some, and keeps the stack", async () => {
     const { fake, report } = await run(["ephemeral", "--run-id", "1"], {
       leftovers: ["ec2 volume vol-1 (8 GiB, available)"],
     });
-    assert.ok(fake.calls.includes("remove"));
+    assert.ok(!fake.calls.includes("remove"), "a stack whose audit failed is never removed");
+    assert.equal(report.steps.find((s) => s.step === "remove")?.status, "skipped");
     assert.equal(report.exitCode, ExitCode.leftovers);
     assert.deepEqual(report.leftovers, ["ec2 volume vol-1 (8 GiB, available)"]);
+    assert.ok(report.notes.some((n) => n.includes("destroy --stack ephemeral-1 --remove")));
   });
 
-  it("exits 16 when the audit cannot run", async () => {
-    const { report } = await run(["ephemeral", "--run-id", "1"], { audit: "throw" });
+  it("exits 16 when the audit cannot run, and keeps the stack", async () => {
+    const { fake, report } = await run(["ephemeral", "--run-id", "1"], { audit: "throw" });
     assert.equal(report.exitCode, ExitCode.auditFailed);
+    assert.ok(!fake.calls.includes("remove"));
+  });
+
+  it("skips the AWS audit of a clusterOnly stack, and removes it", async () => {
+    const outputs = {
+      ...healthyOutputs("ephemeral-1"),
+      deploymentMode: { value: "clusterOnly", secret: false },
+    };
+    const { fake, report } = await run(["ephemeral", "--run-id", "1"], { outputs });
+    assert.ok(!fake.calls.includes("audit"), "no AWS call for a stack without AWS resources");
+    assert.match(report.steps.find((s) => s.step === "audit")?.message ?? "", /clusterOnly/);
+    assert.ok(fake.calls.includes("remove"));
+    assert.equal(report.exitCode, ExitCode.ok);
+  });
+
+  it("knows a clusterOnly stack from its config when it has no outputs", async () => {
+    const { fake, report } = await run(["destroy", "-s", "dev"], {
+      outputs: null,
+      config: { "andyredis:mode": "clusterOnly" },
+    });
+    assert.deepEqual(fake.calls, ["select", "outputs", "destroy"]);
+    assert.equal(report.exitCode, ExitCode.ok);
+  });
+
+  it("prints each failed verify check on the console", async () => {
+    const { fake } = await run(["verify", "-s", "dev"], { verify: "report-failure" });
+    assert.ok(
+      fake.lines.includes("  failed: sentinel a:26379 ckquorum: NOQUORUM"),
+      fake.lines.join("\n"),
+    );
   });
 
   it("skips verify and drill after an interrupt but still cleans up", async () => {
@@ -352,8 +398,8 @@ describe("automation workflow: ephemeral", () => {
       "us-west-2",
       "--config",
       "andyredis:redisNodes=5",
-      "--secret",
-      "andyredis:redisPassword=pw",
+      "--secret-env",
+      "andyredis:redisPassword=REDIS_PASSWORD",
     ]);
     assert.deepEqual(fake.calls.slice(0, 3), ["create", "setConfig", "up"]);
     assert.deepEqual(fake.configSet, {

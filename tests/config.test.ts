@@ -1,405 +1,1099 @@
+/**
+ * The stack config as a user meets it: stack-file values (as YAML gives them) plus the defaults
+ * Pulumi.yaml declares, handed to the program as the real engine does, through `loadConfig` and
+ * `createStack` exactly as index.ts calls them. Every bad config must be refused before any
+ * resource is registered, with a line naming the key; the valid edge cases must pass.
+ */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { registered, resetRegistry, settle } from "./mocks";
-import {
-  ConfigError,
-  loadConfig,
-  parseConfig,
-  parseImageRef,
-  RawConfig,
-  StackContext,
-} from "../config";
-import { DEFAULT_TUNING } from "../lib/tuning";
-import { DEFAULT_REDIS_IMAGES } from "../lib/redis/images";
+import * as tar from "tar";
+import { named, registered, resetRegistry, settle } from "./mocks";
+import { ConfigError, loadConfig, NAMESPACE } from "../config";
+import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../lib/config/keys";
+import { StackConfig } from "../lib/configTypes";
+import { chartConstraintProblems } from "../lib/redis/chartValues";
+import { tuningProblems } from "../lib/tuning";
+import { createStack } from "../stack";
 
-const CONTEXT: StackContext = { organization: "acme", project: "andyredis", stack: "dev" };
+const CHART_TGZ = path.join(
+  __dirname,
+  "..",
+  "..",
+  "shared",
+  "reference",
+  "charts",
+  "redis-23.1.1.tgz",
+);
 
-function problemsOf(raw: RawConfig, context: Partial<StackContext> = {}): string[] {
-  try {
-    parseConfig(raw, { ...CONTEXT, ...context });
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
+/** A stack file's `config:` values, keys without the namespace, values as YAML parses them. */
+type StackValues = Record<string, unknown>;
+
+interface Stack {
+  readonly config?: StackValues;
+  /** Values set with `--secret`. */
+  readonly secrets?: Record<string, string>;
+  /** `aws:region`. */
+  readonly awsRegion?: string;
 }
 
-describe("config: defaults", () => {
-  const config = parseConfig({}, CONTEXT);
+/** The text the engine hands the program for a stack-file value. */
+function engineText(value: unknown): string {
+  return typeof value === "string"
+    ? value
+    : typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
+}
 
-  it("gives the origin's network over 3 zones with one NAT gateway", () => {
-    assert.equal(config.network.vpcCidr, "10.107.0.0/16");
-    assert.deepEqual(config.network.publicSubnetCidrs, [
-      "10.107.85.0/24",
-      "10.107.86.0/24",
-      "10.107.87.0/24",
-    ]);
-    assert.deepEqual(config.network.privateSubnetCidrs, [
-      "10.107.88.0/24",
-      "10.107.89.0/24",
-      "10.107.80.0/24",
-    ]);
-    assert.equal(config.network.zoneCount, 3);
-    assert.equal(config.network.natMode, "single");
+/** Sets the runtime config as the engine would: Pulumi.yaml's defaults, then the stack's values. */
+function setStackConfig(stack: Stack): void {
+  const all: Record<string, string> = {};
+  for (const key of ALL_KEYS) all[`${NAMESPACE}:${key}`] = declaredDefaultText(key);
+  for (const [key, value] of Object.entries({ ...stack.config, ...stack.secrets })) {
+    all[`${NAMESPACE}:${key}`] = engineText(value);
+  }
+  if (stack.awsRegion !== undefined) all["aws:region"] = stack.awsRegion;
+  pulumi.runtime.setAllConfig(
+    all,
+    Object.keys(stack.secrets ?? {}).map((key) => `${NAMESPACE}:${key}`),
+  );
+}
+
+/** Runs the program's first two steps (index.ts) and reports what happened. */
+async function runProgram(
+  stack: Stack,
+): Promise<{ error?: unknown; config?: StackConfig; resources: number }> {
+  resetRegistry();
+  setStackConfig(stack);
+  try {
+    const { config, secrets } = loadConfig();
+    createStack(config, secrets);
+    await settle(50);
+    return { config, resources: registered.length };
+  } catch (error) {
+    await settle(50);
+    return { error, resources: registered.length };
+  } finally {
+    pulumi.runtime.setAllConfig({});
+  }
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-config-"));
+const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "current-context: kind-andyredis",
+  "clusters: [{name: kind, cluster: {server: 'https://127.0.0.1:6443'}}]",
+  "users: [{name: kind, user: {token: not-a-real-token}}]",
+  "contexts: [{name: kind-andyredis, context: {cluster: kind, user: kind}}, {name: other, context: {cluster: kind, user: kind}}]",
+].join("\n");
+const kubeconfigFile = path.join(tmp, "kubeconfig");
+fs.writeFileSync(kubeconfigFile, KUBECONFIG);
+const notAChart = path.join(tmp, "notes.txt");
+fs.writeFileSync(notAChart, "not a chart\n");
+const valkeyChart = path.join(tmp, "valkey");
+fs.mkdirSync(valkeyChart);
+fs.writeFileSync(
+  path.join(valkeyChart, "Chart.yaml"),
+  "apiVersion: v2\nname: valkey\nversion: 23.1.1\n",
+);
+const redisChartDir = path.join(tmp, "unpacked");
+fs.mkdirSync(redisChartDir);
+tar.x({ file: CHART_TGZ, cwd: redisChartDir, sync: true });
+
+// Root-level: the fixtures serve both suites below.
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const CLUSTER_ONLY: Stack = {
+  config: { mode: "clusterOnly" },
+  secrets: { kubeconfig: KUBECONFIG },
+};
+const clusterOnly = (config: StackValues, secrets: Record<string, string> = {}): Stack => ({
+  config: { ...CLUSTER_ONLY.config, ...config },
+  secrets: { ...CLUSTER_ONLY.secrets, ...secrets },
+});
+
+interface BadCase {
+  readonly name: string;
+  readonly stack: Stack;
+  /** The key a line must name (`andyredis:<key>: ...`). */
+  readonly key: string;
+  /** What that line must say. */
+  readonly says?: RegExp;
+  /** Keys no line may name (not the user's doing). */
+  readonly notKeys?: readonly string[];
+}
+
+const bad: BadCase[] = [
+  // General.
+  {
+    name: "an unknown mode",
+    stack: { config: { mode: "gke" } },
+    key: "mode",
+    says: /"gke" is not allowed; use one of: aws, clusterOnly$/,
+  },
+  { name: "a mode in capitals", stack: { config: { mode: "AWS" } }, key: "mode" },
+  {
+    name: "an empty mode",
+    stack: { config: { mode: "" } },
+    key: "mode",
+    says: /is empty; use one of: aws, clusterOnly, or remove the key/,
+  },
+  {
+    name: "a region name in words",
+    stack: { config: { region: "seoul" } },
+    key: "region",
+    says: /"seoul" is not allowed/,
+  },
+  {
+    name: "a region of no partition",
+    stack: { config: { region: "zz-nowhere-9" } },
+    key: "region",
+    says: /AWS provider's list.*allowUnlistedRegion/,
+  },
+  {
+    name: "a well-formed region AWS does not have",
+    stack: { config: { region: "us-east-99" } },
+    key: "region",
+  },
+  {
+    name: "a malformed region even when unlisted ones are allowed",
+    stack: { config: { region: "not a region", allowUnlistedRegion: true } },
+    key: "region",
+  },
+  {
+    name: "allowUnlistedRegion as yes",
+    stack: { config: { allowUnlistedRegion: "yes" } },
+    key: "allowUnlistedRegion",
+    says: /use one of: true, false/,
+  },
+  {
+    name: "a bad aws:region when region is unset",
+    stack: { awsRegion: "mars-north-1" },
+    key: "region",
+    says: /is not set, and aws:region "mars-north-1" is not allowed/,
+  },
+  {
+    name: "tags as a list",
+    stack: { config: { tags: ["team"] } },
+    key: "tags",
+    says: /must be a map of string keys to string values/,
+  },
+  {
+    name: "tags as a string",
+    stack: { config: { tags: "team=platform" } },
+    key: "tags",
+    says: /is not a map/,
+  },
+  { name: "a tag with a number value", stack: { config: { tags: { team: 5 } } }, key: "tags" },
+  {
+    name: "the stack tag in the user's tags",
+    stack: { config: { tags: { "andyredis/stack": "x" } } },
+    key: "tags.andyredis/stack",
+    says: /cleanup depends on it/,
+  },
+  {
+    name: "a Kubernetes cluster tag in the user's tags",
+    stack: { config: { tags: { "kubernetes.io/cluster/andyredis-dev": "owned" } } },
+    key: "tags.kubernetes.io/cluster/andyredis-dev",
+    says: /destroy hook deletes load balancers/,
+  },
+  {
+    name: "another cluster's tag in the user's tags",
+    stack: { config: { tags: { "Kubernetes.io/Cluster/other": "shared" } } },
+    key: "tags.Kubernetes.io/Cluster/other",
+  },
+  {
+    name: "an aws: tag",
+    stack: { config: { tags: { "aws:createdBy": "me" } } },
+    key: "tags.aws:createdBy",
+    says: /reserved by AWS/,
+  },
+  {
+    name: "a load balancer controller tag",
+    stack: { config: { tags: { "elbv2.k8s.aws/cluster": "x" } } },
+    key: "tags.elbv2.k8s.aws/cluster",
+  },
+  {
+    name: "a CSI PVC tag",
+    stack: { config: { tags: { "kubernetes.io/created-for/pvc/name": "x" } } },
+    key: "tags.kubernetes.io/created-for/pvc/name",
+  },
+  {
+    name: "a hook tag",
+    stack: { config: { tags: { "andyredis/cleanup": "x" } } },
+    key: "tags.andyredis/cleanup",
+  },
+  // Network.
+  {
+    name: "a misaligned VPC CIDR",
+    stack: { config: { vpcCidr: "10.107.0.1/16" } },
+    key: "vpcCidr",
+    says: /did you mean "10.107.0.0\/16"/,
+  },
+  {
+    name: "a VPC larger than /16",
+    stack: { config: { vpcCidr: "10.0.0.0/8" } },
+    key: "vpcCidr",
+    says: /from \/16 to \/28/,
+  },
+  {
+    name: "a VPC CIDR with an octet over 255",
+    stack: { config: { vpcCidr: "999.0.0.0/16" } },
+    key: "vpcCidr",
+  },
+  {
+    name: "a subnet outside the VPC",
+    stack: { config: { publicSubnetCidrs: ["10.108.1.0/24", "10.107.86.0/24", "10.107.87.0/24"] } },
+    key: "publicSubnetCidrs[0]",
+    says: /not inside the VPC CIDR/,
+  },
+  {
+    name: "overlapping subnets",
+    stack: {
+      config: { privateSubnetCidrs: ["10.107.85.0/25", "10.107.89.0/24", "10.107.80.0/24"] },
+    },
+    key: "privateSubnetCidrs[0]",
+    says: /overlaps publicSubnetCidrs\[0\]/,
+  },
+  {
+    name: "fewer subnets than zones",
+    stack: { config: { publicSubnetCidrs: ["10.107.85.0/24", "10.107.86.0/24"] } },
+    key: "publicSubnetCidrs",
+    says: /lists 2 CIDRs for 3 zones/,
+  },
+  {
+    name: "a subnet list given as one string",
+    stack: { config: { privateSubnetCidrs: "10.107.88.0/24" } },
+    key: "privateSubnetCidrs",
+    says: /is not a list/,
+  },
+  {
+    name: "a subnet smaller than /28",
+    stack: {
+      config: { publicSubnetCidrs: ["10.107.85.0/29", "10.107.86.0/24", "10.107.87.0/24"] },
+    },
+    key: "publicSubnetCidrs[0]",
+  },
+  {
+    name: "one zone",
+    stack: { config: { zoneCount: 1 } },
+    key: "zoneCount",
+    says: /"1" is not allowed; use an integer from 2 to 3$/,
+  },
+  {
+    name: "four zones",
+    stack: { config: { zoneCount: 4 } },
+    key: "zoneCount",
+    says: /"4" is not allowed; use an integer from 2 to 3$/,
+  },
+  { name: "zones in words", stack: { config: { zoneCount: "three" } }, key: "zoneCount" },
+  { name: "a fractional zone count", stack: { config: { zoneCount: 2.5 } }, key: "zoneCount" },
+  {
+    name: "an unknown NAT mode",
+    stack: { config: { natMode: "none" } },
+    key: "natMode",
+    says: /use one of: single, perZone$/,
+  },
+  // Cluster.
+  {
+    name: "a cluster name starting with a dash",
+    stack: { config: { clusterName: "-bad" } },
+    key: "clusterName",
+  },
+  {
+    name: "a cluster name of 101 characters",
+    stack: { config: { clusterName: "a".repeat(101) } },
+    key: "clusterName",
+  },
+  {
+    name: "an unquoted Kubernetes version 1.30",
+    stack: { config: { kubernetesVersion: 1.3 } },
+    key: "kubernetesVersion",
+    says: /unquoted 1\.30; quote it/,
+  },
+  {
+    name: "an unsupported Kubernetes version",
+    stack: { config: { kubernetesVersion: "1.20" } },
+    key: "kubernetesVersion",
+    says: /from "1.28" to "1.39"/,
+  },
+  {
+    name: "a Kubernetes version with a v",
+    stack: { config: { kubernetesVersion: "v1.35" } },
+    key: "kubernetesVersion",
+  },
+  {
+    name: "an instance type in capitals",
+    stack: { config: { nodeInstanceType: "M7I.LARGE" } },
+    key: "nodeInstanceType",
+  },
+  {
+    name: "no nodes",
+    stack: { config: { nodeMinSize: 0 } },
+    key: "nodeMinSize",
+    says: /use an integer from 1 to 100/,
+  },
+  {
+    name: "101 nodes",
+    stack: { config: { nodeMaxSize: 101 } },
+    key: "nodeMaxSize",
+    says: /use an integer from 1 to 100/,
+  },
+  {
+    name: "min above desired",
+    stack: { config: { nodeMinSize: 4 } },
+    key: "nodeMinSize",
+    says: /^andyredis:nodeMinSize: 4 is not allowed; use at most nodeDesiredSize \(3\)$/,
+  },
+  {
+    name: "desired above max",
+    stack: { config: { nodeDesiredSize: 7 } },
+    key: "nodeDesiredSize",
+    says: /7 is not allowed; use at most nodeMaxSize \(6\)/,
+  },
+  {
+    name: "max below desired",
+    stack: { config: { nodeMaxSize: 2 } },
+    key: "nodeMaxSize",
+    says: /2 is not allowed; use at least nodeDesiredSize \(3\)/,
+  },
+  {
+    name: "fewer nodes than Redis nodes",
+    stack: { config: { nodeMinSize: 2, nodeDesiredSize: 2 } },
+    key: "nodeMinSize",
+    says: /use at least redisNodes \(3\)/,
+  },
+  {
+    name: "more Redis nodes than nodes",
+    stack: { config: { redisNodes: 5, sentinelQuorum: 3 } },
+    key: "redisNodes",
+    says: /5 is not allowed; use at most nodeMinSize \(3\)/,
+  },
+  {
+    name: "a node disk under 20 GiB",
+    stack: { config: { nodeDiskSizeGiB: 10 } },
+    key: "nodeDiskSizeGiB",
+    says: /from 20 to 16384/,
+  },
+  {
+    name: "a node disk over 16 TiB",
+    stack: { config: { nodeDiskSizeGiB: 20000 } },
+    key: "nodeDiskSizeGiB",
+    says: /from 20 to 16384/,
+  },
+  {
+    name: "an admin that is not an ARN",
+    stack: { config: { clusterAdmins: ["alice"] } },
+    key: "clusterAdmins[0]",
+    says: /IAM role or user ARN/,
+  },
+  {
+    name: "admins as one string",
+    stack: { config: { clusterAdmins: "arn:aws:iam::123456789012:role/admin" } },
+    key: "clusterAdmins",
+  },
+  {
+    name: "an API CIDR with an octet over 255",
+    stack: { config: { apiPublicAccessCidrs: ["999.0.0.0/8"] } },
+    key: "apiPublicAccessCidrs[0]",
+  },
+  {
+    name: "an unaligned API CIDR",
+    stack: { config: { apiPublicAccessCidrs: ["203.0.113.5/24"] } },
+    key: "apiPublicAccessCidrs[0]",
+    says: /did you mean "203.0.113.0\/24"/,
+  },
+  {
+    name: "no API CIDR",
+    stack: { config: { apiPublicAccessCidrs: [] } },
+    key: "apiPublicAccessCidrs",
+    says: /at least one CIDR/,
+  },
+  {
+    name: "an ALB CIDR without a prefix",
+    stack: { config: { albIngressCidrs: ["0.0.0.0"] } },
+    key: "albIngressCidrs[0]",
+  },
+  {
+    name: "an ALB CIDR with prefix 33",
+    stack: { config: { albIngressCidrs: ["10.0.0.0/33"] } },
+    key: "albIngressCidrs[0]",
+  },
+  {
+    name: "an unaligned ALB CIDR",
+    stack: { config: { albIngressCidrs: ["10.1.2.3/16"] } },
+    key: "albIngressCidrs[0]",
+  },
+  {
+    name: "a malformed domain",
+    stack: { config: { domainName: "Example..com" } },
+    key: "domainName",
+    says: /lower-case DNS domain/,
+  },
+  {
+    name: "a wildcard domain",
+    stack: { config: { domainName: "*.example.com" } },
+    key: "domainName",
+  },
+  {
+    name: "a target port outside the NodePort range",
+    stack: { config: { albTargetPort: 8080 } },
+    key: "albTargetPort",
+    says: /from 30000 to 32767$/,
+  },
+  {
+    name: "a target port above the NodePort range",
+    stack: { config: { albTargetPort: 40000 } },
+    key: "albTargetPort",
+    says: /from 30000 to 32767$/,
+  },
+  // Redis.
+  {
+    name: "a namespace in capitals",
+    stack: { config: { redisNamespace: "Redis" } },
+    key: "redisNamespace",
+  },
+  {
+    name: "an empty namespace",
+    stack: { config: { redisNamespace: "" } },
+    key: "redisNamespace",
+    says: /is empty; .*default redis$/,
+  },
+  {
+    name: "a release name starting with a digit",
+    stack: { config: { redisReleaseName: "1redis" } },
+    key: "redisReleaseName",
+    says: /1-47 lower-case letters/,
+  },
+  {
+    name: "a release name of 48 characters",
+    stack: { config: { redisReleaseName: "r".repeat(48) } },
+    key: "redisReleaseName",
+  },
+  {
+    name: "an empty chart",
+    stack: { config: { redisChart: "" } },
+    key: "redisChart",
+    says: /is empty/,
+  },
+  {
+    name: "a chart over ftp",
+    stack: { config: { redisChart: "ftp://charts.example.com/redis" } },
+    key: "redisChart",
+  },
+  {
+    name: "a chart file that does not exist",
+    stack: { config: { redisChart: path.join(tmp, "missing-23.1.1.tgz") } },
+    key: "redisChart",
+    says: /nor an existing file or directory/,
+  },
+  {
+    name: "a chart directory of another chart",
+    stack: { config: { redisChart: valkeyChart } },
+    key: "redisChart",
+    says: /holds the chart "valkey"/,
+  },
+  {
+    name: "a chart archive at another version",
+    stack: { config: { redisChart: CHART_TGZ, redisChartVersion: "23.2.0" } },
+    key: "redisChart",
+    says: /holds redis chart 23\.1\.1, not 23\.2\.0/,
+  },
+  {
+    name: "a chart path that is not an archive",
+    stack: { config: { redisChart: notAChart } },
+    key: "redisChart",
+    says: /is not a chart archive/,
+  },
+  {
+    name: "a directory without a Chart.yaml",
+    stack: { config: { redisChart: tmp } },
+    key: "redisChart",
+    says: /no Chart.yaml/,
+  },
+  {
+    name: "a chart version that is a word",
+    stack: { config: { redisChartVersion: "latest" } },
+    key: "redisChartVersion",
+  },
+  {
+    name: "an unquoted chart version",
+    stack: { config: { redisChartVersion: 23.1 } },
+    key: "redisChartVersion",
+  },
+  {
+    name: "a registry with a scheme",
+    stack: { config: { redisImageRegistry: "https://mirror.example.com" } },
+    key: "redisImageRegistry",
+  },
+  {
+    name: "an image of no chart",
+    stack: { config: { redisImages: { valkey: "a/b:1" } } },
+    key: "redisImages.valkey",
+    says: /use one of: redis, sentinel, metrics, osShell, kubectl$/,
+  },
+  {
+    name: "an image with a digest",
+    stack: { config: { redisImages: { redis: "docker.io/bitnamilegacy/redis@sha256:abc" } } },
+    key: "redisImages.redis",
+    says: /digests are not supported/,
+  },
+  {
+    name: "an image that is a number",
+    stack: { config: { redisImages: { redis: 5 } } },
+    key: "redisImages.redis",
+  },
+  {
+    name: "images as a string",
+    stack: { config: { redisImages: "redis=mirror/redis:8" } },
+    key: "redisImages",
+  },
+  {
+    name: "2 Redis nodes",
+    stack: { config: { redisNodes: 2 } },
+    key: "redisNodes",
+    says: /^andyredis:redisNodes: "2" is not allowed; use an integer from 3 to 9$/,
+  },
+  {
+    name: "10 Redis nodes",
+    stack: { config: { redisNodes: 10 } },
+    key: "redisNodes",
+    says: /^andyredis:redisNodes: "10" is not allowed; use an integer from 3 to 9$/,
+  },
+  {
+    name: "an empty Redis node count",
+    stack: { config: { redisNodes: "" } },
+    key: "redisNodes",
+    says: /is empty/,
+  },
+  {
+    name: "a short password",
+    stack: { secrets: { redisPassword: "short" } },
+    key: "redisPassword",
+    says: /at least 16 printable ASCII characters/,
+  },
+  {
+    name: "a password with spaces",
+    stack: { secrets: { redisPassword: "has spaces in it, sixteen+" } },
+    key: "redisPassword",
+  },
+  {
+    name: "a password with a quote",
+    stack: { secrets: { redisPassword: 'quote"inside-sixteen-chars' } },
+    key: "redisPassword",
+  },
+  {
+    name: "a password in plain text",
+    stack: { config: { redisPassword: "a-long-enough-password-0123" } },
+    key: "redisPassword",
+    says: /is set in plain text/,
+  },
+  {
+    name: "a master set with a space",
+    stack: { config: { redisMasterSet: "my master" } },
+    key: "redisMasterSet",
+  },
+  {
+    name: "a quorum below a majority",
+    stack: { config: { sentinelQuorum: 1 } },
+    key: "sentinelQuorum",
+    says: /1 is not allowed with redisNodes 3; use an integer from 2 \(a majority\) to 3$/,
+  },
+  {
+    name: "a quorum above the sentinels",
+    stack: { config: { sentinelQuorum: 4 } },
+    key: "sentinelQuorum",
+    says: /4 is not allowed with redisNodes 3; use an integer from 2 \(a majority\) to 3$/,
+  },
+  {
+    name: "a quorum that is no majority of 5",
+    stack: { config: { redisNodes: 5, nodeMinSize: 5, nodeDesiredSize: 5, sentinelQuorum: 2 } },
+    key: "sentinelQuorum",
+    says: /from 3 \(a majority\) to 5/,
+  },
+  {
+    name: "down-after under a second",
+    stack: { config: { sentinelDownAfterMs: 500 } },
+    key: "sentinelDownAfterMs",
+    says: /"500" is not allowed; use an integer from 1000 to 2000$/,
+  },
+  {
+    name: "down-after of 10 minutes",
+    stack: { config: { sentinelDownAfterMs: 600000 } },
+    key: "sentinelDownAfterMs",
+    says: /"600000" is not allowed; use an integer from 1000 to 2000$/,
+    notKeys: ["sentinelFailoverTimeoutMs"],
+  },
+  {
+    name: "a failover timeout not above down-after",
+    stack: { config: { sentinelFailoverTimeoutMs: 2000 } },
+    key: "sentinelFailoverTimeoutMs",
+    says: /use more than sentinelDownAfterMs \(2000\)/,
+  },
+  {
+    name: "a failover timeout over an hour",
+    stack: { config: { sentinelFailoverTimeoutMs: 4000000 } },
+    key: "sentinelFailoverTimeoutMs",
+    says: /more than sentinelDownAfterMs, up to 3600000/,
+  },
+  {
+    name: "no parallel syncs",
+    stack: { config: { sentinelParallelSyncs: 0 } },
+    key: "sentinelParallelSyncs",
+    says: /from 1 to 8/,
+  },
+  {
+    name: "min-replicas-to-write of every replica",
+    stack: { config: { redisMinReplicasToWrite: 2 } },
+    key: "redisMinReplicasToWrite",
+    says: /from 0 to 1/,
+  },
+  {
+    name: "a negative min-replicas-to-write",
+    stack: { config: { redisMinReplicasToWrite: -1 } },
+    key: "redisMinReplicasToWrite",
+    says: /from 0 to 1/,
+  },
+  {
+    name: "a max lag of 0",
+    stack: { config: { redisMinReplicasMaxLagSeconds: 0 } },
+    key: "redisMinReplicasMaxLagSeconds",
+  },
+  {
+    name: "a sync delay over a minute",
+    stack: { config: { redisDisklessSyncDelaySeconds: 61 } },
+    key: "redisDisklessSyncDelaySeconds",
+  },
+  {
+    name: "a size in GB",
+    stack: { config: { redisPersistenceSize: "8GB" } },
+    key: "redisPersistenceSize",
+    says: /from 1Gi to 16Ti/,
+  },
+  {
+    name: "a size EBS cannot make",
+    stack: { config: { redisPersistenceSize: "999999Ti" } },
+    key: "redisPersistenceSize",
+    says: /from 1Gi to 16Ti/,
+  },
+  {
+    name: "a size under 1 GiB",
+    stack: { config: { redisPersistenceSize: "512Mi" } },
+    key: "redisPersistenceSize",
+  },
+  {
+    name: "a storage class in capitals",
+    stack: { config: { redisStorageClass: "GP3" } },
+    key: "redisStorageClass",
+  },
+  {
+    name: "a boolean that is yes",
+    stack: { config: { redisMasterService: "yes" } },
+    key: "redisMasterService",
+    says: /use one of: true, false$/,
+  },
+  {
+    name: "a boolean that is 1",
+    stack: { config: { redisServiceMonitor: 1 } },
+    key: "redisServiceMonitor",
+  },
+  {
+    name: "a namespace name with an underscore",
+    stack: { config: { redisAllowedNamespaces: ["Bad_NS"] } },
+    key: "redisAllowedNamespaces[0]",
+  },
+  {
+    name: "a client label without a value",
+    stack: { config: { redisClientLabel: "no-value" } },
+    key: "redisClientLabel",
+    says: /use key=value/,
+  },
+  {
+    name: "a memory limit in words",
+    stack: { config: { redisResources: { limits: { memory: "lots" } } } },
+    key: "redisResources.limits.memory",
+  },
+  {
+    name: "a memory request above the limit",
+    stack: { config: { redisResources: { requests: { memory: "4Gi" } } } },
+    key: "redisResources.requests.memory",
+    says: /at most the limit "3Gi"/,
+  },
+  {
+    name: "a misspelt resources field",
+    stack: { config: { redisResources: { limit: { memory: "4Gi" } } } },
+    key: "redisResources.limit",
+    says: /is not a field/,
+  },
+  {
+    name: "a memory limit too small for maxmemory",
+    stack: {
+      config: { redisResources: { requests: { memory: "64Ki" }, limits: { memory: "100Ki" } } },
+    },
+    key: "redisResources.limits.memory",
+    says: /at least 1Mi/,
+  },
+  {
+    name: "a sentinel CPU request in words",
+    stack: { config: { sentinelResources: { requests: { cpu: "fast" } } } },
+    key: "sentinelResources.requests.cpu",
+  },
+  {
+    name: "resources as a list",
+    stack: { config: { sentinelResources: ["100m"] } },
+    key: "sentinelResources",
+    says: /must be a map/,
+  },
+  // Destroy.
+  {
+    name: "an unknown cleanup mode",
+    stack: { config: { volumeCleanupMode: "keep" } },
+    key: "volumeCleanupMode",
+    says: /use one of: delete, snapshot, retain$/,
+  },
+  {
+    name: "a cleanup timeout under 30 s",
+    stack: { config: { cleanupTimeoutSeconds: 10 } },
+    key: "cleanupTimeoutSeconds",
+  },
+  // Cluster-only mode.
+  {
+    name: "clusterOnly without a kubeconfig",
+    stack: { config: { mode: "clusterOnly" } },
+    key: "kubeconfig",
+    says: /is required in clusterOnly mode/,
+  },
+  {
+    name: "clusterOnly with a kubeconfig that is not one",
+    stack: clusterOnly({}, { kubeconfig: "not a kubeconfig" }),
+    key: "kubeconfig",
+    says: /neither kubeconfig YAML\/JSON nor the path of an existing file/,
+  },
+  {
+    name: "clusterOnly with a kubeconfig file that does not exist",
+    stack: clusterOnly({}, { kubeconfig: path.join(tmp, "no-such-kubeconfig") }),
+    key: "kubeconfig",
+  },
+  {
+    name: "clusterOnly with YAML that is no kubeconfig",
+    stack: clusterOnly({}, { kubeconfig: "foo: bar\nbaz: 1\n" }),
+    key: "kubeconfig",
+  },
+  {
+    name: "clusterOnly with a file that is no kubeconfig",
+    stack: clusterOnly({}, { kubeconfig: notAChart }),
+    key: "kubeconfig",
+    says: /names a file that is not a kubeconfig/,
+  },
+  {
+    name: "clusterOnly with a context the kubeconfig lacks",
+    stack: clusterOnly({ kubeContext: "prod" }),
+    key: "kubeContext",
+    says: /"prod" is not a context of andyredis:kubeconfig; use one of: kind-andyredis, other$/,
+  },
+  {
+    name: "clusterOnly with a kubeconfig in plain text",
+    stack: { config: { mode: "clusterOnly", kubeconfig: KUBECONFIG } },
+    key: "kubeconfig",
+    says: /is set in plain text/,
+  },
+  {
+    name: "clusterOnly with natMode",
+    stack: clusterOnly({ natMode: "perZone" }),
+    key: "natMode",
+    says: /applies only in aws mode, and this stack's mode is clusterOnly; remove it/,
+  },
+  {
+    name: "clusterOnly with a domain",
+    stack: clusterOnly({ domainName: "example.com" }),
+    key: "domainName",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "clusterOnly with a node type",
+    stack: clusterOnly({ nodeInstanceType: "m7i.large" }),
+    key: "nodeInstanceType",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "clusterOnly with VPC keys",
+    stack: clusterOnly({ vpcCidr: "10.0.0.0/16" }),
+    key: "vpcCidr",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "clusterOnly with a region",
+    stack: clusterOnly({ region: "us-east-1" }),
+    key: "region",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "clusterOnly with tags",
+    stack: clusterOnly({ tags: { team: "platform" } }),
+    key: "tags",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "clusterOnly with a snapshot cleanup mode",
+    stack: clusterOnly({ volumeCleanupMode: "snapshot" }),
+    key: "volumeCleanupMode",
+    says: /applies only in aws mode/,
+  },
+  {
+    name: "a kubeconfig in aws mode",
+    stack: { secrets: { kubeconfig: KUBECONFIG } },
+    key: "kubeconfig",
+    says: /applies only in clusterOnly mode, and this stack's mode is aws/,
+  },
+  {
+    name: "a kube context in aws mode",
+    stack: { config: { kubeContext: "kind" } },
+    key: "kubeContext",
+    says: /applies only in clusterOnly mode/,
+  },
+  // Typos.
+  {
+    name: "a misspelt key",
+    stack: { config: { natMdoe: "perZone" } },
+    key: "natMdoe",
+    says: /is not a key of this project/,
+  },
+  {
+    name: "a key in the wrong case",
+    stack: { config: { vpcCIDR: "10.0.0.0/16" } },
+    key: "vpcCIDR",
+    says: /is not a key of this project/,
+  },
+];
+
+describe("config: every bad stack config is refused before any resource, naming the key", function () {
+  this.timeout(60000);
+
+  it("has at least 75 cases", () => assert.ok(bad.length >= 75, String(bad.length)));
+
+  for (const c of bad) {
+    it(`refuses ${c.name}`, async () => {
+      const run = await runProgram(c.stack);
+      assert.ok(
+        run.error instanceof ConfigError,
+        `not refused (${String(run.error ?? "accepted")})`,
+      );
+      assert.equal(run.resources, 0, "resources were registered before the refusal");
+      const prefix = `${NAMESPACE}:${c.key}: `;
+      const lines = run.error.lines.filter((line) => line.startsWith(prefix));
+      assert.equal(
+        lines.length,
+        1,
+        `expected one line for ${c.key}, got:\n${run.error.lines.join("\n")}`,
+      );
+      if (c.says) assert.match(lines[0], c.says);
+      for (const key of c.notKeys ?? []) {
+        assert.ok(
+          !run.error.lines.some((line) => line.startsWith(`${NAMESPACE}:${key}:`)),
+          `${key} was blamed`,
+        );
+      }
+    });
+  }
+
+  it("reports every problem at once, once each, as one clean message", async () => {
+    const run = await runProgram({
+      config: { natMode: "x", zoneCount: 9, domainName: "bad domain", redisNodes: 2 },
+      secrets: { redisPassword: "short" },
+    });
+    assert.ok(run.error instanceof ConfigError);
+    assert.deepEqual(
+      run.error.problems.map((p) => p.key),
+      ["zoneCount", "natMode", "domainName", "redisNodes", "redisPassword"],
+    );
+    const message = run.error.message;
+    assert.match(message, /^invalid stack configuration \(5 problems\):\n/);
+    assert.equal(message.split("\n").length, 6);
+    assert.ok(!message.includes("\u001b["), "colour codes in the message");
+    assert.ok(!message.includes("short"), "the password is in the message");
+    // The runtime prints a RunError's message alone: no stack trace, no dump of its fields.
+    assert.ok(pulumi.RunError.isInstance(run.error));
+    assert.equal(run.resources, 0);
   });
 
-  it("picks a current node type, 3/3/6 nodes, a standard-support Kubernetes version, Seoul", () => {
-    assert.equal(config.region, "ap-northeast-2");
-    assert.equal(config.cluster.name, "andyredis-dev");
-    assert.equal(config.cluster.kubernetesVersion, "1.35");
-    assert.equal(config.cluster.nodeInstanceType, "m7i.large");
+  it("prints what the README shows for a refused config", async () => {
+    const run = await runProgram(
+      clusterOnly(
+        { natMode: "perZone", redisNodes: "2", redisPersistenceSize: "999999Ti", natMdoe: "x" },
+        { kubeconfig: "not a kubeconfig", redisPassword: "short" },
+      ),
+    );
+    assert.ok(run.error instanceof ConfigError);
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const shown = readme.slice(readme.indexOf("    error: invalid stack configuration"));
+    const block = shown.slice(0, shown.indexOf("```")).trimEnd();
+    // The engine prints "error: " before the message and indents it under the stack.
+    assert.equal(block, `error: ${run.error.message}`.replace(/^/gm, "    "));
+  });
+
+  it("never puts a secret's value in a message", async () => {
+    const run = await runProgram(
+      clusterOnly({ kubeContext: "prod" }, { redisPassword: "bad password with spaces" }),
+    );
+    assert.ok(run.error instanceof ConfigError);
+    assert.ok(!run.error.message.includes("not-a-real-token"));
+    assert.ok(!run.error.message.includes("bad password"));
+  });
+});
+
+describe("config: the valid edge cases are accepted", function () {
+  this.timeout(60000);
+
+  const accepted = async (stack: Stack): Promise<StackConfig> => {
+    const run = await runProgram(stack);
+    assert.equal(run.error, undefined, run.error instanceof Error ? run.error.message : "");
+    assert.ok(run.config);
+    assert.ok(run.resources > 0);
+    // The table's checks cover what the library validators check.
     assert.deepEqual(
-      [config.cluster.nodeMinSize, config.cluster.nodeDesiredSize, config.cluster.nodeMaxSize],
-      [3, 3, 6],
+      tuningProblems(run.config.redis.tuning, run.config.redis.nodes, run.config.redis.nodes - 1),
+      [],
+    );
+    assert.deepEqual(chartConstraintProblems(run.config.redis), []);
+    return run.config;
+  };
+
+  it("accepts the defaults (only Pulumi.yaml's declarations)", async () => {
+    const config = await accepted({});
+    assert.equal(config.region, "ap-northeast-2");
+    assert.equal(config.network.zoneCount, 3);
+    assert.equal(config.redis.chart, "oci://registry-1.docker.io/bitnamicharts/redis");
+    assert.equal(config.redis.passwordFromConfig, false);
+  });
+
+  it("takes aws:region when andyredis:region is unset", async () => {
+    assert.equal((await accepted({ awsRegion: "eu-west-1" })).region, "eu-west-1");
+  });
+
+  it("accepts a region newer than the list with allowUnlistedRegion", async () => {
+    assert.equal(
+      (await accepted({ config: { region: "ap-southeast-9", allowUnlistedRegion: true } })).region,
+      "ap-southeast-9",
     );
   });
 
-  it("tags every resource with the stack tag, which user tags cannot override", () => {
-    assert.equal(config.stackTag, "acme/andyredis/dev");
-    assert.deepEqual(config.tags, { "andyredis/stack": "acme/andyredis/dev" });
-    const withTags = parseConfig({ tags: JSON.stringify({ team: "platform" }) }, CONTEXT);
-    assert.deepEqual(withTags.tags, { team: "platform", "andyredis/stack": "acme/andyredis/dev" });
+  it("accepts 2 zones", async () => {
+    const config = await accepted({
+      config: {
+        zoneCount: 2,
+        publicSubnetCidrs: ["10.107.85.0/24", "10.107.86.0/24"],
+        privateSubnetCidrs: ["10.107.88.0/24", "10.107.89.0/24"],
+      },
+    });
+    assert.equal(config.network.zoneCount, 2);
   });
 
-  it("deploys the shared tuning and the bitnamilegacy images", () => {
-    assert.deepEqual(config.redis.tuning, DEFAULT_TUNING);
-    assert.deepEqual(config.redis.images, DEFAULT_REDIS_IMAGES);
-    // bitnamilegacy only draws a warning from the chart's image check, not a refusal.
-    assert.equal(config.redis.imagesOverridden, false);
+  it("accepts per-zone NAT and user tags", async () => {
+    const config = await accepted({
+      config: { natMode: "perZone", tags: { team: "platform", "cost-center": "42" } },
+    });
+    assert.equal(config.network.natMode, "perZone");
+    assert.equal(config.tags.team, "platform");
+  });
+
+  it("accepts 9 Redis nodes with the node group and quorum to match", async () => {
+    const config = await accepted({
+      config: {
+        redisNodes: 9,
+        nodeMinSize: 9,
+        nodeDesiredSize: 9,
+        nodeMaxSize: 12,
+        sentinelQuorum: 5,
+        redisMinReplicasToWrite: 7,
+      },
+    });
+    assert.equal(config.redis.nodes, 9);
+  });
+
+  it("accepts snapshot mode", async () => {
     assert.equal(
-      parseConfig({ redisImageRegistry: "mirror.example.com" }, CONTEXT).redis.imagesOverridden,
+      (await accepted({ config: { volumeCleanupMode: "snapshot" } })).cleanup.volumeMode,
+      "snapshot",
+    );
+  });
+
+  it("accepts a password given as a secret", async () => {
+    assert.equal(
+      (await accepted({ secrets: { redisPassword: "correct-horse-battery-staple" } })).redis
+        .passwordFromConfig,
       true,
     );
+  });
+
+  it("reads an empty value of a key Pulumi.yaml declares empty as unset", async () => {
+    const config = await accepted({
+      config: { natMode: "", domainName: "", redisStorageClass: "" },
+    });
+    assert.equal(config.network.natMode, "single");
+    assert.equal(config.loadBalancer.domainName, undefined);
     assert.equal(config.redis.storageClassName, "gp3");
-    assert.equal(config.cleanup.volumeMode, "delete");
   });
 
-  it("falls back to aws:region, and andyredis:region wins over it", () => {
-    assert.equal(parseConfig({}, { ...CONTEXT, awsRegion: "eu-west-1" }).region, "eu-west-1");
-    assert.equal(
-      parseConfig({ region: "us-east-2" }, { ...CONTEXT, awsRegion: "eu-west-1" }).region,
-      "us-east-2",
-    );
-  });
-
-  it("points every image at a mirror registry", () => {
-    const mirrored = parseConfig({ redisImageRegistry: "mirror.example.com:5000" }, CONTEXT);
-    for (const image of Object.values(mirrored.redis.images)) {
-      assert.equal(image.registry, "mirror.example.com:5000");
-    }
-    assert.equal(mirrored.redis.images.redis.repository, "bitnamilegacy/redis");
-  });
-
-  it("overrides one image by reference", () => {
-    const custom = parseConfig(
-      { redisImages: JSON.stringify({ sentinel: "registry.example.com/team/sentinel:8.2.1" }) },
-      CONTEXT,
-    );
-    assert.deepEqual(custom.redis.images.sentinel, {
-      registry: "registry.example.com",
-      repository: "team/sentinel",
-      tag: "8.2.1",
-    });
-    assert.deepEqual(custom.redis.images.redis, DEFAULT_REDIS_IMAGES.redis);
-  });
-});
-
-describe("config: invalid values fail with the key and what is allowed", () => {
-  const cases: {
-    name: string;
-    raw: RawConfig;
-    context?: Partial<StackContext>;
-    message: RegExp;
-  }[] = [
-    {
-      name: "a subnet outside the VPC",
-      raw: {
-        publicSubnetCidrs: JSON.stringify(["10.108.1.0/24", "10.107.86.0/24", "10.107.87.0/24"]),
-      },
-      message:
-        /^andyredis:publicSubnetCidrs\[0\]: "10.108.1.0\/24" is not inside the VPC CIDR "10.107.0.0\/16"$/,
-    },
-    {
-      name: "overlapping subnets",
-      raw: {
-        privateSubnetCidrs: JSON.stringify(["10.107.85.0/25", "10.107.89.0/24", "10.107.80.0/24"]),
-      },
-      message:
-        /^andyredis:privateSubnetCidrs\[0\]: "10.107.85.0\/25" overlaps publicSubnetCidrs\[0\] "10.107.85.0\/24"$/,
-    },
-    {
-      name: "fewer CIDRs than zones",
-      raw: { publicSubnetCidrs: JSON.stringify(["10.107.85.0/24", "10.107.86.0/24"]) },
-      message: /^andyredis:publicSubnetCidrs: lists 2 CIDRs for 3 zones/,
-    },
-    {
-      name: "a misaligned CIDR",
-      raw: { vpcCidr: "10.107.0.1/16" },
-      message: /^andyredis:vpcCidr: .*did you mean "10.107.0.0\/16"/,
-    },
-    {
-      name: "a VPC larger than /16",
-      raw: { vpcCidr: "10.0.0.0/8" },
-      message: /^andyredis:vpcCidr: .*from \/16 to \/28/,
-    },
-    {
-      name: "min > desired",
-      raw: { nodeMinSize: "4" },
-      message:
-        /^andyredis:nodeMinSize: 4, nodeDesiredSize 3, nodeMaxSize 6 .*nodeMinSize <= nodeDesiredSize <= nodeMaxSize/,
-    },
-    {
-      name: "desired > max",
-      raw: { nodeDesiredSize: "7" },
-      message: /nodeDesiredSize 7, nodeMaxSize 6 are not allowed/,
-    },
-    {
-      name: "an unknown NAT mode",
-      raw: { natMode: "none" },
-      message: /^andyredis:natMode: "none" is not allowed; use one of: single, perZone$/,
-    },
-    {
-      name: "one zone",
-      raw: { zoneCount: "1" },
-      message: /^andyredis:zoneCount: "1" is not allowed; use an integer from 2 to 3$/,
-    },
-    {
-      name: "a malformed domain",
-      raw: { domainName: "Example..com" },
-      message: /^andyredis:domainName: "Example..com" is not allowed; use a lower-case DNS domain/,
-    },
-    {
-      name: "a domain with a wildcard",
-      raw: { domainName: "*.example.com" },
-      message: /^andyredis:domainName:/,
-    },
-    {
-      name: "an admin that is not an ARN",
-      raw: { clusterAdmins: JSON.stringify(["alice"]) },
-      message: /^andyredis:clusterAdmins\[0\]: "alice" is not allowed; use an IAM role or user ARN/,
-    },
-    {
-      name: "an unknown mode",
-      raw: { mode: "gke" },
-      message: /^andyredis:mode: "gke" is not allowed; use one of: aws, clusterOnly$/,
-    },
-    {
-      name: "a bad region",
-      raw: { region: "seoul" },
-      message: /^andyredis:region: "seoul" is not allowed/,
-    },
-    {
-      name: "an unsupported Kubernetes version",
-      raw: { kubernetesVersion: "1.20" },
-      message: /^andyredis:kubernetesVersion: "1.20" is not allowed; use an EKS minor version/,
-    },
-    {
-      name: "a node port outside the NodePort range",
-      raw: { albTargetPort: "8080" },
-      message:
-        /^andyredis:albTargetPort: "8080" is not allowed; use an integer from 30000 to 32767$/,
-    },
-    {
-      name: "a stack tag in the user's tags",
-      raw: { tags: JSON.stringify({ "andyredis/stack": "x" }) },
-      message: /^andyredis:tags: must not set "andyredis\/stack"/,
-    },
-    {
-      name: "tags that are not a map",
-      raw: { tags: JSON.stringify(["a"]) },
-      message: /^andyredis:tags: must be a map of string keys to string values$/,
-    },
-    {
-      name: "2 Redis nodes with Sentinel",
-      raw: { redisNodes: "2" },
-      message: /^andyredis:redisNodes: 2 is not allowed with Sentinel; use 3 to 9/,
-    },
-    {
-      name: "a quorum larger than the sentinels",
-      raw: { sentinelQuorum: "4" },
-      message:
-        /^andyredis:sentinelQuorum: 4 is not allowed with 3 sentinels; use an integer from 2 \(a majority\) to 3$/,
-    },
-    {
-      name: "a quorum that is not a majority",
-      raw: { redisNodes: "5", sentinelQuorum: "2" },
-      message:
-        /^andyredis:sentinelQuorum: 2 is not allowed with 5 sentinels; use an integer from 3/,
-    },
-    {
-      name: "down-after under 1 s",
-      raw: { sentinelDownAfterMs: "500" },
-      message:
-        /^andyredis:sentinelDownAfterMs: 500 is not allowed; use an integer of at least 1000/,
-    },
-    {
-      name: "min-replicas-to-write >= replicas",
-      raw: { redisMinReplicasToWrite: "2" },
-      message: /^andyredis:redisMinReplicasToWrite: 2 is not allowed with 2 replicas/,
-    },
-    {
-      name: "an image reference with a digest",
-      raw: { redisImages: JSON.stringify({ redis: "docker.io/bitnamilegacy/redis@sha256:abc" }) },
-      message: /^andyredis:redisImages.redis: .*digests are not supported/,
-    },
-    {
-      name: "an image of no chart",
-      raw: { redisImages: JSON.stringify({ valkey: "a/b:1" }) },
-      message:
-        /^andyredis:redisImages.valkey: is not an image of the chart; use one of: redis, sentinel, metrics, osShell, kubectl$/,
-    },
-    {
-      name: "a registry with a scheme",
-      raw: { redisImageRegistry: "https://mirror.example.com" },
-      message: /^andyredis:redisImageRegistry: "https:\/\/mirror.example.com" is not allowed/,
-    },
-    {
-      name: "an unknown cleanup mode",
-      raw: { volumeCleanupMode: "keep" },
-      message:
-        /^andyredis:volumeCleanupMode: "keep" is not allowed; use one of: delete, snapshot, retain$/,
-    },
-    {
-      name: "a bad persistence size",
-      raw: { redisPersistenceSize: "8GB" },
-      message: /^andyredis:redisPersistenceSize: "8GB" is not allowed; use a size such as "8Gi"$/,
-    },
-    {
-      name: "a bad client label",
-      raw: { redisClientLabel: "no-value" },
-      message: /^andyredis:redisClientLabel: "no-value" is not allowed; use key=value/,
-    },
-    {
-      name: "a bad resource quantity",
-      raw: { redisResources: JSON.stringify({ limits: { memory: "lots" } }) },
-      message: /^andyredis:redisResources.limits.memory: "lots" is not allowed/,
-    },
-    {
-      name: "clusterOnly without a kubeconfig",
-      raw: { mode: "clusterOnly" },
-      message: /^andyredis:kubeconfig: is required in clusterOnly mode/,
-    },
-    {
-      name: "a kubeconfig in aws mode",
-      raw: {},
-      context: { secretsSet: ["kubeconfig"] },
-      message: /^andyredis:kubeconfig: is only used in clusterOnly mode/,
-    },
-    {
-      name: "a kube context in aws mode",
-      raw: { kubeContext: "kind" },
-      message: /^andyredis:kubeContext: is only used in clusterOnly mode/,
-    },
-    {
-      name: "snapshot mode without a destroy hook",
-      raw: { mode: "clusterOnly", volumeCleanupMode: "snapshot" },
-      context: { secretsSet: ["kubeconfig"] },
-      message: /^andyredis:volumeCleanupMode: "snapshot" is not allowed in clusterOnly mode/,
-    },
-    {
-      name: "a release name starting with a digit",
-      raw: { redisReleaseName: "1redis" },
-      message: /^andyredis:redisReleaseName: "1redis" is not allowed; use 1-47 lower-case letters/,
-    },
-    {
-      name: "a misspelt key",
-      raw: {},
-      context: { keysSet: ["natMdoe"] },
-      message: /^andyredis:natMdoe: is not a key of this project/,
-    },
-    {
-      name: "a non-integer number",
-      raw: { nodeMaxSize: "6.5" },
-      message: /^andyredis:nodeMaxSize: "6.5" is not allowed; use an integer from 1 to 100$/,
-    },
-    {
-      name: "a boolean that is not one",
-      raw: { redisMasterService: "yes" },
-      message: /^andyredis:redisMasterService: "yes" is not allowed; use true or false$/,
-    },
-  ];
-  for (const c of cases) {
-    it(`rejects ${c.name}`, () => {
-      const problems = problemsOf(c.raw, c.context);
-      assert.ok(
-        problems.some((p) => c.message.test(p)),
-        `expected ${c.message}, got:\n${problems.join("\n")}`,
-      );
-    });
-  }
-
-  it("reports every problem at once, one line each", () => {
-    const problems = problemsOf({ natMode: "x", zoneCount: "9", domainName: "bad domain" });
-    assert.equal(problems.length, 3, problems.join("\n"));
-    assert.throws(
-      () => parseConfig({ natMode: "x", zoneCount: "9" }, CONTEXT),
-      (e: Error) =>
-        e instanceof ConfigError &&
-        /2 problems/.test(e.message) &&
-        e.message.split("\n").length === 3,
-    );
-  });
-
-  it("accepts clusterOnly with a kubeconfig secret and takes the cluster's default StorageClass", () => {
-    const config = parseConfig({ mode: "clusterOnly" }, { ...CONTEXT, secretsSet: ["kubeconfig"] });
-    assert.equal(config.mode, "clusterOnly");
-    assert.deepEqual(config.existingCluster, { kubeconfigSet: true, context: undefined });
+  it("accepts clusterOnly with kubeconfig content", async () => {
+    const config = await accepted(clusterOnly({ kubeContext: "other" }));
+    assert.deepEqual(config.existingCluster, { kubeconfigSet: true, context: "other" });
     assert.equal(config.redis.storageClassName, "");
   });
-});
 
-describe("config: parseImageRef", () => {
-  const cases: [string, ReturnType<typeof parseImageRef>][] = [
-    [
-      "bitnamilegacy/redis:8.2.1",
-      { registry: "docker.io", repository: "bitnamilegacy/redis", tag: "8.2.1" },
-    ],
-    ["localhost:5000/redis:7", { registry: "localhost:5000", repository: "redis", tag: "7" }],
-    [
-      "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mirror/bitnamilegacy/redis:8.2.1-debian-12-r0",
-      {
-        registry: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com",
-        repository: "mirror/bitnamilegacy/redis",
-        tag: "8.2.1-debian-12-r0",
-      },
-    ],
-  ];
-  for (const [ref, expected] of cases) {
-    it(`splits ${ref}`, () => assert.deepEqual(parseImageRef(ref), expected));
-  }
-  it("rejects a reference without a tag", () => {
-    assert.match(String(parseImageRef("docker.io/bitnamilegacy/redis")), /has no tag/);
+  it("accepts clusterOnly with a kubeconfig path", async () => {
+    const config = await accepted(clusterOnly({}, { kubeconfig: kubeconfigFile }));
+    assert.equal(config.mode, "clusterOnly");
   });
-  it("rejects upper-case repositories", () => {
-    assert.match(
-      String(parseImageRef("docker.io/Bitnami/redis:1")),
-      /is not a valid image reference/,
+
+  it("accepts an HTTPS mirror of the chart", async () => {
+    assert.equal(
+      (await accepted({ config: { redisChart: "https://charts.example.com/bitnami" } })).redis
+        .chart,
+      "https://charts.example.com/bitnami",
+    );
+  });
+
+  it("accepts the local chart archive and gives Helm its path with no repository", async () => {
+    const config = await accepted(clusterOnly({ redisChart: CHART_TGZ }));
+    assert.equal(config.redis.chart, CHART_TGZ);
+    const release = named("kubernetes:helm.sh/v3:Release", "redis-release");
+    assert.equal(release.inputs.chart, CHART_TGZ);
+    assert.equal(release.inputs.repositoryOpts, undefined);
+  });
+
+  it("accepts an unpacked chart directory", async () => {
+    const dir = path.join(redisChartDir, "redis");
+    assert.equal((await accepted(clusterOnly({ redisChart: dir }))).redis.chart, dir);
+  });
+
+  it("accepts another chart version, with its warning", async () => {
+    const log = pulumi.log as { warn: (message: string) => Promise<void> };
+    const warn = log.warn;
+    const warnings: string[] = [];
+    log.warn = async (message: string) => {
+      warnings.push(message);
+    };
+    try {
+      assert.equal(
+        (await accepted({ config: { redisChartVersion: "23.2.0" } })).redis.chartVersion,
+        "23.2.0",
+      );
+    } finally {
+      log.warn = warn;
+    }
+    assert.ok(
+      warnings.some((w) => /chart version 23\.2\.0 is not 23\.1\.1/.test(w)),
+      warnings.join("\n"),
     );
   });
 });
 
-describe("config: loadConfig fails before any resource is registered", () => {
-  it("throws on the stack's config and registers nothing", async () => {
-    resetRegistry();
-    pulumi.runtime.setAllConfig({ "andyredis:natMode": "none", "andyredis:zoneCount": "5" });
-    try {
-      assert.throws(
-        () => loadConfig(),
-        /andyredis:natMode: "none" is not allowed; use one of: single, perZone/,
-      );
-      await settle();
-      assert.equal(registered.length, 0);
-    } finally {
-      pulumi.runtime.setAllConfig({});
-    }
-  });
-
-  it("names a misspelt key set on the stack", () => {
-    pulumi.runtime.setAllConfig({ "andyredis:vpcCIDR": "10.0.0.0/16" });
-    try {
-      assert.throws(() => loadConfig(), /andyredis:vpcCIDR: is not a key of this project/);
-    } finally {
-      pulumi.runtime.setAllConfig({});
-    }
+describe("config: the table's secrets", () => {
+  it("are the password and the kubeconfig", () => {
+    assert.deepEqual([...SECRET_KEYS].sort(), ["kubeconfig", "redisPassword"]);
   });
 });

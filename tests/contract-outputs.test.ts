@@ -6,8 +6,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import * as pulumi from "@pulumi/pulumi";
+
+import { BuiltStack, buildStack } from "./helpers/program";
 import {
   ContractError,
+  MASKED_SECRET,
+  deploymentTarget,
   OUTPUT_CONTRACT,
   OUTPUT_NAMES,
   SECRET_OUTPUT_NAMES,
@@ -21,7 +26,7 @@ function clusterOnlyOutputs(): Record<string, unknown> {
     deploymentMode: "clusterOnly",
     stackTag: "organization/andyredis/dev",
     sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    sentinelHosts: ["a:26379", "b:26379", "c:26379"],
+    sentinelHosts: ["a.redis-headless", "b.redis-headless", "c.redis-headless"],
     redisMasterSet: "mymaster",
     redisNamespace: "redis",
     redisReleaseName: "redis",
@@ -40,15 +45,66 @@ function awsOutputs(): Record<string, unknown> {
 }
 
 describe("output contract", () => {
-  it("has exactly the outputs index.ts exports, with kubeconfig and redisPassword secret", () => {
-    assert.equal(OUTPUT_NAMES.length, 29);
-    assert.deepEqual([...SECRET_OUTPUT_NAMES].sort(), ["kubeconfig", "redisPassword"]);
-    const aws = OUTPUT_NAMES.filter((n) => OUTPUT_CONTRACT[n].presence === "aws");
-    assert.equal(aws.length, 17);
-    assert.deepEqual(
-      OUTPUT_NAMES.filter((n) => OUTPUT_CONTRACT[n].presence === "optional").sort(),
-      ["recordSet", "redisMasterEndpoint"],
+  // The program's exports are typed from the contract (stack.ts), so a missing or renamed
+  // output fails to compile; these check what it really exports at run time, in both modes.
+  async function exported(built: BuiltStack): Promise<{ names: string[]; secret: string[] }> {
+    const names = Object.keys(built.outputs).filter((n) => built.values[n] !== undefined);
+    const secret: string[] = [];
+    for (const name of names) {
+      const value = built.outputs[name];
+      if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value))) secret.push(name);
+    }
+    return { names: names.sort(), secret: secret.sort() };
+  }
+  const inMode = (mode: "aws" | "clusterOnly"): string[] =>
+    OUTPUT_NAMES.filter((n) => {
+      const presence = OUTPUT_CONTRACT[n].presence;
+      return (
+        presence === "always" || presence === "optional" || (mode === "aws" && presence === "aws")
+      );
+    })
+      .filter((n) => mode === "aws" || n !== "recordSet")
+      .sort();
+
+  it("is what the program exports in aws mode, secrets secret, and the exports parse", async () => {
+    const built = await buildStack({ domainName: "example.com" });
+    const { names, secret } = await exported(built);
+    assert.deepEqual(names, inMode("aws"));
+    assert.deepEqual(secret, [...SECRET_OUTPUT_NAMES].sort());
+    assert.equal(parseStackOutputs("dev", built.values).deploymentMode, "aws");
+  });
+
+  it("is what the program exports in clusterOnly mode, without the foundation's", async () => {
+    const built = await buildStack(
+      { mode: "clusterOnly" },
+      { kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n" },
     );
+    const { names, secret } = await exported(built);
+    assert.deepEqual(names, inMode("clusterOnly"));
+    assert.deepEqual(secret, [...SECRET_OUTPUT_NAMES].sort());
+    assert.equal(parseStackOutputs("dev", built.values).deploymentMode, "clusterOnly");
+  });
+
+  it("refuses masked secrets, as `pulumi stack output --json` prints them without --show-secrets", () => {
+    assert.throws(
+      () =>
+        parseStackOutputs("dev", {
+          ...clusterOnlyOutputs(),
+          redisPassword: MASKED_SECRET,
+          kubeconfig: MASKED_SECRET,
+        }),
+      /"kubeconfig" is masked \("\[secret\]"\): read the outputs with --show-secrets[\s\S]*"redisPassword" is masked/,
+    );
+  });
+
+  it("gives verify and drill one node per sentinel host", () => {
+    const five = {
+      ...clusterOnlyOutputs(),
+      sentinelHosts: [0, 1, 2, 3, 4].map((i) => `redis-node-${i}.redis-headless`),
+    };
+    const target = deploymentTarget(parseStackOutputs("dev", five));
+    assert.equal(target.nodes, 5);
+    assert.equal(target.password, "hunter2-very-secret");
   });
 
   it("parses a clusterOnly stack without AWS outputs", () => {

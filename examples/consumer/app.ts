@@ -59,6 +59,8 @@ export class RedisConsumer extends pulumi.ComponentResource {
   /** The namespace the client runs in. */
   readonly namespace: pulumi.Output<string>;
   readonly deploymentName: pulumi.Output<string>;
+  /** The Secret in the client's namespace that holds the Redis password. */
+  readonly passwordSecretName: pulumi.Output<string>;
   /** Where the client reaches Sentinel (`host:26379`). */
   readonly sentinelEndpoint: pulumi.Output<string>;
 
@@ -154,10 +156,12 @@ export class RedisConsumer extends pulumi.ComponentResource {
 
     this.namespace = deployment.metadata.namespace;
     this.deploymentName = deployment.metadata.name;
+    this.passwordSecretName = secret.metadata.name;
     this.sentinelEndpoint = redis.sentinelEndpoint;
     this.registerOutputs({
       namespace: this.namespace,
       deploymentName: this.deploymentName,
+      passwordSecretName: this.passwordSecretName,
       sentinelEndpoint: this.sentinelEndpoint,
     });
   }

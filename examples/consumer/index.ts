@@ -8,10 +8,12 @@ import { deployConsumer } from "./app";
 
 const config = new pulumi.Config();
 const consumer = deployConsumer(config.require("redisStack"), {
-  namespace: config.get("namespace"),
+  // Declared with an empty default in Pulumi.yaml: empty means "the Redis namespace".
+  namespace: config.get("namespace") || undefined,
   replicas: config.getNumber("replicas"),
 });
 
 export const namespace = consumer.namespace;
 export const deploymentName = consumer.deploymentName;
 export const sentinelEndpoint = consumer.sentinelEndpoint;
+export const passwordSecretName = consumer.passwordSecretName;

@@ -37,6 +37,8 @@ export const ExitCode = {
   auditFailed: 16,
   /** `up` succeeded but the outputs break the contract other stacks consume. */
   contractViolated: 17,
+  /** verify or drill: no Redis or Sentinel answers at the deployment's addresses. */
+  redisUnreachable: 18,
   /** Interrupted twice (SIGINT): the driver stopped without finishing cleanup. */
   interrupted: 130,
 } as const;

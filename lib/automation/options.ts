@@ -24,6 +24,9 @@ export const REGION_CONFIG_KEY = "andyredis:region";
 /** The program's fallback when `andyredis:region` is not set. */
 export const AWS_REGION_CONFIG_KEY = "aws:region";
 
+/** `aws` or `clusterOnly`: a clusterOnly stack has no AWS resource to audit. */
+export const MODE_CONFIG_KEY = "andyredis:mode";
+
 /** What destroy does with the Redis volumes; the audit expects what it keeps. */
 export const VOLUME_CLEANUP_MODE_CONFIG_KEY = "andyredis:volumeCleanupMode";
 
@@ -34,8 +37,18 @@ export const DEFAULT_EPHEMERAL_PREFIX = "ephemeral";
 export interface ConfigOverride {
   readonly key: string;
   readonly value: string;
-  /** Stored encrypted by the stack's secrets provider (`--secret`). */
+  /** Stored encrypted by the stack's secrets provider (`--secret-file`, `--secret-env`). */
   readonly secret: boolean;
+}
+
+/**
+ * Where secret values come from. Never the command line: npm echoes a script's arguments into
+ * the log, and `ps` shows them to every user of the machine.
+ */
+export interface SecretSources {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a file's text; throws when it cannot be read. */
+  readFile(file: string): string;
 }
 
 export interface DriverOptions {
@@ -87,7 +100,8 @@ Options:
   -s, --stack <name>            stack name (ephemeral: name prefix, default "${DEFAULT_EPHEMERAL_PREFIX}")
       --region <region>         set ${REGION_CONFIG_KEY}
   -c, --config <key=value>      set a stack config value (repeatable)
-      --secret <key=value>      set a secret stack config value (repeatable)
+      --secret-file <key=path>  set a secret config value from a file's content (repeatable)
+      --secret-env <key=VAR>    set a secret config value from an environment variable (repeatable)
       --json <file>             write a JSON summary of the run (secrets redacted)
       --secrets-provider <url>  secrets provider for new stacks (default "passphrase")
       --run-id <id>             ephemeral: use <prefix>-<id> as the stack name
@@ -110,8 +124,17 @@ Exit codes:
   7 stack already exists     10 preview failed          11 update failed
   12 verification failed     13 drill failed            14 destroy failed
   15 leftovers after destroy 16 audit could not run     17 outputs break the contract
+  18 no Redis answers (verify, drill)
   1 internal error           130 interrupted
 `;
+
+/** For callers that pass no secrets: every secret flag is refused as unreadable. */
+const NO_SECRET_SOURCES: SecretSources = {
+  env: {},
+  readFile(file) {
+    throw new Error(`no file access: ${file}`);
+  },
+};
 
 /** Pulumi's stack name rule, optionally qualified as `org/project/stack`. */
 const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
@@ -124,12 +147,11 @@ function isCommand(value: string): value is Command {
   return (COMMANDS as readonly string[]).includes(value);
 }
 
-function parseKeyValue(
+function splitKeyValue(
   flag: string,
   text: string,
-  secret: boolean,
   problems: string[],
-): ConfigOverride | undefined {
+): { key: string; value: string } | undefined {
   const eq = text.indexOf("=");
   if (eq <= 0) {
     problems.push(`${flag} "${text}": expected key=value`);
@@ -140,14 +162,60 @@ function parseKeyValue(
     problems.push(`${flag} "${key}": a config key is [namespace:]name (letters, digits, _ . -)`);
     return undefined;
   }
-  return { key, value: text.slice(eq + 1), secret };
+  return { key, value: text.slice(eq + 1) };
+}
+
+/** A secret from `--secret-file key=path`: the file's text, less one trailing newline. */
+function secretFromFile(
+  text: string,
+  sources: SecretSources,
+  problems: string[],
+): ConfigOverride | undefined {
+  const pair = splitKeyValue("--secret-file", text, problems);
+  if (pair === undefined) return undefined;
+  let content: string;
+  try {
+    content = sources.readFile(pair.value);
+  } catch {
+    problems.push(`--secret-file ${pair.key}: cannot read the file "${pair.value}"`);
+    return undefined;
+  }
+  const value = content.replace(/\r?\n$/, "");
+  if (value === "") {
+    problems.push(`--secret-file ${pair.key}: the file "${pair.value}" is empty`);
+    return undefined;
+  }
+  return { key: pair.key, value, secret: true };
+}
+
+/** A secret from `--secret-env key=VAR`: the variable's value. */
+function secretFromEnv(
+  text: string,
+  sources: SecretSources,
+  problems: string[],
+): ConfigOverride | undefined {
+  const pair = splitKeyValue("--secret-env", text, problems);
+  if (pair === undefined) return undefined;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.value)) {
+    problems.push(`--secret-env ${pair.key}: "${pair.value}" is not an environment variable name`);
+    return undefined;
+  }
+  const value = sources.env[pair.value];
+  if (value === undefined || value === "") {
+    problems.push(`--secret-env ${pair.key}: the environment variable ${pair.value} is not set`);
+    return undefined;
+  }
+  return { key: pair.key, value, secret: true };
 }
 
 /**
  * Parses the arguments after `npm run automation --`. Throws one UsageError listing every
  * problem.
  */
-export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+export function parseCommandLine(
+  argv: readonly string[],
+  sources: SecretSources = NO_SECRET_SOURCES,
+): ParsedCommandLine {
   let parsed;
   try {
     parsed = parseArgs({
@@ -158,7 +226,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         stack: { type: "string", short: "s" },
         region: { type: "string" },
         config: { type: "string", short: "c", multiple: true },
+        // Declared only to refuse it with a reason: a secret on the command line leaks.
         secret: { type: "string", multiple: true },
+        "secret-file": { type: "string", multiple: true },
+        "secret-env": { type: "string", multiple: true },
         json: { type: "string" },
         "secrets-provider": { type: "string" },
         "run-id": { type: "string" },
@@ -208,11 +279,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const config: ConfigOverride[] = [];
   if (region !== undefined) config.push({ key: REGION_CONFIG_KEY, value: region, secret: false });
   for (const text of values.config ?? []) {
-    const item = parseKeyValue("--config", text, false, problems);
+    const pair = splitKeyValue("--config", text, problems);
+    if (pair !== undefined) config.push({ ...pair, secret: false });
+  }
+  if ((values.secret ?? []).length > 0) {
+    problems.push(
+      "--secret: a secret on the command line ends up in logs (npm echoes it) and in `ps`; " +
+        "use --secret-file <key=path> or --secret-env <key=VAR>",
+    );
+  }
+  for (const text of values["secret-file"] ?? []) {
+    const item = secretFromFile(text, sources, problems);
     if (item !== undefined) config.push(item);
   }
-  for (const text of values.secret ?? []) {
-    const item = parseKeyValue("--secret", text, true, problems);
+  for (const text of values["secret-env"] ?? []) {
+    const item = secretFromEnv(text, sources, problems);
     if (item !== undefined) config.push(item);
   }
   const seen = new Set<string>();
@@ -243,7 +324,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     only("--remove", values.remove === true, ["destroy"]);
     only("--show-secrets", values["show-secrets"] === true, ["outputs"]);
     // Config only matters where the program runs; elsewhere it would silently do nothing.
-    only("--config/--secret", (values.config ?? []).length + (values.secret ?? []).length > 0, [
+    const configFlags =
+      (values.config ?? []).length +
+      (values["secret-file"] ?? []).length +
+      (values["secret-env"] ?? []).length;
+    only("--config/--secret-file/--secret-env", configFlags > 0, [
       "preview",
       "up",
       "destroy",

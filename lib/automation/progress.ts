@@ -67,12 +67,14 @@ export function formatEngineEvent(
   }
   const diagnostic = event.diagnosticEvent;
   if (diagnostic !== undefined) {
-    if (diagnostic.ephemeral === true) return undefined;
+    // Debug diagnostics carry resource inputs and outputs in plain text, secrets included. The
+    // SDK's type leaves "debug" out, but the engine sends it.
+    const severity: string = diagnostic.severity;
+    if (diagnostic.ephemeral === true || severity === "debug") return undefined;
     const message = diagnostic.message.trim();
     if (message === "") return undefined;
     const where = diagnostic.urn !== undefined ? ` ${urnName(diagnostic.urn)}:` : "";
-    const severity = diagnostic.severity === "info#err" ? "info" : diagnostic.severity;
-    return `${prefix} ${severity}${where} ${message}`;
+    return `${prefix} ${severity === "info#err" ? "info" : severity}${where} ${message}`;
   }
   const summary = event.summaryEvent;
   if (summary !== undefined) {
@@ -86,6 +88,7 @@ export function formatEngineEvent(
       `${unchanged > 0 ? `, ${unchanged} unchanged` : ""} in ${formatElapsed(summary.durationSeconds)}`
     );
   }
-  if (event.cancelEvent !== undefined) return `${prefix} cancelled`;
+  // The engine ends every event stream with a cancelEvent, successful runs included: it says
+  // nothing. An interruption is reported by the driver itself.
   return undefined;
 }

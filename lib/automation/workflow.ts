@@ -10,9 +10,11 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 import {
+  DeploymentTarget,
   OUTPUT_CONTRACT,
   RedisOutputName,
   RedisStackOutputs,
+  deploymentTarget,
   parseStackOutputs,
 } from "../contract";
 import {
@@ -26,6 +28,7 @@ import {
 } from "./errors";
 import {
   AWS_REGION_CONFIG_KEY,
+  MODE_CONFIG_KEY,
   VOLUME_CLEANUP_MODE_CONFIG_KEY,
   ConfigOverride,
   DriverOptions,
@@ -78,19 +81,15 @@ export interface StackProvider {
 }
 
 /** What verify and drill need to reach the deployment (matches `DeploymentTarget`). */
-export interface VerifyTarget {
-  readonly kubeconfig: string;
-  readonly namespace: string;
-  readonly releaseName: string;
-  readonly masterSet: string;
-  readonly password: string;
-  readonly nodes?: number;
-}
+/** What verify and drill need: `deploymentTarget` of the stack's outputs. */
+export type VerifyTarget = DeploymentTarget;
 
 export interface CheckResult {
   readonly ok: boolean;
   /** One line for the log. */
   readonly summary: string;
+  /** One line per failed check, printed under the summary; none when `ok`. */
+  readonly failures?: readonly string[];
   /** Anything JSON-serializable for the summary file; must not contain secrets. */
   readonly details?: unknown;
 }
@@ -192,19 +191,6 @@ export function plainOutputs(outputs: StackOutputMap): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
 }
 
-/** What verify and drill need, from outputs that follow the contract. */
-export function targetFromOutputs(outputs: RedisStackOutputs): VerifyTarget {
-  return {
-    kubeconfig: outputs.kubeconfig,
-    namespace: outputs.redisNamespace,
-    releaseName: outputs.redisReleaseName,
-    masterSet: outputs.redisMasterSet,
-    password: outputs.redisPassword,
-    // Every Redis pod runs a sentinel container, so there is one sentinel host per node.
-    nodes: outputs.sentinelHosts.length > 0 ? outputs.sentinelHosts.length : undefined,
-  };
-}
-
 /** Records steps, their timing and their outcome, and logs them as they run. */
 class Run {
   readonly steps: StepReport[] = [];
@@ -270,6 +256,15 @@ class Run {
   note(text: string): void {
     this.notes.push(text);
     this.ports.log(`NOTE: ${text}`);
+  }
+
+  log(line: string): void {
+    this.ports.log(line);
+  }
+
+  /** Whether the last record of `step` is a failure. */
+  failed(step: StepName): boolean {
+    return this.steps.some((s) => s.step === step && s.status === "failed");
   }
 
   report(): RunReport {
@@ -345,7 +340,10 @@ async function runCheck(
   const result = await run.step(step, async () => {
     const outcome = await check();
     details = outcome.details;
-    if (!outcome.ok) throw new CheckFailedError(`${step} failed: ${outcome.summary}`);
+    if (!outcome.ok) {
+      for (const failure of outcome.failures ?? []) run.log(`  failed: ${failure}`);
+      throw new CheckFailedError(`${step} failed: ${outcome.summary}`);
+    }
     return outcome;
   });
   if (details !== undefined) run.detail(details);
@@ -512,7 +510,7 @@ async function runCheckCommand(
     run.skip(step, "the stack outputs are unreadable or break the contract");
     return run.report();
   }
-  const target = targetFromOutputs(outputs.parsed);
+  const target = deploymentTarget(outputs.parsed);
   await runCheck(run, step, () =>
     step === "verify" ? ports.checks.verify(target) : ports.checks.drill(target, options.scenarios),
   );
@@ -558,17 +556,42 @@ async function destroyAndAudit(
     return;
   }
   run.changes.destroy = destroyed.value;
-  if (stackTag === undefined) {
+  if (await createdNoAwsResources(options, session, outputs)) {
+    run.skip("audit", "a clusterOnly stack creates no AWS resource; there is nothing to audit");
+  } else if (stackTag === undefined) {
     run.skip("audit", "the stack tag is unknown");
   } else {
     const kept = await keptOnPurpose(options, session);
     await audit(run, ports, { region, stackTag, clusterName: clusterNameOf(outputs), ...kept });
   }
   if (remove) {
-    // The state is empty after a successful destroy, so removing loses nothing: leftovers the
-    // audit found are outside Pulumi's state and are listed in the report.
-    await run.step("remove", () => session.remove());
+    if (run.failed("audit")) {
+      // The stack is the only record of what this run deployed: keep it until someone has
+      // looked at what the audit found (or why it could not run).
+      run.skip("remove", "the audit failed; the stack is kept until its leftovers are resolved");
+      run.note(
+        `stack ${session.name} was kept: after resolving the audit, remove it with ` +
+          `\`npm run automation -- destroy --stack ${session.name} --remove\``,
+      );
+    } else {
+      // The state is empty after a successful destroy, so removing loses nothing.
+      await run.step("remove", () => session.remove());
+    }
   }
+}
+
+/**
+ * True for a clusterOnly stack, which creates no AWS resource: from the `deploymentMode`
+ * output, else from `andyredis:mode` (an `up` that failed early has no outputs).
+ */
+async function createdNoAwsResources(
+  options: DriverOptions,
+  session: StackSession,
+  outputs: StackOutputMap | undefined,
+): Promise<boolean> {
+  const fromOutputs = outputs?.deploymentMode?.value;
+  if (fromOutputs === "clusterOnly" || fromOutputs === "aws") return fromOutputs === "clusterOnly";
+  return (await configValue(options, session, MODE_CONFIG_KEY)) === "clusterOnly";
 }
 
 export async function runDestroy(ports: DriverPorts, options: DriverOptions): Promise<RunReport> {
@@ -667,7 +690,7 @@ export async function runEphemeral(ports: DriverPorts, options: DriverOptions): 
   } else if (isInterrupted(ports)) {
     run.skip("verify", "interrupted");
   } else {
-    const target = targetFromOutputs(parsed);
+    const target = deploymentTarget(parsed);
     verified = await runCheck(run, "verify", () => ports.checks.verify(target));
   }
 
@@ -678,7 +701,7 @@ export async function runEphemeral(ports: DriverPorts, options: DriverOptions): 
   } else if (isInterrupted(ports)) {
     run.skip("drill", "interrupted");
   } else {
-    const target = targetFromOutputs(parsed);
+    const target = deploymentTarget(parsed);
     await runCheck(run, "drill", () => ports.checks.drill(target, options.scenarios));
   }
 

@@ -110,12 +110,16 @@ export function commonConfiguration(cfg: RedisConfig): string {
   ].join("\n");
 }
 
-/** Where Helm fetches the chart: an OCI reference as is, or a classic repository URL. */
+/**
+ * Where Helm gets the chart: an OCI reference or a chart archive URL as is, a classic
+ * repository URL as the repository of the chart "redis", or a local archive or directory (the
+ * absolute path `config.ts` resolved and checked) as a path, with no repository.
+ */
 export function chartSource(cfg: RedisConfig): {
   chart: string;
   repositoryOpts?: { repo: string };
 } {
-  if (/^https?:\/\//.test(cfg.chart)) {
+  if (/^https?:\/\//.test(cfg.chart) && !/\.tgz$/.test(cfg.chart)) {
     return { chart: "redis", repositoryOpts: { repo: cfg.chart } };
   }
   return { chart: cfg.chart };

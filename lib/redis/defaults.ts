@@ -1,6 +1,7 @@
 /**
- * Defaults for the Redis part of the stack config, for `config.ts` to fill in, and the fixed
- * sizes of the chart's helper containers. Each says why it has its value.
+ * Defaults for the Redis part of the stack config, which the config key table
+ * (`lib/config/keys.ts`) takes, and the fixed sizes of the chart's helper containers. Each says
+ * why it has its value.
  */
 import { ContainerResources } from "../configTypes";
 
@@ -15,6 +16,18 @@ export const CHART_APP_VERSION = "8.2.1";
 
 /** Per-node data volume; the origin's size (one 8 GiB volume per pod). */
 export const DEFAULT_PERSISTENCE_SIZE = "8Gi";
+
+/**
+ * The StorageClass of the Redis volumes in aws mode: the encrypted gp3 class the stack creates
+ * (components/cluster.ts). In clusterOnly mode the cluster's default class is used instead.
+ */
+export const AWS_STORAGE_CLASS = "gp3";
+
+/** The largest per-node volume: an EBS gp3 (and gp2) volume holds at most 16 TiB. */
+export const MAX_PERSISTENCE_SIZE = "16Ti";
+
+/** The smallest per-node volume: EBS volumes start at 1 GiB. */
+export const MIN_PERSISTENCE_SIZE = "1Gi";
 
 /** Kubernetes cluster DNS domain (EKS does not change it); also the chart's `clusterDomain`. */
 export const CLUSTER_DOMAIN = "cluster.local";

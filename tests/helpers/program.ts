@@ -62,10 +62,11 @@ export async function buildStack(
 ): Promise<BuiltStack> {
   resetRegistry();
   const { createStack } = await import("../../stack");
-  const config = parseConfig(raw, {
-    ...STACK_CONTEXT,
-    secretsSet: Object.keys(secrets) as SecretKey[],
-  });
+  // Secrets reach the config check like any key, and count as set with --secret.
+  const config = parseConfig(
+    { ...raw, ...secrets },
+    { ...STACK_CONTEXT, encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`) },
+  );
   const outputs = createStack(config, {
     redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
     kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,

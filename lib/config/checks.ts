@@ -1,0 +1,84 @@
+/**
+ * Checks of single config values that need more than a pattern: each returns the problem's
+ * message (what is wrong and what is allowed), or undefined when the value is fine. Pure.
+ * `config.ts` pairs each message with its key.
+ */
+import { Region } from "@pulumi/aws/types/enums";
+import { parseCidr } from "../network";
+import { MAX_PERSISTENCE_SIZE, MIN_PERSISTENCE_SIZE } from "../redis/defaults";
+import { parseQuantity } from "../redis/quantity";
+
+/** A problem with one key (the key without the `andyredis:` namespace; `list[2]` for items). */
+export interface Problem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/**
+ * The regions the AWS provider knows, all partitions (aws, aws-cn, aws-us-gov, iso): the list
+ * a newer `@pulumi/aws` extends. `allowUnlistedRegion` lets a region newer than it through.
+ */
+export const KNOWN_REGIONS: readonly string[] = Object.values(Region);
+
+/** The shape of every AWS region name, for `allowUnlistedRegion`. */
+const REGION_FORM = /^[a-z]{2,4}(-(gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
+
+export function regionProblem(region: string, allowUnlisted: boolean): string | undefined {
+  if (KNOWN_REGIONS.includes(region)) return undefined;
+  if (allowUnlisted) {
+    return REGION_FORM.test(region)
+      ? undefined
+      : `"${region}" is not allowed; use a region name such as "ap-northeast-2"`;
+  }
+  return `"${region}" is not allowed; use a region of the AWS provider's list, e.g. "ap-northeast-2" (for a region newer than the list, also set andyredis:allowUnlistedRegion to true)`;
+}
+
+/** CIDR lists that are not subnet plans (API and ALB allow-lists): every entry strict. */
+export function cidrListProblems(key: string, cidrs: readonly string[]): Problem[] {
+  if (cidrs.length === 0) {
+    return [{ key, message: 'must list at least one CIDR, e.g. "203.0.113.0/24"' }];
+  }
+  const problems: Problem[] = [];
+  cidrs.forEach((cidr, i) => {
+    const parsed = parseCidr(cidr);
+    if (typeof parsed === "string") problems.push({ key: `${key}[${i}]`, message: parsed });
+  });
+  return problems;
+}
+
+const K8S_VERSION = /^1\.(2[89]|3\d)$/;
+
+/**
+ * An EKS minor version. YAML reads an unquoted `1.30` as the number 1.3, so a value that is a
+ * supported version with its trailing zero dropped is named as such.
+ */
+export function kubernetesVersionProblem(version: string): string | undefined {
+  if (K8S_VERSION.test(version)) return undefined;
+  if (/^1\.[23]$/.test(version) && K8S_VERSION.test(`${version}0`)) {
+    return `"${version}" is what YAML makes of an unquoted ${version}0; quote it: andyredis:kubernetesVersion: "${version}0"`;
+  }
+  return `"${version}" is not allowed; use an EKS minor version from "1.28" to "1.39", quoted, e.g. "1.35"`;
+}
+
+const SIZE = /^[1-9]\d*(Mi|Gi|Ti)$/;
+
+/** A volume size EBS can make: from 1 GiB to 16 TiB. */
+export function persistenceSizeProblem(size: string): string | undefined {
+  const bytes = SIZE.test(size) ? parseQuantity(size) : undefined;
+  const min = parseQuantity(MIN_PERSISTENCE_SIZE) ?? 0;
+  const max = parseQuantity(MAX_PERSISTENCE_SIZE) ?? 0;
+  if (bytes !== undefined && bytes >= min && bytes <= max) return undefined;
+  return `"${size}" is not allowed; use a size in Mi, Gi or Ti from ${MIN_PERSISTENCE_SIZE} to ${MAX_PERSISTENCE_SIZE} (what an EBS gp3 volume allows), e.g. "8Gi"`;
+}
+
+/**
+ * A password given in config. The chart writes it unquoted into sentinel.conf (`requirepass`,
+ * `sentinel auth-pass`) and passes it through shell scripts, so whitespace, quotes and
+ * backslashes break it. Never quotes the value.
+ */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length >= 16 && /^[\x21-\x7e]+$/.test(password) && !/["'\\`]/.test(password)) {
+    return undefined;
+  }
+  return `this value is not allowed (${password.length} characters); use at least 16 printable ASCII characters without spaces, quotes, backquotes or backslashes`;
+}

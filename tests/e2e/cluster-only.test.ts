@@ -1,0 +1,292 @@
+/**
+ * The program itself on the real engine, clusterOnly mode: `pulumi up`, what the cluster then
+ * holds, the outputs a consumer reads, a no-op and an in-place update, a real StackReference,
+ * and `pulumi destroy` leaving nothing of the release.
+ */
+import * as assert from "node:assert/strict";
+
+import { parseStackOutputs } from "../../lib/contract";
+import { DEFAULT_TUNING } from "../../lib/tuning";
+import { environment } from "./helpers/environment";
+import { Kube, eventually, helmRelease, isNotFound, kube } from "./helpers/kube";
+import { PulumiProject, history } from "./helpers/pulumi";
+import { assertNoSecretPrinted } from "./helpers/secrets";
+import { createClusterOnlyStack } from "./helpers/stack";
+
+const STACK = "e2e";
+const NAMESPACE = "redis";
+const RELEASE = "redis";
+const NODES = 3;
+/** Where the consumer example lives in the project, with its own Pulumi.yaml. */
+const CONSUMER_DIR = "examples/consumer";
+
+/** `pulumi preview --json`'s steps: what the engine would do to each resource. */
+interface PreviewStep {
+  readonly op: string;
+  readonly urn: string;
+}
+
+describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
+  let project: PulumiProject;
+  let k: Kube;
+  let password = "";
+
+  before(async () => {
+    project = new PulumiProject("andyredis");
+    k = kube(environment().kubeconfig);
+    await createClusterOnlyStack(project, STACK);
+  });
+
+  it("pulumi up deploys the release", async () => {
+    const result = await project.pulumiOk(["up", "--yes", "--stack", STACK]);
+    const [update] = await history(project, STACK);
+    assert.equal(update.result, "succeeded");
+    assert.ok((update.resourceChanges?.create ?? 0) >= 5, JSON.stringify(update));
+    process.stdout.write(`      (up: ${result.seconds.toFixed(1)} s)\n`);
+  });
+
+  it("the outputs pass the contract with --show-secrets; masked, they are refused", async () => {
+    const shown = await project.outputs(STACK, true);
+    const outputs = parseStackOutputs(`organization/andyredis/${STACK}`, shown);
+    assert.equal(outputs.deploymentMode, "clusterOnly");
+    assert.equal(outputs.stackTag, `organization/andyredis/${STACK}`);
+    assert.equal(outputs.sentinelHosts.length, NODES);
+    assert.equal(outputs.sentinelEndpoint, `${RELEASE}.${NAMESPACE}.svc.cluster.local:26379`);
+    assert.equal(outputs.kubeconfig, environment().kubeconfig);
+    password = outputs.redisPassword;
+    assert.match(password, /^[A-Za-z0-9]{32}$/);
+
+    const masked = await project.outputs(STACK, false);
+    assert.equal(masked.redisPassword, "[secret]");
+    assert.equal(masked.kubeconfig, "[secret]");
+    assert.throws(
+      () => parseStackOutputs(STACK, masked),
+      /"kubeconfig" is masked[\s\S]*"redisPassword" is masked/,
+    );
+  });
+
+  it("Helm's release record says deployed, and its values hold no password", async () => {
+    const release = await helmRelease(k, NAMESPACE, RELEASE);
+    assert.ok(release, "no Helm release secret");
+    assert.equal(release.info.status, "deployed");
+    assert.equal(release.chart.metadata.name, "redis");
+    assert.equal(release.chart.metadata.version, "23.1.1");
+    const values = JSON.stringify(release.config);
+    assert.ok(!values.includes(password), "the password is in the release values");
+    assert.match(values, /"existingSecret":"redis-password"/);
+  });
+
+  it("runs 3 ready pods of one StatefulSet, one per zone, on bound PVCs", async () => {
+    const sts = await eventually("the StatefulSet to be ready", async () => {
+      const s = await k.apps.readNamespacedStatefulSet({
+        name: `${RELEASE}-node`,
+        namespace: NAMESPACE,
+      });
+      return s.status?.readyReplicas === NODES ? s : undefined;
+    });
+    assert.equal(sts.spec?.replicas, NODES);
+    assert.equal(sts.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted, "Delete");
+
+    const pods = await k.core.listNamespacedPod({
+      namespace: NAMESPACE,
+      labelSelector: "app.kubernetes.io/component=node",
+    });
+    const nodes = await k.core.listNode();
+    const zoneOf = new Map(
+      nodes.items.map((n) => [
+        n.metadata?.name,
+        n.metadata?.labels?.["topology.kubernetes.io/zone"],
+      ]),
+    );
+    const zones = pods.items.map((p) => zoneOf.get(p.spec?.nodeName));
+    assert.equal(new Set(zones).size, NODES, `pods in zones ${zones.join(", ")}`);
+
+    const pvcs = await k.core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE });
+    assert.equal(pvcs.items.length, NODES);
+    assert.ok(pvcs.items.every((c) => c.status?.phase === "Bound"));
+    // The controller-manager enforces the retention policy by making the StatefulSet own each
+    // claim: deleting the release deletes them.
+    const owned = await eventually("the claims to be owned by the StatefulSet", async () => {
+      const claims = await k.core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE });
+      return claims.items.every((c) =>
+        (c.metadata?.ownerReferences ?? []).some(
+          (o) => o.kind === "StatefulSet" && o.name === `${RELEASE}-node`,
+        ),
+      )
+        ? true
+        : undefined;
+    });
+    assert.equal(owned, true);
+  });
+
+  it("has a PDB, a NetworkPolicy, the password Secret, and no LoadBalancer Service", async () => {
+    const pdbs = await k.policy.listNamespacedPodDisruptionBudget({ namespace: NAMESPACE });
+    assert.equal(pdbs.items.length, 1);
+    assert.equal(pdbs.items[0].spec?.maxUnavailable, 1);
+
+    const policies = await k.networking.listNamespacedNetworkPolicy({ namespace: NAMESPACE });
+    assert.equal(policies.items.length, 1);
+    const ports = (policies.items[0].spec?.ingress ?? []).flatMap((rule) =>
+      (rule.ports ?? []).map((p) => p.port),
+    );
+    assert.ok(ports.includes(6379) && ports.includes(26379), `ingress ports ${ports.join(",")}`);
+
+    const secret = await k.core.readNamespacedSecret({
+      name: `${RELEASE}-password`,
+      namespace: NAMESPACE,
+    });
+    const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
+    assert.equal(stored, password);
+
+    const services = await k.core.listNamespacedService({ namespace: NAMESPACE });
+    const types = services.items.map((s) => `${s.metadata?.name}:${s.spec?.type}`);
+    assert.ok(!types.some((t) => t.endsWith(":LoadBalancer")), types.join(", "));
+  });
+
+  it("enforces Pod Security restricted on the namespace the stack created", async () => {
+    const ns = await k.core.readNamespace({ name: NAMESPACE });
+    assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+  });
+
+  it("writes the tuned values into the sentinel config", async () => {
+    const cm = await k.core.readNamespacedConfigMap({
+      name: `${RELEASE}-configuration`,
+      namespace: NAMESPACE,
+    });
+    const sentinel = cm.data?.["sentinel.conf"] ?? "";
+    const set = DEFAULT_TUNING.masterSet;
+    assert.match(
+      sentinel,
+      new RegExp(`down-after-milliseconds ${set} ${DEFAULT_TUNING.downAfterMs}\\b`),
+    );
+    assert.match(
+      sentinel,
+      new RegExp(`failover-timeout ${set} ${DEFAULT_TUNING.failoverTimeoutMs}\\b`),
+    );
+    assert.match(sentinel, new RegExp(`monitor ${set} \\S+ 6379 ${DEFAULT_TUNING.quorum}\\b`));
+  });
+
+  it("a second up changes nothing", async () => {
+    await project.pulumiOk(["preview", "--expect-no-changes", "--stack", STACK]);
+    await project.pulumiOk(["up", "--yes", "--stack", STACK]);
+    const [update] = await history(project, STACK);
+    const changed = Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    assert.deepEqual(changed, []);
+  });
+
+  it("changing sentinelDownAfterMs updates the release in place and reaches the sentinel config", async () => {
+    await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "1500" });
+    const preview = await project.pulumiOk(["preview", "--json", "--stack", STACK]);
+    const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
+    const changes = steps.filter((s) => s.op !== "same");
+    assert.deepEqual(
+      changes.map((s) => `${s.op} ${s.urn.split("::").pop()}`),
+      ["update redis-release"],
+    );
+    await project.pulumiOk(["up", "--yes", "--stack", STACK]);
+    const [update] = await history(project, STACK);
+    assert.deepEqual(
+      Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same"),
+      [["update", 1]],
+    );
+    const cm = await k.core.readNamespacedConfigMap({
+      name: `${RELEASE}-configuration`,
+      namespace: NAMESPACE,
+    });
+    assert.match(cm.data?.["sentinel.conf"] ?? "", /down-after-milliseconds \S+ 1500\b/);
+    const release = await helmRelease(k, NAMESPACE, RELEASE);
+    assert.equal(release?.version, 2);
+  });
+
+  describe("the consumer example, through a real StackReference", () => {
+    const consumerStack = "e2e-consumer";
+
+    before(async () => {
+      await project.pulumiOk(["stack", "init", consumerStack, "--secrets-provider", "passphrase"], {
+        cwd: CONSUMER_DIR,
+      });
+      await project.setConfig(
+        consumerStack,
+        { "andyredis-consumer:redisStack": `organization/andyredis/${STACK}` },
+        CONSUMER_DIR,
+      );
+    });
+
+    it("deploys a client that gets the endpoint and the password (kept secret)", async () => {
+      await project.pulumiOk(["up", "--yes", "--stack", consumerStack], { cwd: CONSUMER_DIR });
+      const outputs = await project.outputs(consumerStack, false, CONSUMER_DIR);
+      assert.equal(outputs.sentinelEndpoint, `${RELEASE}.${NAMESPACE}.svc.cluster.local:26379`);
+      assert.equal(outputs.namespace, NAMESPACE);
+
+      const secret = await k.core.readNamespacedSecret({
+        name: String(outputs.passwordSecretName),
+        namespace: NAMESPACE,
+      });
+      const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
+      assert.equal(stored, password);
+      // The consumer's own state holds the password only encrypted.
+      const exported = await project.pulumiOk(["stack", "export", "--stack", consumerStack], {
+        cwd: CONSUMER_DIR,
+      });
+      assert.ok(!exported.stdout.includes(password), "plaintext password in the consumer state");
+      const deployment = await eventually("the client to be available", async () => {
+        const d = await k.apps.readNamespacedDeployment({
+          name: String(outputs.deploymentName),
+          namespace: NAMESPACE,
+        });
+        return (d.status?.availableReplicas ?? 0) >= 1 ? d : undefined;
+      });
+      assert.equal(
+        deployment.spec?.template.metadata?.labels?.["andyredis/redis-client"],
+        "true",
+        "the client carries the label the NetworkPolicy admits",
+      );
+    });
+
+    after(async () => {
+      await project.pulumiOk(["destroy", "--yes", "--remove", "--stack", consumerStack], {
+        cwd: CONSUMER_DIR,
+      });
+    });
+  });
+
+  it("pulumi destroy leaves nothing of the release, and no namespace", async () => {
+    await project.pulumiOk(["destroy", "--yes", "--stack", STACK]);
+    const gone = await eventually(
+      "the namespace to be deleted",
+      async () => {
+        try {
+          await k.core.readNamespace({ name: NAMESPACE });
+          return undefined;
+        } catch (error) {
+          return isNotFound(error) ? true : undefined;
+        }
+      },
+      120_000,
+    );
+    assert.equal(gone, true);
+    // With the namespace, every object in it is gone; the PVCs' volumes are released.
+    const pvcs = await k.core.listPersistentVolumeClaimForAllNamespaces();
+    assert.deepEqual(
+      pvcs.items.map((c) => c.metadata?.name),
+      [],
+    );
+    const releaseSecrets = await k.core.listSecretForAllNamespaces({ labelSelector: "owner=helm" });
+    assert.deepEqual(
+      releaseSecrets.items.map((s) => s.metadata?.name),
+      [],
+    );
+    const pods = await k.core.listPodForAllNamespaces({
+      labelSelector: "app.kubernetes.io/instance=redis",
+    });
+    assert.deepEqual(
+      pods.items.map((p) => p.metadata?.name),
+      [],
+    );
+  });
+
+  it("never printed a secret", () => {
+    assert.ok(password !== "", "the password was never read");
+    assertNoSecretPrinted({ "redis password": password, passphrase: project.passphrase });
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Runs the real `pulumi` CLI the way a user does, on a copy of this repository (a fresh
+ * checkout's files, with this checkout's node_modules linked in), with the file backend and the
+ * passphrase secrets provider. Everything a command prints is kept, so that the suite can look
+ * for secrets in it at the end (`capturedText`).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { REPO_DIR, environment } from "./environment";
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+interface Capture {
+  readonly label: string;
+  readonly text: string;
+}
+
+const captures: Capture[] = [];
+
+/**
+ * Everything the suite's commands printed, except what was asked to show secrets
+ * (`--show-secrets`), for the secret grep.
+ */
+export function capturedText(): readonly Capture[] {
+  return captures;
+}
+
+/** Keeps text a test produced by other means (a driver's log) for the secret grep. */
+export function capture(label: string, text: string): void {
+  captures.push({ label, text });
+}
+
+export interface RunOptions {
+  /** Standard input (a secret config value: never on the command line). */
+  readonly input?: string;
+  /** Extra environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Working directory relative to the project copy. */
+  readonly cwd?: string;
+  /** The output is meant to hold secrets (`--show-secrets`): kept out of the secret grep. */
+  readonly showsSecrets?: boolean;
+}
+
+/** Runs a command, capturing its output; never throws for a non-zero exit. */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  options: RunOptions = {},
+): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, [...args], { cwd, env: { ...env, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (options.showsSecrets !== true) {
+        captures.push({ label: `${path.basename(file)} ${args.join(" ")}`, text: stdout + stderr });
+      }
+      resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** The repository's files as a fresh clone has them (tracked and new, not ignored). */
+function checkoutFiles(): string[] {
+  const listed = execFileSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    {
+      cwd: REPO_DIR,
+      encoding: "utf8",
+    },
+  );
+  return listed
+    .split("\0")
+    .filter((file) => file !== "" && fs.existsSync(path.join(REPO_DIR, file)));
+}
+
+/** A copy of the project with its own backend and passphrase, driven through the real CLI. */
+export class PulumiProject {
+  /** The copy's root (holds Pulumi.yaml). */
+  readonly dir: string;
+  readonly backendUrl: string;
+  /** The passphrase of this copy's stacks (a secret: never printed). */
+  readonly passphrase: string;
+
+  constructor(name: string) {
+    const env = environment();
+    this.dir = path.join(env.workDir, name);
+    for (const file of checkoutFiles()) {
+      const target = path.join(this.dir, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.copyFileSync(path.join(REPO_DIR, file), target);
+    }
+    fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(this.dir, "node_modules"));
+    const state = path.join(env.workDir, `${name}-state`);
+    fs.mkdirSync(state, { recursive: true });
+    this.backendUrl = `file://${state}`;
+    this.passphrase = crypto.randomBytes(12).toString("hex");
+  }
+
+  /** The environment a user of this copy has: backend and passphrase exported. */
+  env(): NodeJS.ProcessEnv {
+    return {
+      ...environment().env,
+      PULUMI_BACKEND_URL: this.backendUrl,
+      PULUMI_CONFIG_PASSPHRASE: this.passphrase,
+    };
+  }
+
+  /** `pulumi <args>` in the copy (or a directory of it). */
+  pulumi(args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    return runCommand("pulumi", args, path.join(this.dir, options.cwd ?? ""), this.env(), options);
+  }
+
+  /** Like `pulumi`, but fails the test with the command's output when it exits non-zero. */
+  async pulumiOk(args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    const result = await this.pulumi(args, options);
+    if (result.code !== 0) {
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  /** Sets plain config values on a stack. */
+  async setConfig(
+    stack: string,
+    values: Readonly<Record<string, string>>,
+    cwd?: string,
+  ): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+      await this.pulumiOk(["config", "set", "--stack", stack, key, value], { cwd });
+    }
+  }
+
+  /** Sets a secret from standard input, as a user pipes a file into `pulumi config set`. */
+  async setSecret(stack: string, key: string, value: string, cwd?: string): Promise<void> {
+    await this.pulumiOk(["config", "set", "--stack", stack, "--secret", key], {
+      input: value,
+      cwd,
+    });
+  }
+
+  /** `pulumi stack output --json`, parsed. */
+  async outputs(
+    stack: string,
+    showSecrets: boolean,
+    cwd?: string,
+  ): Promise<Record<string, unknown>> {
+    const args = ["stack", "output", "--json", "--stack", stack];
+    const result = await this.pulumiOk(showSecrets ? [...args, "--show-secrets"] : args, {
+      cwd,
+      showsSecrets: showSecrets,
+    });
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  }
+}
+
+/** One entry of `pulumi stack history --json`: an update's kind, result and changes. */
+export interface UpdateRecord {
+  readonly kind: string;
+  readonly result: string;
+  readonly resourceChanges?: Readonly<Record<string, number>>;
+}
+
+/** The stack's updates, newest first. */
+export async function history(
+  project: PulumiProject,
+  stack: string,
+  cwd?: string,
+): Promise<UpdateRecord[]> {
+  const result = await project.pulumiOk(["stack", "history", "--json", "--stack", stack], { cwd });
+  return JSON.parse(result.stdout) as UpdateRecord[];
+}

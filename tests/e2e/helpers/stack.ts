@@ -1,0 +1,43 @@
+/**
+ * A clusterOnly andyredis stack on the e2e cluster, configured the way the README tells a user
+ * to: plain keys with `pulumi config set`, the kubeconfig piped in as a secret.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { REPO_DIR, environment } from "./environment";
+import { PulumiProject } from "./pulumi";
+
+/**
+ * The chart the suite installs: `ANDYREDIS_E2E_CHART` (a local archive or directory, or a
+ * mirror), else the reference archive beside the checkout, else the stack's default (docker.io).
+ */
+export function e2eChart(): string | undefined {
+  const given = process.env.ANDYREDIS_E2E_CHART;
+  if (given !== undefined && given !== "") return given;
+  const reference = path.resolve(
+    REPO_DIR,
+    "..",
+    "shared",
+    "reference",
+    "charts",
+    "redis-23.1.1.tgz",
+  );
+  return fs.existsSync(reference) ? reference : undefined;
+}
+
+/** Creates `stack` in `project` as a clusterOnly stack on the suite's cluster. */
+export async function createClusterOnlyStack(
+  project: PulumiProject,
+  stack: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await project.pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+  const chart = e2eChart();
+  await project.setConfig(stack, {
+    "andyredis:mode": "clusterOnly",
+    ...(chart === undefined ? {} : { "andyredis:redisChart": chart }),
+    ...extra,
+  });
+  await project.setSecret(stack, "andyredis:kubeconfig", environment().kubeconfig);
+}
