@@ -15,7 +15,6 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 import { EC2 } from "@aws-sdk/client-ec2";
@@ -28,14 +27,14 @@ import { auditLeftovers } from "../../lib/cleanup/audit";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, MOTO_REGION, type MotoServer } from "../helpers/moto";
-import {
-  copyProgram,
-  eventually,
-  PulumiCli,
-  startCluster,
-  type Cluster,
-} from "./destroy-hook/harness";
+import { environment } from "./helpers/environment";
+import { eventually } from "./helpers/kube";
+import { history, PulumiProject, runCommand, type CommandResult } from "./helpers/pulumi";
 
+type Run = (args: string[]) => Promise<CommandResult>;
+
+/** The program, in a project copy (`PulumiProject`): a directory with its own package.json. */
+const PROGRAM_DIR = "tests/e2e/destroy-hook/program";
 const ZONE = "us-east-1a";
 const CLUSTER = "hook-e2e";
 const RELEASE = "redis";
@@ -64,28 +63,27 @@ interface Seeded {
 describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, moto)", function () {
   this.timeout(15 * 60_000);
   let moto: MotoServer;
-  let cluster: Cluster;
   let ec2: EC2;
-  let root: string;
   const timings: Record<string, number> = {};
 
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-hook-e2e-"));
     moto = await startMoto();
     ec2 = new EC2(moto.clientConfig);
-    const t = Date.now();
-    cluster = await startCluster(root);
-    timings.controlPlaneMs = Date.now() - t;
   });
   after(async () => {
-    process.stdout.write(`      e2e timings (ms): ${JSON.stringify(timings)}\n`);
-    await cluster?.stop();
+    process.stdout.write(`      destroy-hook e2e timings (s): ${JSON.stringify(timings)}\n`);
     await moto?.stop();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
   async function kubectl(args: string[], input?: string): Promise<string> {
-    const r = await cluster.kubectl(args, input);
+    const env = environment();
+    const r = await runCommand(
+      env.env.KUBECTL ?? "kubectl",
+      ["--kubeconfig", env.kubeconfigPath, ...args],
+      env.workDir,
+      env.env,
+      { input },
+    );
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
     return r.stdout;
   }
@@ -230,9 +228,9 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     let running = true;
     const loop = (async () => {
       while (running) {
-        const out = await cluster.kubectl(["get", "pv", "-o", "json"]);
+        const out = await kubectl(["get", "pv", "-o", "json"]).catch(() => '{"items":[]}');
         const pvs = (
-          JSON.parse(out.code === 0 ? out.stdout : '{"items":[]}') as {
+          JSON.parse(out) as {
             items: {
               metadata: { name: string };
               spec: {
@@ -251,7 +249,7 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
             p.spec.persistentVolumeReclaimPolicy === "Delete"
           ) {
             await ec2.deleteVolume({ VolumeId: p.spec.csi.volumeHandle }).catch(() => undefined);
-            await cluster.kubectl(["delete", "pv", p.metadata.name, "--wait=false"]);
+            await kubectl(["delete", "pv", p.metadata.name, "--wait=false"]);
             deleted.push(p.spec.csi.volumeHandle ?? "");
           }
         }
@@ -267,34 +265,46 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     };
   }
 
+  /** A stack of the program in its own project copy, configured for one release. */
   async function newStack(
-    programDir: string,
+    copyName: string,
     stack: string,
     mode: VolumeCleanupMode,
     namespace: string,
-  ): Promise<{ cli: PulumiCli; stackTag: string }> {
-    const cli = new PulumiCli(programDir, path.join(root, "state"), {
+  ): Promise<{ project: PulumiProject; run: Run; stackTag: string }> {
+    const project = new PulumiProject(copyName);
+    const awsEnv = {
       ...moto.env,
       // Short polls: the waits of the hook are real here.
       ANDYREDIS_CLEANUP_POLL_SECONDS: "0.5",
-    });
-    const stackTag = `organization/hook-e2e/${stack}`;
-    await cli.ok(["stack", "init", stackTag]);
-    const settings: Tags = {
-      region: MOTO_REGION,
-      stackTag,
-      clusterName: CLUSTER,
-      namespace,
-      releaseName: RELEASE,
-      mode,
-      timeoutSeconds: "120",
     };
-    for (const [key, value] of Object.entries(settings)) {
-      await cli.ok(["config", "set", `hooke2e:${key}`, value]);
-    }
+    const run: Run = (args) =>
+      project.pulumi([...args, "--stack", stack], { cwd: PROGRAM_DIR, env: awsEnv });
+    const stackTag = `organization/hook-e2e/${stack}`;
+    await project.pulumiOk(["stack", "init", stackTag], { cwd: PROGRAM_DIR });
+    await project.setConfig(
+      stack,
+      {
+        "hooke2e:region": MOTO_REGION,
+        "hooke2e:stackTag": stackTag,
+        "hooke2e:clusterName": CLUSTER,
+        "hooke2e:namespace": namespace,
+        "hooke2e:releaseName": RELEASE,
+        "hooke2e:mode": mode,
+        "hooke2e:timeoutSeconds": "120",
+      },
+      PROGRAM_DIR,
+    );
     // The kubeconfig goes in on stdin, never on a command line.
-    await cli.ok(["config", "set", "--secret", "hooke2e:kubeconfig"], cluster.kubeconfig);
-    return { cli, stackTag };
+    await project.setSecret(stack, "hooke2e:kubeconfig", environment().kubeconfig, PROGRAM_DIR);
+    return { project, run, stackTag };
+  }
+
+  async function ok(run: Run, args: string[]): Promise<CommandResult> {
+    const r = await run(args);
+    if (r.code !== 0)
+      throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    return r;
   }
 
   async function snapshotsOf(volumeId: string) {
@@ -318,18 +328,17 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
   const modes: VolumeCleanupMode[] = ["delete", "snapshot", "retain"];
   for (const mode of modes) {
     it(`${mode} mode: pulumi destroy runs the hook from the state; only the release's volumes`, async () => {
-      const programDir = copyProgram(path.join(root, `src-${mode}`));
       const stack = `m-${mode}`;
       const namespace = `redis-${mode}`;
-      const { cli, stackTag } = await newStack(programDir, stack, mode, namespace);
-      const up = await cli.ok(["up", "--yes", "--skip-preview"]);
-      timings[`${mode}.upMs`] = up.ms;
+      const { run, stackTag } = await newStack(`hook-${mode}`, stack, mode, namespace);
+      const up = await ok(run, ["up", "--yes", "--skip-preview"]);
+      timings[`${mode}.up`] = up.seconds;
       const seeded = await seed(stack, stackTag, namespace);
 
       const csi = mode === "delete" ? fakeCsiDriver() : undefined;
-      const destroy = await cli.run(["destroy", "--yes", "--skip-preview"]);
+      const destroy = await run(["destroy", "--yes", "--skip-preview"]);
       await csi?.stop();
-      timings[`${mode}.destroyMs`] = destroy.ms;
+      timings[`${mode}.destroy`] = destroy.seconds;
       const output = destroy.stdout + destroy.stderr;
       assert.equal(destroy.code, 0, output);
       // The hook ran in the engine's dynamic-provider process, from the state.
@@ -338,12 +347,15 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
 
       // Kubernetes: the release's claims and PVs are gone (their protection finalizers are
       // removed asynchronously); the others are not.
-      await eventually(async () => {
-        assert.deepEqual(await names("pvc", namespace), []);
+      await eventually("the release's PVCs and PVs to go", async () => {
+        const pvcs = await names("pvc", namespace);
         const pvs = await names("pv");
-        assert.ok(!pvs.some((p) => p.startsWith(`${stack}-redis-data`)), pvs.join(", "));
-        assert.ok(pvs.includes(`${stack}-apps-data-0`) && pvs.includes(`${stack}-prometheus`));
+        return pvcs.length === 0 && !pvs.some((p) => p.startsWith(`${stack}-redis-data`))
+          ? true
+          : undefined;
       });
+      const pvs = await names("pv");
+      assert.ok(pvs.includes(`${stack}-apps-data-0`) && pvs.includes(`${stack}-prometheus`));
       assert.deepEqual(await names("pvc", `apps-${stack}`), ["data-0"]);
 
       // AWS: the release's volumes per mode; every look-alike untouched.
@@ -408,15 +420,14 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
   }
 
   it("new hook code: pulumi up is an in-place update that runs no cleanup; destroy runs the new code", async () => {
-    const programDir = copyProgram(path.join(root, "src-code"));
     const stack = "code";
     const namespace = "redis-code";
-    const { cli, stackTag } = await newStack(programDir, stack, "delete", namespace);
-    await cli.ok(["up", "--yes", "--skip-preview"]);
+    const { project, run, stackTag } = await newStack("hook-code", stack, "delete", namespace);
+    await ok(run, ["up", "--yes", "--skip-preview"]);
     const seeded = await seed(stack, stackTag, namespace);
 
-    // A new implementation of the hook, in the sources the program runs from.
-    const executor = path.join(programDir, "../../../../lib/cleanup/executor.ts");
+    // A new implementation of the hook, in the project copy the program runs from.
+    const executor = path.join(project.dir, "lib/cleanup/executor.ts");
     const source = fs.readFileSync(executor, "utf8");
     const marker = 'log("hook build e2e-v2");';
     const changed = source.replace(
@@ -426,9 +437,11 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     assert.notEqual(changed, source, "the executor still has the line to patch");
     fs.writeFileSync(executor, changed);
 
-    const up = await cli.ok(["up", "--yes", "--skip-preview", "--diff"]);
-    timings["code.updateMs"] = up.ms;
+    const up = await ok(run, ["up", "--yes", "--skip-preview", "--diff"]);
+    timings["code.update"] = up.seconds;
     assert.match(up.stdout, /~ 1 updated/, up.stdout);
+    const [last] = await history(project, stack, PROGRAM_DIR);
+    assert.deepEqual(last.resourceChanges, { same: 2, update: 1 });
     assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-f]{16}" => "sha256:[0-9a-f]{16}"/);
     assert.doesNotMatch(up.stdout + up.stderr, /\[andyredis cleanup\]/, "no cleanup on update");
     assert.deepEqual(
@@ -438,12 +451,14 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     assert.deepEqual(await existingVolumes(seeded.ours), [...seeded.ours].sort());
 
     const csi = fakeCsiDriver();
-    const destroy = await cli.run(["destroy", "--yes", "--skip-preview"]);
+    const destroy = await run(["destroy", "--yes", "--skip-preview"]);
     await csi.stop();
     const output = destroy.stdout + destroy.stderr;
     assert.equal(destroy.code, 0, output);
     assert.match(output, /\[andyredis cleanup\] hook build e2e-v2/, "destroy ran the new code");
     assert.deepEqual(await existingVolumes(seeded.ours), []);
-    await eventually(async () => assert.deepEqual(await names("pvc", namespace), []));
+    await eventually("the release's PVCs to go", async () =>
+      (await names("pvc", namespace)).length === 0 ? true : undefined,
+    );
   });
 });
