@@ -7,6 +7,8 @@
  * AWS_REGION / AWS_DEFAULT_REGION and ANDYREDIS_STACK_TAG, the cluster name from
  * ANDYREDIS_CLUSTER_NAME.
  */
+import { parseArgs } from "node:util";
+
 import { auditLeftovers, type AuditOptions, type AuditReport } from "../lib/cleanup/audit";
 
 /** The audit's exit codes. */
@@ -31,7 +33,19 @@ const USAGE =
   "usage: audit --region <region> --stack-tag <org>/<project>/<stack> [--cluster <name>] " +
   "[--expect-snapshots] [--expect-retained] [--allow-no-match] [--json]";
 
-const BOOLEAN_FLAGS = ["--json", "--expect-snapshots", "--expect-retained", "--allow-no-match"];
+/** The flags, for `node:util` `parseArgs`. */
+const AUDIT_FLAGS = {
+  region: { type: "string" },
+  "stack-tag": { type: "string" },
+  cluster: { type: "string" },
+  "expect-snapshots": { type: "boolean" },
+  "expect-retained": { type: "boolean" },
+  "allow-no-match": { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+const ALLOWED = Object.keys(AUDIT_FLAGS)
+  .map((f) => `--${f}`)
+  .join(", ");
 
 /** Parses the flags (env as fallback); throws one line per problem. */
 export function parseAuditArgs(
@@ -39,21 +53,35 @@ export function parseAuditArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): AuditCliArgs {
   const problems: string[] = [];
+  // Not strict: every unknown flag and missing value is collected and reported at once.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: AUDIT_FLAGS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values: Record<string, string> = {};
   const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [name, inline] = a.split(/=(.*)/s, 2);
-    if (["--region", "--stack-tag", "--cluster"].includes(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith("--")) problems.push(`${name}: needs a value`);
-      else values[name] = v;
-    } else if (BOOLEAN_FLAGS.includes(a)) {
-      flags.add(a);
-    } else {
-      problems.push(
-        `${a}: unknown flag (allowed: --region, --stack-tag, --cluster, ${BOOLEAN_FLAGS.join(", ")})`,
-      );
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      problems.push(`${token.value}: unexpected argument (flags only)`);
+    } else if (token.kind === "option") {
+      const spec = (AUDIT_FLAGS as Record<string, { type: string } | undefined>)[token.name];
+      const flag = token.rawName;
+      if (spec === undefined) {
+        problems.push(`${flag}: unknown flag (allowed: ${ALLOWED})`);
+      } else if (spec.type === "string") {
+        if (token.value === undefined || token.value.startsWith("--")) {
+          problems.push(`${flag}: needs a value`);
+        } else {
+          values[flag] = token.value;
+        }
+      } else if (token.value !== undefined) {
+        problems.push(`${flag}: takes no value`);
+      } else {
+        flags.add(flag);
+      }
     }
   }
   const region = values["--region"] ?? env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "";

@@ -13,6 +13,7 @@ import {
   parseArn,
   type FoundResource,
 } from "../lib/cleanup/audit";
+import { AUDIT_EXIT, auditExitCode, formatAuditReport, parseAuditArgs } from "../cli/audit";
 import { unwrapSecrets } from "../lib/cleanup/executor";
 import {
   isKubernetesLoadBalancer,
@@ -545,5 +546,56 @@ describe("cleanup plan: the audit when its tag matches nothing", () => {
     assert.equal(r.matched, 1);
     assert.deepEqual(r.lookAlikes, []);
     assert.equal(r.ok, true);
+  });
+});
+
+describe("cleanup plan: the audit CLI's flags and exit codes", () => {
+  it("parses flags (node:util parseArgs), env as fallback, every problem at once", () => {
+    const args = parseAuditArgs(
+      ["--region", "r1", "--stack-tag=o/p/s", "--cluster", "c1", "--json", "--allow-no-match"],
+      {},
+    );
+    assert.deepEqual(args, {
+      region: "r1",
+      stackTag: "o/p/s",
+      clusterName: "c1",
+      expectSnapshots: false,
+      expectRetained: false,
+      json: true,
+      allowNoMatch: true,
+    });
+    const fromEnv = parseAuditArgs([], { AWS_REGION: "r2", ANDYREDIS_STACK_TAG: "o/p/t" });
+    assert.equal(fromEnv.region, "r2");
+    assert.equal(fromEnv.stackTag, "o/p/t");
+    assert.throws(
+      () => parseAuditArgs(["--json=1", "extra", "--frobnicate", "--cluster"], {}),
+      (err: Error) => {
+        for (const line of [
+          /--json: takes no value/,
+          /extra: unexpected argument/,
+          /--frobnicate: unknown flag \(allowed: --region, --stack-tag, --cluster, .*--allow-no-match/,
+          /--cluster: needs a value/,
+          /--region: required/,
+          /--stack-tag: got ""/,
+          /^usage: audit/m,
+        ]) {
+          assert.match(err.message, line);
+        }
+        return true;
+      },
+    );
+  });
+  it("exit codes: clean only when the tag matched; no match is 3 unless allowed; failures 1", () => {
+    const report = (matched: number, ok: boolean) =>
+      ({ ...classifyFound([], [], { region: "r", stackTag: "o/p/s" }), matched, ok }) as const;
+    assert.equal(auditExitCode(report(2, true), false), AUDIT_EXIT.clean);
+    assert.equal(auditExitCode(report(0, true), false), AUDIT_EXIT.noMatch);
+    assert.equal(auditExitCode(report(0, true), true), AUDIT_EXIT.clean);
+    assert.equal(auditExitCode(report(0, false), true), AUDIT_EXIT.leftovers);
+    assert.equal(auditExitCode(report(3, false), false), AUDIT_EXIT.leftovers);
+    assert.match(
+      formatAuditReport(report(0, true)),
+      /NO MATCH: nothing carries andyredis\/stack=o\/p\/s/,
+    );
   });
 });
