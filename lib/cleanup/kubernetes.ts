@@ -3,6 +3,9 @@
  * deleted and the hook waits for their PVs to go (the EBS CSI driver deletes the volumes while it
  * still runs). In `snapshot` and `retain` modes the PVs are first switched to reclaim policy
  * `Retain`, so that deleting the PVCs cannot delete a volume before step b snapshots or keeps it.
+ * In every mode the step waits until the deleted PVCs are gone, then reads what step b needs of
+ * the cluster (`clusterVolumeView`): the PVCs still there, and the PVs outside the release that
+ * still refer to an EBS volume.
  */
 import type { VolumeCleanupMode } from "../configTypes";
 import { isReleaseClaimName, type VolumeScope } from "./plan";
