@@ -8,6 +8,11 @@
  * dynamic provider's `delete` runs from the state: the provider code (serialized at `up`) and
  * the settings below (stored as the resource's inputs) are all it needs at destroy time.
  *
+ * The engine runs the provider code stored at the last create or update. So the code's version
+ * (a hash of the serialized provider, `codeVersion`) is one of the inputs, set by `check`: a new
+ * hook implementation is an in-place update (which runs no cleanup), and the next destroy runs
+ * the new code.
+ *
  * Placement (the program does it): `new VolumeCleanup(name, args, { dependsOn: [cluster,
  * nodeGroup, csiAddon] })`, and the Redis Helm release `dependsOn` the VolumeCleanup. Pulumi then
  * deletes the release first, then runs this hook, then deletes the add-on, node group, cluster.
@@ -44,29 +49,58 @@ export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 600;
 
 /** Settings whose change means "another release/cluster": the old hook runs its cleanup. */
 export const REPLACE_ON_CHANGE = ["region", "stackTag", "clusterName", "namespace", "releaseName"];
-/** Every stored setting. */
-export const SETTING_KEYS = [...REPLACE_ON_CHANGE, "kubeconfig", "mode", "timeoutSeconds"];
+/** The input that holds the version of the provider code (see the module comment). */
+export const CODE_VERSION_KEY = "codeVersion";
+/** Every stored setting, and the code version: a change of any is at least an update. */
+export const SETTING_KEYS = [
+  ...REPLACE_ON_CHANGE,
+  "kubeconfig",
+  "mode",
+  "timeoutSeconds",
+  CODE_VERSION_KEY,
+];
 
 /** Pulumi's placeholder for a value not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The input where `pulumi.dynamic.Resource` puts the serialized provider. */
+const PROVIDER_KEY = "__provider";
 
 type Props = Record<string, unknown>;
+
+/**
+ * The code version of a serialized provider: `sha256:` and the first 16 hex digits of the hash
+ * of its text (what the engine stores and runs). Undefined while the text is not known.
+ */
+export function codeVersionOf(serializedProvider: unknown): string | undefined {
+  if (typeof serializedProvider !== "string" || serializedProvider === UNKNOWN) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized code (see below)
+  const { createHash } = require("crypto") as typeof import("crypto");
+  return `sha256:${createHash("sha256").update(serializedProvider).digest("hex").slice(0, 16)}`;
+}
+
+/** The inputs with the code version of the provider they carry. */
+export function withCodeVersion(news: Props): Props {
+  const version = codeVersionOf(unwrapSecrets(news)[PROVIDER_KEY]);
+  return version === undefined ? news : { ...news, [CODE_VERSION_KEY]: version };
+}
 
 /**
  * The provider. It is serialized into the state with everything it references, so it references
  * only `lib/cleanup` functions, which `require` the AWS SDK inside (a captured SDK client or
  * module cannot be serialized: pulumi/pulumi#13960). `delete` is the hook; create and update
- * only store the settings.
+ * only store the settings. `check` and `diff` run from the new code on `up`, so they see (and
+ * compare) the new code version even on a stack whose stored provider predates it.
  */
 export const volumeCleanupProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult<Props>> {
+    const inputs = withCodeVersion(news);
     const known = Object.values(news).every((v) => v !== UNKNOWN);
-    if (!known) return { inputs: news };
+    if (!known) return { inputs };
     try {
       parseCleanupSettings(unwrapSecrets(news));
-      return { inputs: news };
+      return { inputs };
     } catch (err) {
-      return { inputs: news, failures: [{ property: "settings", reason: String(err) }] };
+      return { inputs, failures: [{ property: "settings", reason: String(err) }] };
     }
   },
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult<Props>> {
@@ -74,7 +108,11 @@ export const volumeCleanupProvider: pulumi.dynamic.ResourceProvider<Props, Props
     const { randomUUID } = require("crypto") as typeof import("crypto");
     return { id: `volume-cleanup-${randomUUID()}`, outs: inputs };
   },
-  async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, oldProps: Props, newProps: Props): Promise<pulumi.dynamic.DiffResult> {
+    // Both sides carry their serialized provider (`__provider`): its version is compared even
+    // when an older state or a caller did not store `codeVersion`.
+    const olds = withCodeVersion(oldProps);
+    const news = withCodeVersion(newProps);
     const differs = (k: string): boolean => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
     return {
       changes: SETTING_KEYS.some(differs),

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 
 import { kubeApiFromKubeconfig, resolveKubeconfig } from "../lib/cleanup/kubeClient";
 import {
+  clusterVolumeView,
   planPvcStep,
   runKubernetesStep,
   type KubeApi,
@@ -92,6 +93,9 @@ class FakeKube implements KubeApi {
   /** PVs the "CSI driver" deletes after this many polls once their PVC is gone. */
   pvDeletedAfterPolls = 1;
   ignorePatches = false;
+  /** Deleted PVCs stay listed (Terminating, a pod still using them) for this many listings. */
+  pvcGoneAfterListings = 0;
+  private terminating = new Map<string, { pvc: PvcInfo; listings: number }>();
   private polls = new Map<string, number>();
 
   async namespaceExists(ns: string): Promise<boolean> {
@@ -100,10 +104,17 @@ class FakeKube implements KubeApi {
   }
   async listPvcs(ns: string, selector: string): Promise<PvcInfo[]> {
     this.calls.push(`list ${ns} ${selector}`);
-    return [...this.pvcs.values()].filter((p) => p.namespace === ns);
+    for (const [key, t] of this.terminating) {
+      if (t.listings++ >= this.pvcGoneAfterListings) this.terminating.delete(key);
+    }
+    const lingering = [...this.terminating.values()].map((t) => t.pvc);
+    return [...this.pvcs.values(), ...lingering].filter((p) => p.namespace === ns);
   }
-  async pvcExists(ns: string, name: string): Promise<boolean> {
-    return this.pvcs.has(`${ns}/${name}`);
+  async listAllPvcs(): Promise<PvcInfo[]> {
+    return [...this.pvcs.values(), ...[...this.terminating.values()].map((t) => t.pvc)];
+  }
+  async listPvs(): Promise<PvInfo[]> {
+    return [...this.pvs.values()];
   }
   async getPv(name: string): Promise<PvInfo | undefined> {
     const p = this.pvs.get(name);
@@ -127,6 +138,9 @@ class FakeKube implements KubeApi {
     this.calls.push(`delete-pvc ${name}`);
     const c = this.pvcs.get(`${ns}/${name}`);
     this.pvcs.delete(`${ns}/${name}`);
+    if (c && this.pvcGoneAfterListings > 0) {
+      this.terminating.set(`${ns}/${name}`, { pvc: c, listings: 0 });
+    }
     // What the controller does: a PV with Delete loses its volume, one with Retain stays.
     const p = c?.volumeName ? this.pvs.get(c.volumeName) : undefined;
     if (p && p.reclaimPolicy !== "Delete") this.calls.push(`kept ${p.name}`);
@@ -209,10 +223,28 @@ describe("cleanup Kubernetes step: against a fake API", () => {
     );
   });
 
+  it("waits for deleted PVCs that linger (Terminating), so the volume step never sees them live", async () => {
+    kube.pvcGoneAfterListings = 2;
+    const r = await runKubernetesStep(kube, settings("snapshot"), log, wait());
+    assert.ok(
+      logs.some((l) => /waiting for 3 PVC\(s\) to be deleted/.test(l)),
+      logs.join("\n"),
+    );
+    assert.deepEqual([...(r.volumeView.livePvcs ?? [])], []);
+  });
+
+  it("a PVC still terminating at the timeout fails the step, naming it", async () => {
+    kube.pvcGoneAfterListings = Number.MAX_SAFE_INTEGER;
+    await assert.rejects(
+      runKubernetesStep(kube, settings("retain", 60), log, wait()),
+      /PVC\(s\) still terminating after 60s: redis\/redis-data-redis-node-0, .*kubectl get pods -n redis/s,
+    );
+  });
+
   it("no kubeconfig, the skip switch, or a namespace already gone: a no-op", async () => {
     const none = await runKubernetesStep(undefined, settings("delete"), log, wait());
     assert.equal(none.report.skipped, "no kubeconfig");
-    assert.equal(none.pvcIsLive, undefined, "no cluster: nothing counts as live");
+    assert.deepEqual(none.volumeView, {}, "no cluster: nothing counts as live");
     const off = await runKubernetesStep(kube, settings("delete"), log, wait(), {
       ANDYREDIS_CLEANUP_SKIP_KUBERNETES: "true",
     });
@@ -220,7 +252,7 @@ describe("cleanup Kubernetes step: against a fake API", () => {
     kube.namespaces.clear();
     const gone = await runKubernetesStep(kube, settings("delete"), log, wait());
     assert.match(gone.report.skipped ?? "", /namespace redis does not exist/);
-    assert.ok(gone.pvcIsLive, "the cluster answers: live PVCs are still protected");
+    assert.ok(gone.volumeView.livePvcs, "the cluster answers: live PVCs are still protected");
     assert.ok(!kube.calls.some((c) => c.startsWith("delete")));
   });
 
@@ -235,14 +267,41 @@ describe("cleanup Kubernetes step: against a fake API", () => {
   });
 
   it("answers which PVCs and load balancer owners are still live", async () => {
-    const r = await runKubernetesStep(kube, settings("delete"), log, wait());
     kube.pvcs.set("apps/data-0", { namespace: "apps", name: "data-0" });
-    assert.equal(await r.pvcIsLive?.("apps/data-0"), true);
-    assert.equal(await r.pvcIsLive?.("redis/redis-data-redis-node-0"), false);
+    const r = await runKubernetesStep(kube, settings("delete"), log, wait());
+    assert.equal(r.volumeView.livePvcs?.has("apps/data-0"), true);
+    assert.equal(r.volumeView.livePvcs?.has("redis/redis-data-redis-node-0"), false);
+    assert.deepEqual(
+      [...(r.volumeView.releaseClaims ?? [])].sort(),
+      [0, 1, 2].map((i) => `redis/redis-data-redis-node-${i}`),
+    );
     assert.equal(await r.ownerIsLive?.("service/redis/live"), true);
     assert.equal(await r.ownerIsLive?.("service/redis/gone"), false);
     assert.equal(await r.ownerIsLive?.(undefined), true, "unknown owner: left alone");
     assert.equal(await r.ownerIsLive?.("ingress-group/g"), true);
+  });
+});
+
+describe("cleanup Kubernetes step: PVs that keep a volume out of the release's cleanup", () => {
+  it("lists every PV outside the release that refers to an EBS volume", async () => {
+    const kube = new FakeKube();
+    const add = (p: PvInfo): void => void kube.pvs.set(p.name, p);
+    // A monitoring volume kept on purpose: Retain, Released, its claim gone.
+    add({ ...pv("pv-mon", "Retain"), claim: "monitoring/prometheus-data-0", phase: "Released" });
+    // The release's own PV (left over by a failed run): never a reason to keep its volume.
+    add({ ...pv("pv-rel", "Retain"), claim: "redis/redis-data-redis-node-1", phase: "Released" });
+    // Pre-provisioned for nobody yet, and a non-EBS PV.
+    add({ ...pv("pv-free"), phase: "Available" });
+    add({ name: "pv-nfs", reclaimPolicy: "Retain", claim: "apps/nfs" });
+    const view = await clusterVolumeView(
+      kube,
+      { namespace: "redis", releaseName: "redis" },
+      new Set(),
+    );
+    assert.deepEqual(Object.fromEntries(view.foreignPvs ?? new Map()), {
+      "vol-pv-mon": ["PV pv-mon (claim monitoring/prometheus-data-0, Released)"],
+      "vol-pv-free": ["PV pv-free (claim none, Available)"],
+    });
   });
 });
 
@@ -278,6 +337,27 @@ describe("cleanup Kubernetes step: the HTTP client", () => {
             ],
           });
         }
+        if (url === "/api/v1/persistentvolumes") {
+          return send(200, {
+            items: [
+              {
+                metadata: { name: "pv-0" },
+                spec: {
+                  persistentVolumeReclaimPolicy: "Retain",
+                  csi: { volumeHandle: "vol-0" },
+                  claimRef: { namespace: "redis", name: "redis-data-redis-node-0" },
+                },
+                status: { phase: "Bound" },
+              },
+            ],
+          });
+        }
+        if (url === "/api/v1/persistentvolumeclaims") {
+          return send(200, {
+            items: [{ metadata: { namespace: "apps", name: "data-0" }, spec: {} }],
+          });
+        }
+        if (url === "/api/v1/persistentvolumes/pv-9x") return send(500, { message: "boom" });
         if (url === "/api/v1/persistentvolumes/pv-0") {
           return send(200, {
             spec: { persistentVolumeReclaimPolicy: "Retain", csi: { volumeHandle: "vol-0" } },
@@ -336,14 +416,26 @@ users:
       name: "pv-0",
       reclaimPolicy: "Retain",
       volumeHandle: "vol-0",
+      claim: undefined,
+      phase: undefined,
     });
+    assert.deepEqual(await api.listPvs(), [
+      {
+        name: "pv-0",
+        reclaimPolicy: "Retain",
+        volumeHandle: "vol-0",
+        claim: "redis/redis-data-redis-node-0",
+        phase: "Bound",
+      },
+    ]);
+    assert.deepEqual(await api.listAllPvcs(), [{ namespace: "apps", name: "data-0" }]);
     assert.equal(await api.getPv("pv-9"), undefined);
     await api.setPvReclaimPolicy("pv-0", "Retain").catch(() => undefined);
     await api.deletePvc("redis", "redis-data-redis-node-0"); // 404: already gone, fine
     await api.deletePv("pv-0");
     assert.equal(await api.objectExists("service", "redis", "metrics"), true);
     assert.equal(await api.objectExists("ingress", "redis", "web"), false);
-    await assert.rejects(api.pvcExists("x", "y"), /HTTP 500/);
+    await assert.rejects(api.getPv("pv-9x"), /HTTP 500/);
 
     assert.ok(requests.every((r) => r.auth === "Bearer abc"));
     const list = requests.find((r) => r.url.includes("persistentvolumeclaims?"));

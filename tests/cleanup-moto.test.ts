@@ -5,6 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 
 import { EC2 } from "@aws-sdk/client-ec2";
@@ -14,7 +16,7 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
 import { auditLeftovers, type AuditClients } from "../lib/cleanup/audit";
-import { runCleanup, type CleanupClients } from "../lib/cleanup/executor";
+import { createAwsClients, runCleanup, type CleanupClients } from "../lib/cleanup/executor";
 import { systemClock } from "../lib/cleanup/retry";
 import type { CleanupSettings } from "../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../lib/configTypes";
@@ -138,6 +140,8 @@ describe("cleanup against moto: executor and audit", function () {
     inUse: string;
     instanceId: string;
     others: string[];
+    /** Of `others`: those with this stack's tag (the audit lists them, the hook leaves them). */
+    foreign: string[];
   }> {
     const mine = [await stackVolume(0), await stackVolume(1)];
     const inUse = await stackVolume(2);
@@ -148,8 +152,17 @@ describe("cleanup against moto: executor and audit", function () {
       await volume({ [STACK_TAG_KEY]: "org/proj/de" }),
       await volume({}),
       await volume({ Name: "redis-data-redis-node-0" }),
+      // This stack's tag (the CSI add-on puts it on every volume of the cluster), but another
+      // workload's claim: a monitoring volume kept on purpose.
+      await volume({
+        [STACK_TAG_KEY]: STACK,
+        "kubernetes.io/created-for/pvc/namespace": "monitoring",
+        "kubernetes.io/created-for/pvc/name": "prometheus-data-0",
+      }),
+      // This stack's tag, no PVC tags (made by hand, or by something else than the CSI driver).
+      await volume({ [STACK_TAG_KEY]: STACK }),
     ];
-    return { mine: [...mine, inUse], inUse, instanceId, others };
+    return { mine: [...mine, inUse], inUse, instanceId, others, foreign: others.slice(4) };
   }
 
   /** Detaches a volume after a delay, as the CSI driver would once the pod is gone. */
@@ -263,6 +276,7 @@ describe("cleanup against moto: executor and audit", function () {
           Tags: [
             { Key: STACK_TAG_KEY, Value: STACK },
             { Key: "andyredis/cleanup", Value: "snapshot" },
+            { Key: "andyredis/source-volume", Value: id },
           ],
         },
       ],
@@ -271,6 +285,49 @@ describe("cleanup against moto: executor and audit", function () {
     assert.equal(report.volumes.snapshots[id], first.SnapshotId);
     assert.equal(((await stackSnapshots()).Snapshots ?? []).length, 1);
     assert.deepEqual(await existing([id]), []);
+  });
+
+  it("snapshot mode never reuses an older CSI backup of the volume: it takes its own first", async () => {
+    const id = await stackVolume(0);
+    // What the EBS CSI driver makes for a VolumeSnapshot: the add-on's extra tags (the stack
+    // tag) and its own, but not the hook's marker. Data written since would be lost with it.
+    const backup = await ec2.createSnapshot({
+      VolumeId: id,
+      TagSpecifications: [
+        {
+          ResourceType: "snapshot",
+          Tags: [
+            { Key: STACK_TAG_KEY, Value: STACK },
+            { Key: "CSIVolumeSnapshotName", Value: "snapshot-0a1b" },
+          ],
+        },
+      ],
+    });
+    const report = await run(settings("snapshot"));
+    const taken = report.volumes.snapshots[id];
+    assert.ok(taken !== undefined && taken !== backup.SnapshotId, `took ${taken}`);
+    const snaps = (await stackSnapshots()).Snapshots ?? [];
+    const hook = snaps.find((x) => x.SnapshotId === taken);
+    const tags = Object.fromEntries((hook?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    assert.equal(tags["andyredis/cleanup"], "snapshot");
+    assert.equal(tags["andyredis/source-volume"], id);
+    assert.ok(
+      snaps.some((x) => x.SnapshotId === backup.SnapshotId),
+      "the backup is untouched",
+    );
+    assert.deepEqual(await existing([id]), []);
+    // The documented restore query finds the new snapshot, not the backup.
+    const restore = await ec2.describeSnapshots({
+      OwnerIds: ["self"],
+      Filters: [
+        { Name: `tag:${STACK_TAG_KEY}`, Values: [STACK] },
+        { Name: "tag:andyredis/cleanup", Values: ["snapshot"] },
+      ],
+    });
+    assert.deepEqual(
+      (restore.Snapshots ?? []).map((x) => x.SnapshotId),
+      [taken],
+    );
   });
 
   it("deletes the cluster's Kubernetes load balancers, security groups and detached interfaces only", async () => {
@@ -344,7 +401,9 @@ describe("cleanup against moto: executor and audit", function () {
       "elbv2.k8s.aws/cluster": CLUSTER,
       "service.k8s.aws/stack": "redis/metrics",
     });
-    const pulumiAlb = await lb("andyredis-alb", { [STACK_TAG_KEY]: STACK });
+    // The stack's own ALB: Pulumi's default tags (the stack tag), and a user tag that happens
+    // to be the cluster tag (config refuses it now; stacks made before may still carry it).
+    const pulumiAlb = await lb("andyredis-alb", { [STACK_TAG_KEY]: STACK, ...owned });
     const otherV2 = await lb("k8s-other", { "elbv2.k8s.aws/cluster": "andyredis-dev2" });
     const elb = clients.elb as ElasticLoadBalancing;
     const classic = async (name: string, tags: Record<string, string>) =>
@@ -356,6 +415,7 @@ describe("cleanup against moto: executor and audit", function () {
       });
     await classic("a1b2c3", owned);
     await classic("sharedlb", { [`kubernetes.io/cluster/${CLUSTER}`]: "shared" });
+    await classic("pulumiclassic", { ...owned, [STACK_TAG_KEY]: STACK });
 
     const report = await run(settings("delete"));
     assert.deepEqual([...report.network.loadBalancersDeleted].sort(), ["a1b2c3", mineV2].sort());
@@ -372,7 +432,7 @@ describe("cleanup against moto: executor and audit", function () {
     const classics = (await elb.describeLoadBalancers({})).LoadBalancerDescriptions?.map(
       (l) => l.LoadBalancerName,
     );
-    assert.deepEqual(classics, ["sharedlb"]);
+    assert.deepEqual([...(classics ?? [])].sort(), ["pulumiclassic", "sharedlb"]);
     const groups =
       (await ec2.describeSecurityGroups({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))
         .SecurityGroups ?? [];
@@ -416,11 +476,7 @@ describe("cleanup against moto: executor and audit", function () {
       })
     ).GroupId;
 
-    const before = await auditLeftovers(
-      { region: "us-east-1", stackTag: STACK },
-      auditClients,
-      systemClock,
-    );
+    const before = await auditLeftovers({ region: "us-east-1", stackTag: STACK }, auditClients);
     assert.equal(before.ok, false);
     for (const id of [...seed.mine, fs.FileSystemId ?? "?"]) {
       assert.ok(
@@ -428,35 +484,39 @@ describe("cleanup against moto: executor and audit", function () {
         `${id} in ${before.leftovers.join("\n")}`,
       );
     }
-    for (const id of seed.others) assert.ok(!before.resources.some((r) => r.id === id), id);
+    for (const id of seed.others) {
+      const listed = before.resources.some((r) => r.id === id);
+      assert.equal(listed, seed.foreign.includes(id), id);
+    }
     const sgEntry = before.resources.find((r) => r.id === stackSg);
     assert.equal(sgEntry?.billable, false, "a security group is listed, not billable");
 
     await run(settings("snapshot"));
     await efs.deleteFileSystem({ FileSystemId: fs.FileSystemId });
 
-    const strict = await auditLeftovers(
-      { region: "us-east-1", stackTag: STACK },
-      auditClients,
-      systemClock,
-    );
+    const strict = await auditLeftovers({ region: "us-east-1", stackTag: STACK }, auditClients);
     assert.equal(strict.ok, false, "snapshots are billable: a failure unless expected");
-    assert.equal(strict.leftovers.length, seed.mine.length);
-    assert.ok(
-      strict.leftovers.every((l) => /^snapshot snap-.*kept by the hook: snapshot/.test(l)),
-      strict.leftovers.join("\n"),
-    );
+    // The snapshots, and the stack-tagged volumes that are not the release's (left by the hook).
+    assert.equal(strict.leftovers.length, seed.mine.length + seed.foreign.length);
+    const snapshotLines = strict.leftovers.filter((l) => l.startsWith("snapshot "));
+    assert.equal(snapshotLines.length, seed.mine.length, strict.leftovers.join("\n"));
+    assert.ok(snapshotLines.every((l) => /kept by the hook: snapshot/.test(l)));
+    for (const id of seed.foreign)
+      assert.ok(
+        strict.leftovers.some((l) => l.includes(id)),
+        id,
+      );
 
+    for (const id of seed.foreign) await ec2.deleteVolume({ VolumeId: id });
     const relaxed = await auditLeftovers(
       { region: "us-east-1", stackTag: STACK, expectSnapshots: true },
       auditClients,
-      systemClock,
     );
     assert.equal(relaxed.ok, true, relaxed.leftovers.join("\n"));
     assert.equal(relaxed.expected.length, seed.mine.length);
   });
 
-  it("npm run audit: exit 0 when clean, 1 with a leftover, 2 on bad flags; --json; env fallbacks", async () => {
+  it("npm run audit: 0 clean, 1 leftover or look-alike tag, 2 bad flags, 3 no match; --json; env", async () => {
     const audit = (args: string[], env: Record<string, string> = {}) =>
       spawnSync(
         process.execPath,
@@ -467,9 +527,25 @@ describe("cleanup against moto: executor and audit", function () {
           encoding: "utf8",
         },
       );
+    // Nothing carries the tag: not an all-clear (exit 3), unless the caller vouches for it.
+    const none = audit(["--region", "us-east-1", "--stack-tag", STACK]);
+    assert.equal(none.status, 3, none.stdout + none.stderr);
+    assert.match(none.stdout, /NO MATCH: nothing carries andyredis\/stack=org\/proj\/dev/);
+    assert.doesNotMatch(none.stdout, /OK/);
+    const vouched = audit(["--region", "us-east-1", "--stack-tag", STACK, "--allow-no-match"]);
+    assert.equal(vouched.status, 0, vouched.stdout);
+
+    // A free resource proves the tag: clean.
+    await ec2.createSecurityGroup({
+      GroupName: "andyredis-sg",
+      Description: "x",
+      TagSpecifications: [
+        { ResourceType: "security-group", Tags: [{ Key: STACK_TAG_KEY, Value: STACK }] },
+      ],
+    });
     const clean = audit(["--region", "us-east-1", "--stack-tag", STACK]);
     assert.equal(clean.status, 0, clean.stderr);
-    assert.match(clean.stdout, /OK: nothing billable left/);
+    assert.match(clean.stdout, /OK: nothing billable left \(the tag matched 1 resource/);
 
     const id = await stackVolume(0);
     const dirty = audit(["--json"], { ANDYREDIS_STACK_TAG: STACK });
@@ -478,10 +554,96 @@ describe("cleanup against moto: executor and audit", function () {
     assert.equal(report.ok, false);
     assert.ok(report.leftovers.some((l) => l.includes(id)));
 
+    // The file backend's organization is `organization`: the user's tag matches nothing while
+    // the volume exists. A look-alike: a failure that names the real tag.
+    const wrongOrg = audit(["--region", "us-east-1", "--stack-tag", "organization/proj/dev"]);
+    assert.equal(wrongOrg.status, 1, wrongOrg.stdout);
+    assert.match(
+      wrongOrg.stdout,
+      /andyredis\/stack=org\/proj\/dev \(2 EC2 resource\(s\)\) looks like/,
+    );
+    assert.match(wrongOrg.stdout, /FAIL: the tag matched nothing, but a look-alike tag exists/);
+    const typo = audit([
+      "--region",
+      "us-east-1",
+      "--stack-tag",
+      "org/proj/dve",
+      "--allow-no-match",
+    ]);
+    assert.equal(typo.status, 1, "a look-alike fails even with --allow-no-match");
+
     const bad = audit(["--stack-tag", "dev", "--frobnicate"], { AWS_REGION: "" });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--frobnicate: unknown flag/);
     assert.match(bad.stderr, /--region: required/);
     assert.match(bad.stderr, /--stack-tag: got "dev"/);
+  });
+
+  it("the audit with --cluster lists volumes with the cluster's tag but no stack tag", async () => {
+    // What a missing extraVolumeTags setting of the CSI add-on leaks: the driver's cluster tag only.
+    const leaked = await volume({
+      [`kubernetes.io/cluster/${CLUSTER}`]: "owned",
+      "kubernetes.io/created-for/pvc/name": "redis-data-redis-node-0",
+    });
+    const otherCluster = await volume({ "kubernetes.io/cluster/andyredis-dev2": "owned" });
+    const mine = await stackVolume(0);
+    const withCluster = await auditLeftovers(
+      { region: "us-east-1", stackTag: STACK, clusterName: CLUSTER },
+      auditClients,
+    );
+    const byId = new Map(withCluster.resources.map((r) => [r.id, r]));
+    assert.equal(byId.get(leaked)?.scope, "cluster");
+    assert.equal(byId.get(mine)?.scope, "stack");
+    assert.ok(!byId.has(otherCluster));
+    assert.ok(withCluster.leftovers.some((l) => l.includes(leaked) && /cluster-tagged/.test(l)));
+    const stackOnly = await auditLeftovers({ region: "us-east-1", stackTag: STACK }, auditClients);
+    assert.ok(!stackOnly.resources.some((r) => r.id === leaked));
+  });
+
+  it("the one retry policy: the hook's own clients ride out throttling (SDK retries, real requests)", async () => {
+    // A proxy in front of moto that throttles the first two requests, as EC2 does under load.
+    let throttled = 0;
+    const target = new URL(moto.endpoint);
+    const proxy = http.createServer((req, res) => {
+      if (throttled < 2) {
+        throttled++;
+        res.writeHead(503, { "Content-Type": "text/xml" });
+        res.end(
+          "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit " +
+            "exceeded.</Message></Error></Errors><RequestID>x</RequestID></Response>",
+        );
+        return;
+      }
+      const upstream = http.request(
+        {
+          hostname: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+    const port = (proxy.address() as AddressInfo).port;
+    const hookClients = createAwsClients("us-east-1", {
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const id = await stackVolume(0);
+    const report = await runCleanup(settings("delete"), {
+      ...hookClients,
+      log: (m) => logs.push(m),
+      clock: systemClock,
+      pollMs: 100,
+    });
+    proxy.close();
+    assert.equal(throttled, 2, "the first two requests were throttled");
+    assert.deepEqual(report.volumes.deleted, [id]);
   });
 });

@@ -5,25 +5,36 @@
  */
 import * as assert from "node:assert/strict";
 
-import { classifyFound, isBillableType, parseArn, type FoundResource } from "../lib/cleanup/audit";
+import {
+  classifyFound,
+  editDistance,
+  isBillableType,
+  looksLikeStackTag,
+  parseArn,
+  type FoundResource,
+} from "../lib/cleanup/audit";
+import { AUDIT_EXIT, auditExitCode, formatAuditReport, parseAuditArgs } from "../cli/audit";
 import { unwrapSecrets } from "../lib/cleanup/executor";
 import {
   isKubernetesLoadBalancer,
   isKubernetesSecurityGroup,
   isLeftoverCniInterface,
+  isPulumiManaged,
   kubernetesOwnerOf,
   securityGroupOwner,
 } from "../lib/cleanup/network";
 import {
   actionForMode,
+  isReleaseClaimName,
   isStackResource,
   parseCleanupSettings,
   planVolumes,
   snapshotToReuse,
   tagsToRecord,
   type SnapshotInfo,
+  type VolumeScope,
 } from "../lib/cleanup/plan";
-import { waitUntil, withRetry } from "../lib/cleanup/retry";
+import { waitUntil } from "../lib/cleanup/retry";
 import type { Clock, VolumeInfo } from "../lib/cleanup/types";
 import { snapshotTags } from "../lib/cleanup/volumes";
 import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
@@ -113,11 +124,26 @@ describe("cleanup plan: what happens to each volume", () => {
     vol("vol-dev2-inuse", "in-use", { [STACK_TAG_KEY]: "org/proj/dev2" }),
     vol("vol-untagged", "available", {}),
     vol("vol-deleting", "deleting", { [STACK_TAG_KEY]: STACK }),
-    vol("vol-live-pvc", "in-use", pvcTags("data-other-0", "apps")),
+    // The release's claim, live again (the new release after an update replaced the hook).
+    vol("vol-live-pvc", "in-use", pvcTags("redis-data-redis-node-3")),
     vol("vol-root", "in-use", { [STACK_TAG_KEY]: STACK }, { deleteOnTermination: true }),
     vol("vol-no-pvc-tags", "available", { [STACK_TAG_KEY]: STACK }),
+    // Kept on purpose by another workload of the cluster (PV Retain, Released): not the release's.
+    vol("vol-monitoring", "available", pvcTags("prometheus-data-0", "monitoring")),
+    // The release's claim name, in another namespace.
+    vol("vol-other-ns", "available", pvcTags("redis-data-redis-node-0", "cache")),
+    // In the release's namespace, but another release's claim.
+    vol("vol-other-release", "available", pvcTags("redis-data-cache-node-0")),
+    // The release's claim, but a PV outside the release still refers to the volume.
+    vol("vol-foreign-pv", "available", pvcTags("redis-data-redis-node-2")),
   ];
-  const live = new Set(["apps/data-other-0"]);
+  const scope: VolumeScope = {
+    stackTag: STACK,
+    namespace: "redis",
+    releaseName: "redis",
+    livePvcs: new Set(["redis/redis-data-redis-node-3"]),
+    foreignPvs: new Map([["vol-foreign-pv", ["PV restore-2 (claim tools/copy, Bound)"]]]),
+  };
   const expected: Record<
     VolumeCleanupMode,
     Record<string, { action: string; waitForDetach: boolean }>
@@ -125,22 +151,19 @@ describe("cleanup plan: what happens to each volume", () => {
     delete: {
       "vol-avail": { action: "delete", waitForDetach: false },
       "vol-inuse": { action: "delete", waitForDetach: true },
-      "vol-no-pvc-tags": { action: "delete", waitForDetach: false },
     },
     snapshot: {
       "vol-avail": { action: "snapshot-then-delete", waitForDetach: false },
       "vol-inuse": { action: "snapshot-then-delete", waitForDetach: true },
-      "vol-no-pvc-tags": { action: "snapshot-then-delete", waitForDetach: false },
     },
     retain: {
       "vol-avail": { action: "retain", waitForDetach: false },
       "vol-inuse": { action: "retain", waitForDetach: false },
-      "vol-no-pvc-tags": { action: "retain", waitForDetach: false },
     },
   };
   for (const mode of VOLUME_CLEANUP_MODES) {
     it(`mode ${mode}`, () => {
-      const plan = planVolumes(volumes, STACK, mode, live);
+      const plan = planVolumes(volumes, scope, mode);
       const byId = new Map(plan.map((p) => [p.volume.volumeId, p]));
       for (const [id, want] of Object.entries(expected[mode])) {
         const got = byId.get(id);
@@ -154,14 +177,56 @@ describe("cleanup plan: what happens to each volume", () => {
       // This stack's, but left alone, with a reason.
       assert.equal(byId.get("vol-deleting")?.action, "skip");
       assert.equal(byId.get("vol-live-pvc")?.action, "skip");
-      assert.match(byId.get("vol-live-pvc")?.reason ?? "", /apps\/data-other-0 still exists/);
+      assert.match(
+        byId.get("vol-live-pvc")?.reason ?? "",
+        /redis\/redis-data-redis-node-3 still exists/,
+      );
       assert.equal(byId.get("vol-root")?.action, "skip");
+      // The stack tag alone is not enough: only the release's own claims are acted on.
+      const reasons: Record<string, RegExp> = {
+        "vol-no-pvc-tags": /not created for a PVC/,
+        "vol-monitoring": /monitoring\/prometheus-data-0, not a claim of release redis\/redis/,
+        "vol-other-ns": /cache\/redis-data-redis-node-0, not a claim/,
+        "vol-other-release": /redis\/redis-data-cache-node-0, not a claim/,
+        "vol-foreign-pv": /still referred to by PV restore-2 \(claim tools\/copy, Bound\)/,
+      };
+      for (const [id, why] of Object.entries(reasons)) {
+        assert.equal(byId.get(id)?.action, "skip", id);
+        assert.match(byId.get(id)?.reason ?? "", why, id);
+      }
       assert.equal(plan.length, volumes.length);
     });
   }
   it("a volume whose PVC is gone is processed even in-use", () => {
-    const plan = planVolumes([vol("v", "in-use", pvcTags("x"))], STACK, "delete", new Set());
+    const plan = planVolumes(
+      [vol("v", "in-use", pvcTags("redis-data-redis-node-0"))],
+      { stackTag: STACK, namespace: "redis", releaseName: "redis" },
+      "delete",
+    );
     assert.equal(plan[0].action, "delete");
+  });
+  it("a claim the Kubernetes step listed with the release's label counts, whatever its name", () => {
+    const v = vol("v", "available", pvcTags("extra-claim"));
+    const base = { stackTag: STACK, namespace: "redis", releaseName: "redis" };
+    assert.equal(planVolumes([v], base, "delete")[0].action, "skip");
+    const listed = { ...base, releaseClaims: new Set(["redis/extra-claim"]) };
+    assert.equal(planVolumes([v], listed, "delete")[0].action, "delete");
+  });
+  it("the release's claim names: redis-data-<release>-node-<i>, nothing else", () => {
+    const cases: [string, string, boolean][] = [
+      ["redis-data-redis-node-0", "redis", true],
+      ["redis-data-redis-node-12", "redis", true],
+      ["redis-data-cache-node-0", "redis", false],
+      ["redis-data-redis-node-0", "redis-a", false],
+      ["redis-data-redis-a-node-0", "redis", false],
+      ["redis-data-redis-node-", "redis", false],
+      ["redis-data-redis-node-01", "redis", false],
+      ["redis-data-redis-node-0x", "redis", false],
+      ["data-redis-node-0", "redis", false],
+    ];
+    for (const [name, release, want] of cases) {
+      assert.equal(isReleaseClaimName(name, release), want, `${name} of ${release}`);
+    }
   });
   it("an unknown mode is rejected, naming the allowed ones", () => {
     assert.throws(
@@ -172,32 +237,40 @@ describe("cleanup plan: what happens to each volume", () => {
 });
 
 describe("cleanup plan: snapshots to reuse on a rerun", () => {
+  const hook = (volumeId: string, stack = STACK): Record<string, string> => ({
+    [STACK_TAG_KEY]: stack,
+    "andyredis/cleanup": "snapshot",
+    "andyredis/source-volume": volumeId,
+  });
   const snaps: SnapshotInfo[] = [
-    { snapshotId: "snap-err", volumeId: "v1", state: "error", tags: { [STACK_TAG_KEY]: STACK } },
-    { snapshotId: "snap-pend", volumeId: "v1", state: "pending", tags: { [STACK_TAG_KEY]: STACK } },
+    { snapshotId: "snap-err", volumeId: "v1", state: "error", tags: hook("v1") },
+    { snapshotId: "snap-pend", volumeId: "v1", state: "pending", tags: hook("v1") },
     {
       snapshotId: "snap-other",
       volumeId: "v1",
       state: "completed",
-      tags: { [STACK_TAG_KEY]: "org/proj/dev2" },
+      tags: hook("v1", "org/proj/dev2"),
     },
+    { snapshotId: "snap-done", volumeId: "v2", state: "completed", tags: hook("v2") },
+    { snapshotId: "snap-pend2", volumeId: "v2", state: "pending", tags: hook("v2") },
+    // A CSI VolumeSnapshot backup: the add-on's extra tags (the stack tag), not the hook's marker.
     {
-      snapshotId: "snap-done",
-      volumeId: "v2",
+      snapshotId: "snap-csi",
+      volumeId: "v3",
       state: "completed",
-      tags: { [STACK_TAG_KEY]: STACK },
+      tags: { [STACK_TAG_KEY]: STACK, CSIVolumeSnapshotName: "snapcontent-1" },
     },
-    {
-      snapshotId: "snap-pend2",
-      volumeId: "v2",
-      state: "pending",
-      tags: { [STACK_TAG_KEY]: STACK },
-    },
+    // The marker, but recorded for another volume (copied tags): not this volume's hook snapshot.
+    { snapshotId: "snap-copied", volumeId: "v4", state: "completed", tags: hook("v9") },
   ];
   it("prefers a completed snapshot of this stack, then a pending one, never a failed one", () => {
     assert.equal(snapshotToReuse("v1", snaps, STACK)?.snapshotId, "snap-pend");
     assert.equal(snapshotToReuse("v2", snaps, STACK)?.snapshotId, "snap-done");
+    assert.equal(snapshotToReuse("v5", snaps, STACK), undefined);
+  });
+  it("never reuses a snapshot the hook did not take (an older CSI backup of the volume)", () => {
     assert.equal(snapshotToReuse("v3", snaps, STACK), undefined);
+    assert.equal(snapshotToReuse("v4", snaps, STACK), undefined);
   });
   it("tags a snapshot with the stack tag, the marker and the source volume, dropping aws: tags", () => {
     const tags = Object.fromEntries(
@@ -273,6 +346,19 @@ describe("cleanup plan: network selection by the cluster's tags", () => {
     assert.equal(isKubernetesLoadBalancer({ "kubernetes.io/cluster/c10": "owned" }, "c1"), false);
     assert.equal(isKubernetesLoadBalancer({ "elbv2.k8s.aws/cluster": "c10" }, "c1"), false);
     assert.equal(isKubernetesLoadBalancer({ [STACK_TAG_KEY]: STACK }, "c1"), false);
+  });
+  it("never what Pulumi manages: a cluster tag next to a stack tag (the stack's own ALB, node group)", () => {
+    const pulumis = { ...owned, [STACK_TAG_KEY]: STACK };
+    assert.equal(isPulumiManaged(pulumis), true);
+    assert.equal(isPulumiManaged(owned), false);
+    assert.equal(isKubernetesLoadBalancer(pulumis, "c1"), false);
+    assert.equal(
+      isKubernetesLoadBalancer({ "elbv2.k8s.aws/cluster": "c1", [STACK_TAG_KEY]: "o/p/s" }, "c1"),
+      false,
+    );
+    assert.equal(isKubernetesSecurityGroup("k8s-elb-a1b2", pulumis, "c1"), false);
+    const cni = { "cluster.k8s.amazonaws.com/name": "c1", [STACK_TAG_KEY]: STACK };
+    assert.equal(isLeftoverCniInterface(cni, "available", "c1"), false);
   });
   it("security groups: only the controllers' k8s-* groups, never the node or EKS cluster group", () => {
     assert.equal(isKubernetesSecurityGroup("k8s-elb-a1b2", owned, "c1"), true);
@@ -408,44 +494,108 @@ describe("cleanup plan: the audit's classification", () => {
   });
 });
 
-describe("cleanup plan: bounded retries and waits", () => {
-  it("retries throttling with backoff, then succeeds", async () => {
-    const clock = fakeClock();
-    let calls = 0;
-    const result = await withRetry(async () => {
-      calls++;
-      if (calls < 3) throw Object.assign(new Error("slow down"), { name: "ThrottlingException" });
-      return "ok";
-    }, clock);
-    assert.equal(result, "ok");
-    assert.deepEqual(clock.slept, [500, 1000]);
-  });
-  it("does not retry other errors, and gives up after the attempts", async () => {
-    const clock = fakeClock();
-    await assert.rejects(
-      withRetry(async () => {
-        throw Object.assign(new Error("no"), { name: "UnauthorizedOperation" });
-      }, clock),
-      /no/,
-    );
-    assert.deepEqual(clock.slept, []);
-    await assert.rejects(
-      withRetry(
-        async () => {
-          throw Object.assign(new Error("busy"), { name: "RequestLimitExceeded" });
-        },
-        clock,
-        3,
-      ),
-      /busy/,
-    );
-    assert.equal(clock.slept.length, 2);
-  });
+describe("cleanup plan: bounded waits", () => {
   it("waitUntil checks at once, then polls until the timeout", async () => {
     const clock = fakeClock();
     assert.equal(await waitUntil(async () => true, { clock, pollMs: 10, timeoutMs: 0 }), true);
     assert.equal(clock.slept.length, 0);
     assert.equal(await waitUntil(async () => false, { clock, pollMs: 10, timeoutMs: 35 }), false);
     assert.deepEqual(clock.slept, [10, 10, 10, 10]);
+  });
+});
+
+describe("cleanup plan: the audit when its tag matches nothing", () => {
+  const base = { region: "us-east-1", stackTag: "myorg/andyredis/dev" };
+  it("look-alike tags: another organization, another case, a typo; not another stack", () => {
+    const cases: [string, boolean][] = [
+      ["organization/andyredis/dev", true],
+      ["MyOrg/andyredis/dev", true],
+      ["myorg/andyredis/dve", true],
+      ["myorg/andyredis/dev", false],
+      ["myorg/andyredis/production", false],
+      ["other/shop/prod", false],
+    ];
+    for (const [other, want] of cases) {
+      assert.equal(looksLikeStackTag(other, base.stackTag), want, other);
+    }
+    assert.equal(editDistance("kitten", "sitting"), 3);
+  });
+  it("matched nothing: not ok with a look-alike, which is named; others are listed", () => {
+    const others = [
+      { value: "organization/andyredis/dev", ec2Resources: 2 },
+      { value: "other/shop/prod", ec2Resources: 5 },
+    ];
+    const r = classifyFound([], [], base, others);
+    assert.equal(r.matched, 0);
+    assert.equal(r.ok, false);
+    assert.equal(r.lookAlikes.length, 1);
+    assert.match(r.lookAlikes[0], /organization\/andyredis\/dev \(2 EC2 resource\(s\)\)/);
+    assert.deepEqual(
+      r.otherStackTags.map((o) => o.value),
+      ["organization/andyredis/dev", "other/shop/prod"],
+    );
+    const noLookAlike = classifyFound([], [], base, [others[1]]);
+    assert.equal(noLookAlike.ok, true);
+    assert.equal(noLookAlike.matched, 0);
+  });
+  it("a tag that matched something (even only a recently deleted resource) is proven", () => {
+    const stale = [{ arn: "arn:aws:ec2:us-east-1:1:volume/vol-gone", tags: {} }];
+    const r = classifyFound(stale, [], base, [
+      { value: "organization/andyredis/dev", ec2Resources: 1 },
+    ]);
+    assert.equal(r.matched, 1);
+    assert.deepEqual(r.lookAlikes, []);
+    assert.equal(r.ok, true);
+  });
+});
+
+describe("cleanup plan: the audit CLI's flags and exit codes", () => {
+  it("parses flags (node:util parseArgs), env as fallback, every problem at once", () => {
+    const args = parseAuditArgs(
+      ["--region", "r1", "--stack-tag=o/p/s", "--cluster", "c1", "--json", "--allow-no-match"],
+      {},
+    );
+    assert.deepEqual(args, {
+      region: "r1",
+      stackTag: "o/p/s",
+      clusterName: "c1",
+      expectSnapshots: false,
+      expectRetained: false,
+      json: true,
+      allowNoMatch: true,
+    });
+    const fromEnv = parseAuditArgs([], { AWS_REGION: "r2", ANDYREDIS_STACK_TAG: "o/p/t" });
+    assert.equal(fromEnv.region, "r2");
+    assert.equal(fromEnv.stackTag, "o/p/t");
+    assert.throws(
+      () => parseAuditArgs(["--json=1", "extra", "--frobnicate", "--cluster"], {}),
+      (err: Error) => {
+        for (const line of [
+          /--json: takes no value/,
+          /extra: unexpected argument/,
+          /--frobnicate: unknown flag \(allowed: --region, --stack-tag, --cluster, .*--allow-no-match/,
+          /--cluster: needs a value/,
+          /--region: required/,
+          /--stack-tag: got ""/,
+          /^usage: audit/m,
+        ]) {
+          assert.match(err.message, line);
+        }
+        return true;
+      },
+    );
+  });
+  it("exit codes: clean only when the tag matched; no match is 3 unless allowed; failures 1", () => {
+    const report = (matched: number, ok: boolean) =>
+      ({ ...classifyFound([], [], { region: "r", stackTag: "o/p/s" }), matched, ok }) as const;
+    assert.equal(auditExitCode(report(2, true), false), AUDIT_EXIT.clean);
+    assert.equal(auditExitCode(report(0, true), false), AUDIT_EXIT.noMatch);
+    assert.equal(auditExitCode(report(0, true), true), AUDIT_EXIT.clean);
+    assert.equal(auditExitCode(report(0, false), true), AUDIT_EXIT.leftovers);
+    assert.equal(auditExitCode(report(3, false), false), AUDIT_EXIT.leftovers);
+    assert.match(
+      formatAuditReport(report(0, true)),
+      /NO MATCH: nothing carries andyredis\/stack=o\/p\/s/,
+    );
   });
 });

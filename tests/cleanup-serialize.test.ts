@@ -14,7 +14,11 @@ import * as path from "node:path";
 import { EC2 } from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
 
-import { validateVolumeCleanupArgs, volumeCleanupProvider } from "../components/volumeCleanup";
+import {
+  codeVersionOf,
+  validateVolumeCleanupArgs,
+  volumeCleanupProvider,
+} from "../components/volumeCleanup";
 import { STACK_TAG_KEY } from "../lib/tags";
 import { startMoto, type MotoServer } from "./helpers/moto";
 
@@ -90,12 +94,26 @@ describe("cleanup hook serialized into the state and run from it", function () {
     __provider: "(the serialized provider, ignored by delete)",
     ...extra,
   });
+  let claims = 0;
   async function volume(stack?: string): Promise<string> {
     const r = await ec2.createVolume({
       AvailabilityZone: "us-east-1a",
       Size: 8,
       TagSpecifications: stack
-        ? [{ ResourceType: "volume", Tags: [{ Key: STACK_TAG_KEY, Value: stack }] }]
+        ? [
+            {
+              ResourceType: "volume",
+              Tags: [
+                { Key: STACK_TAG_KEY, Value: stack },
+                // What the EBS CSI driver adds: the claim of the release it was created for.
+                { Key: "kubernetes.io/created-for/pvc/namespace", Value: "redis" },
+                {
+                  Key: "kubernetes.io/created-for/pvc/name",
+                  Value: `redis-data-redis-node-${claims++}`,
+                },
+              ],
+            },
+          ]
         : undefined,
     });
     return r.VolumeId ?? assert.fail("no volume");
@@ -202,6 +220,37 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
     assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await volumeCleanupProvider.update?.("id", base, { ...base, mode: "snapshot" });
     assert.equal(updated?.outs?.mode, "snapshot");
+  });
+
+  it("new provider code alone is an in-place update (no cleanup runs), so destroy runs it", async () => {
+    const v1 = { ...base, __provider: "exports.handler = () => ({ /* hook v1 */ })" };
+    const v2 = { ...base, __provider: "exports.handler = () => ({ /* hook v2 */ })" };
+    // As on `up`: check (new code) stamps the version, diff (new code) compares it.
+    const checked = await volumeCleanupProvider.check?.(v1, v2);
+    assert.equal(checked?.inputs?.codeVersion, codeVersionOf(v2.__provider));
+    assert.match(String(checked?.inputs?.codeVersion), /^sha256:[0-9a-f]{16}$/);
+    const created = await volumeCleanupProvider.create({
+      ...v1,
+      codeVersion: codeVersionOf(v1.__provider),
+    });
+    const stored = { ...created.outs, __provider: v1.__provider };
+    const diff = await volumeCleanupProvider.diff?.("id", stored, checked?.inputs ?? {});
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    // A state written before the version was an input: the provider text alone decides.
+    const legacy = await volumeCleanupProvider.diff?.("id", v1, v2);
+    assert.equal(legacy?.changes, true);
+    assert.deepEqual(legacy?.replaces, []);
+    const same = await volumeCleanupProvider.diff?.("id", v1, { ...v1 });
+    assert.equal(same?.changes, false);
+    // The secret envelope the engine may wrap the provider in changes nothing.
+    const wrapped = {
+      ...v1,
+      __provider: {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        value: v1.__provider,
+      },
+    };
+    assert.equal((await volumeCleanupProvider.diff?.("id", v1, wrapped))?.changes, false);
   });
 
   it("another release, namespace or cluster replaces the hook, so the old one cleans up", async () => {

@@ -8,23 +8,45 @@
  * `retain` mode (`andyredis/cleanup=retained`) are billable but intended: they are reported
  * apart, and count as leftovers unless the caller says they are expected (`--expect-snapshots`,
  * `--expect-retained`). Strict by default, because "destroy gets back to zero" is what CI checks.
+ *
+ * An empty result is only an all-clear if the tag is right: the report counts what the tag
+ * matched at all (`matched`), and when that is nothing, names the `andyredis/stack` values that
+ * do exist in the region, flagging those that look like a mistyped tag or a wrong organization
+ * (`lookAlikes`, a failure). Discovery goes through the hook's own finders (`network.ts`,
+ * `volumes.ts`) with the audit's selection.
  */
-import type { EC2 } from "@aws-sdk/client-ec2";
-import type { EFS } from "@aws-sdk/client-efs";
-import type { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
-import type { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
-import { STACK_TAG_KEY } from "../tags";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { EFSClient } from "@aws-sdk/client-efs";
+import type {
+  ElasticLoadBalancing,
+  ElasticLoadBalancingClient,
+} from "@aws-sdk/client-elastic-load-balancing";
+import type {
+  ElasticLoadBalancingV2,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { clusterTagKey, STACK_TAG_KEY } from "../tags";
 import {
-  findKubernetesClassicLoadBalancers,
-  findKubernetesLoadBalancersV2,
+  findClassicLoadBalancers,
   findKubernetesSecurityGroups,
+  findLoadBalancersV2,
+  findNetworkInterfaces,
+  findSecurityGroups,
+  isKubernetesLoadBalancer,
+  type TaggedRef,
 } from "./network";
-import { createAwsClients } from "./executor";
+import { awsClientConfig, createAwsClients } from "./executor";
 import { isStackResource, tagsToRecord } from "./plan";
-import { systemClock, withRetry } from "./retry";
-import { CLEANUP_TAG_KEY, CNI_CLUSTER_TAG_KEY, type Clock } from "./types";
-import { listStackVolumes } from "./volumes";
+import { allPages } from "./retry";
+import {
+  CLEANUP_TAG_KEY,
+  CNI_CLUSTER_TAG_KEY,
+  HOOK_SNAPSHOT_MARKER,
+  RETAINED_MARKER,
+} from "./types";
+import { describeAllSnapshots, describeAllVolumes, listStackVolumes } from "./volumes";
+import { ec2Sdk, efsSdk, taggingSdk } from "./sdk";
 
 export type LeftoverKind =
   | "volume"
@@ -52,6 +74,13 @@ export interface LeftoverResource {
   readonly scope: "stack" | "cluster";
 }
 
+/** An `andyredis/stack` value present in the region, other than the audited one. */
+export interface OtherStackTag {
+  readonly value: string;
+  /** EC2 resources carrying it (volumes, snapshots, ...); 0 when only the tagging API knew it. */
+  readonly ec2Resources: number;
+}
+
 export interface AuditOptions {
   readonly region: string;
   /** `<org>/<project>/<stack>`: the value of the `andyredis/stack` tag. */
@@ -74,18 +103,29 @@ export interface AuditReport {
   readonly expected: readonly string[];
   /** Tagging-API results the service APIs no longer know (recently deleted; not counted). */
   readonly stale: readonly string[];
+  /**
+   * How many resources the stack tag matched at all (kept, free and recently deleted ones
+   * included). 0: the audit proves nothing unless the tag is right.
+   */
+  readonly matched: number;
+  /** With `matched` 0: the other `andyredis/stack` values in the region. Otherwise empty. */
+  readonly otherStackTags: readonly OtherStackTag[];
+  /**
+   * With `matched` 0: those of `otherStackTags` that look like the audited tag mistyped or under
+   * another organization (one line each). Non-empty means failure.
+   */
+  readonly lookAlikes: readonly string[];
+  /** No billable leftover and no look-alike tag. */
   readonly ok: boolean;
 }
 
+/** The audit's clients (the SDK's paginators need the clients themselves, for `send`). */
 export interface AuditClients {
-  readonly tagging: Pick<ResourceGroupsTaggingAPI, "getResources">;
-  readonly ec2: Pick<
-    EC2,
-    "describeVolumes" | "describeSnapshots" | "describeNetworkInterfaces" | "describeSecurityGroups"
-  >;
-  readonly elbv2: Pick<ElasticLoadBalancingV2, "describeLoadBalancers" | "describeTags">;
-  readonly elb: Pick<ElasticLoadBalancing, "describeLoadBalancers" | "describeTags">;
-  readonly efs: Pick<EFS, "describeFileSystems">;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
+  readonly ec2: EC2Client;
+  readonly elbv2: ElasticLoadBalancingV2Client & Pick<ElasticLoadBalancingV2, "describeTags">;
+  readonly elb: ElasticLoadBalancingClient & Pick<ElasticLoadBalancing, "describeTags">;
+  readonly efs: EFSClient;
 }
 
 /** What an ARN names: its kind, the ID the service APIs use, and `service:type`. */
@@ -165,8 +205,8 @@ export function keptOnPurposeOf(
   tags: Readonly<Record<string, string>>,
 ): LeftoverResource["keptOnPurpose"] {
   const marker = tags[CLEANUP_TAG_KEY];
-  if (kind === "snapshot" && marker === "snapshot") return "snapshot";
-  if (kind === "volume" && marker === "retained") return "retained";
+  if (kind === "snapshot" && marker === HOOK_SNAPSHOT_MARKER) return "snapshot";
+  if (kind === "volume" && marker === RETAINED_MARKER) return "retained";
   return undefined;
 }
 
@@ -189,6 +229,7 @@ export function classifyFound(
   fromTagging: readonly { readonly arn: string; readonly tags: Readonly<Record<string, string>> }[],
   fromServices: readonly FoundResource[],
   options: AuditOptions,
+  otherStackTags: readonly OtherStackTag[] = [],
 ): AuditReport {
   const byKey = new Map<string, FoundResource>();
   for (const f of fromServices) byKey.set(`${f.kind}:${f.id}`, f);
@@ -222,6 +263,15 @@ export function classifyFound(
   resources.sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`));
   const leftovers = resources.filter((r) => r.billable && !r.expected).map(describeLeftover);
   const expected = resources.filter((r) => r.billable && r.expected).map(describeLeftover);
+  const matched = resources.filter((r) => r.scope === "stack").length + stale.length;
+  const others = matched === 0 ? otherStackTags.filter((o) => o.value !== options.stackTag) : [];
+  const lookAlikes = others
+    .filter((o) => looksLikeStackTag(o.value, options.stackTag))
+    .map(
+      (o) =>
+        `andyredis/stack=${o.value} (${o.ec2Resources} EC2 resource(s)) looks like ` +
+        `${options.stackTag}: is the tag mistyped, or under another organization?`,
+    );
   return {
     region: options.region,
     stackTag: options.stackTag,
@@ -229,250 +279,186 @@ export function classifyFound(
     leftovers,
     expected,
     stale,
-    ok: leftovers.length === 0,
+    matched,
+    otherStackTags: others,
+    lookAlikes,
+    ok: leftovers.length === 0 && lookAlikes.length === 0,
   };
+}
+
+/** The Levenshtein distance of two strings (for look-alike tags; short inputs). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Whether another stack tag looks like the audited one gone wrong: the same project and stack
+ * under another organization (the file backend's is `organization`), the same value in another
+ * case, or a typo (at most 2 edits).
+ */
+export function looksLikeStackTag(other: string, audited: string): boolean {
+  if (other === audited) return false;
+  const [, ...projectStack] = other.split("/");
+  const [, ...auditedProjectStack] = audited.split("/");
+  if (projectStack.length === 2 && projectStack.join("/") === auditedProjectStack.join("/")) {
+    return true;
+  }
+  return editDistance(other.toLowerCase(), audited.toLowerCase()) <= 2;
 }
 
 /** Every ARN tagged with the stack tag, through the Resource Groups Tagging API. */
 export async function taggedArns(
-  tagging: AuditClients["tagging"],
+  tagging: ResourceGroupsTaggingAPIClient,
   stackTag: string,
-  clock: Clock,
 ): Promise<{ arn: string; tags: Record<string, string> }[]> {
+  const { paginateGetResources } = taggingSdk();
+  const mappings = await allPages(
+    paginateGetResources(
+      { client: tagging, pageSize: 100 },
+      { TagFilters: [{ Key: STACK_TAG_KEY, Values: [stackTag] }] },
+    ),
+    (page) => page.ResourceTagMappingList,
+  );
   const out: { arn: string; tags: Record<string, string> }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await withRetry(
-      () =>
-        tagging.getResources({
-          TagFilters: [{ Key: STACK_TAG_KEY, Values: [stackTag] }],
-          ResourcesPerPage: 100,
-          PaginationToken: token,
-        }),
-      clock,
-    );
-    for (const m of page.ResourceTagMappingList ?? []) {
-      const tags = tagsToRecord(m.Tags);
-      if (m.ResourceARN && isStackResource(tags, stackTag)) out.push({ arn: m.ResourceARN, tags });
-    }
-    token = page.PaginationToken || undefined;
-  } while (token);
+  for (const m of mappings) {
+    const tags = tagsToRecord(m.Tags);
+    if (m.ResourceARN && isStackResource(tags, stackTag)) out.push({ arn: m.ResourceARN, tags });
+  }
   return out;
 }
 
-/** What the service APIs find with the stack tag (and, with a cluster name, the cluster's). */
+/**
+ * The `andyredis/stack` values present in the region: from EC2's tag listing (with a count of
+ * resources each) and the tagging API's value list (which covers the other services).
+ */
+export async function stackTagValues(
+  clients: Pick<AuditClients, "ec2" | "tagging">,
+): Promise<OtherStackTag[]> {
+  const { paginateDescribeTags } = ec2Sdk();
+  const { paginateGetTagValues } = taggingSdk();
+  const counts = new Map<string, number>();
+  const ec2Tags = await allPages(
+    paginateDescribeTags(
+      { client: clients.ec2, pageSize: 1000 },
+      { Filters: [{ Name: "key", Values: [STACK_TAG_KEY] }] },
+    ),
+    (page) => page.Tags,
+  );
+  for (const t of ec2Tags) {
+    if (t.Value !== undefined) counts.set(t.Value, (counts.get(t.Value) ?? 0) + 1);
+  }
+  const values = await allPages(
+    paginateGetTagValues({ client: clients.tagging }, { Key: STACK_TAG_KEY }),
+    (page) => page.TagValues,
+  );
+  for (const v of values) if (!counts.has(v)) counts.set(v, 0);
+  return [...counts.entries()]
+    .map(([value, ec2Resources]) => ({ value, ec2Resources }))
+    .sort((a, b) => a.value.localeCompare(b.value));
+}
+
+/** A finder's result as a found resource of the audit. */
+function found(
+  kind: LeftoverKind,
+  type: string,
+  ref: TaggedRef,
+  stackTag: string,
+  arn?: string,
+): FoundResource {
+  const scope = isStackResource(ref.tags, stackTag) ? "stack" : "cluster";
+  return { kind, id: ref.id, type, arn, state: ref.state, tags: ref.tags, scope };
+}
+
+/**
+ * What the service APIs find with the stack tag (and, with a cluster name, what carries the
+ * cluster's tags but not the stack's: load balancers, security groups and interfaces Kubernetes
+ * created, and volumes the CSI driver created without the stack tag, which is what a missing
+ * extra-tags setting of the add-on would leak).
+ */
 export async function serviceResources(
   clients: AuditClients,
   options: AuditOptions,
-  clock: Clock,
 ): Promise<FoundResource[]> {
   const { ec2, elbv2, elb, efs } = clients;
   const stackTag = options.stackTag;
-  const wait = { clock };
-  const found: FoundResource[] = [];
-  const stackFilter = [{ Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] }];
-
-  for (const v of await listStackVolumes(ec2, stackTag, wait)) {
-    if (!isStackResource(v.tags, stackTag)) continue;
-    found.push({
-      kind: "volume",
-      id: v.volumeId,
-      type: "ec2:volume",
-      state: v.state,
-      tags: v.tags,
-      scope: "stack",
-    });
-  }
-  let token: string | undefined;
-  do {
-    const page = await withRetry(
-      () => ec2.describeSnapshots({ OwnerIds: ["self"], Filters: stackFilter, NextToken: token }),
-      clock,
-    );
-    for (const s of page.Snapshots ?? []) {
-      const tags = tagsToRecord(s.Tags);
-      if (s.SnapshotId && isStackResource(tags, stackTag)) {
-        found.push({
-          kind: "snapshot",
-          id: s.SnapshotId,
-          type: "ec2:snapshot",
-          state: s.State,
-          tags,
-          scope: "stack",
-        });
-      }
-    }
-    token = page.NextToken;
-  } while (token);
-
-  const eniFilters: { Name: string; Values: string[] }[][] = [stackFilter];
-  if (options.clusterName)
-    eniFilters.push([{ Name: `tag:${CNI_CLUSTER_TAG_KEY}`, Values: [options.clusterName] }]);
-  for (const filters of eniFilters) {
-    token = undefined;
-    do {
-      const page = await withRetry(
-        () => ec2.describeNetworkInterfaces({ Filters: filters, NextToken: token }),
-        clock,
-      );
-      for (const n of page.NetworkInterfaces ?? []) {
-        const tags = tagsToRecord(n.TagSet);
-        if (!n.NetworkInterfaceId) continue;
-        const scope = isStackResource(tags, stackTag) ? "stack" : "cluster";
-        found.push({
-          kind: "network-interface",
-          id: n.NetworkInterfaceId,
-          type: "ec2:network-interface",
-          state: n.Status,
-          tags,
-          scope,
-        });
-      }
-      token = page.NextToken;
-    } while (token);
-  }
-
-  token = undefined;
-  do {
-    const page = await withRetry(
-      () => ec2.describeSecurityGroups({ Filters: stackFilter, NextToken: token }),
-      clock,
-    );
-    for (const g of page.SecurityGroups ?? []) {
-      const tags = tagsToRecord(g.Tags);
-      if (g.GroupId && isStackResource(tags, stackTag)) {
-        found.push({
-          kind: "security-group",
-          id: g.GroupId,
-          type: "ec2:security-group",
-          tags,
-          scope: "stack",
-        });
-      }
-    }
-    token = page.NextToken;
-  } while (token);
-
-  // Load balancers: list all, then read their tags (the describe calls take no tag filter).
-  const lbTagKeyMatch = (tags: Readonly<Record<string, string>>): boolean =>
+  const cluster = options.clusterName;
+  const isStack = (tags: Readonly<Record<string, string>>): boolean =>
     isStackResource(tags, stackTag);
-  let marker: string | undefined;
-  const v2: { arn: string; state?: string }[] = [];
-  do {
-    const page = await withRetry(() => elbv2.describeLoadBalancers({ Marker: marker }), clock);
-    for (const lb of page.LoadBalancers ?? []) {
-      if (lb.LoadBalancerArn) v2.push({ arn: lb.LoadBalancerArn, state: lb.State?.Code });
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  for (let i = 0; i < v2.length; i += 20) {
-    const batch = v2.slice(i, i + 20);
-    const tags = await withRetry(
-      () => elbv2.describeTags({ ResourceArns: batch.map((b) => b.arn) }),
-      clock,
-    );
-    for (const d of tags.TagDescriptions ?? []) {
-      const rec = tagsToRecord(d.Tags);
-      if (d.ResourceArn && lbTagKeyMatch(rec)) {
-        const state = batch.find((b) => b.arn === d.ResourceArn)?.state;
-        found.push({
-          kind: "load-balancer",
-          id: d.ResourceArn,
-          arn: d.ResourceArn,
-          type: "elasticloadbalancing:loadbalancer",
-          state,
-          tags: rec,
-          scope: "stack",
-        });
-      }
-    }
+  const stackFilter = [{ Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] }];
+  const out: FoundResource[] = [];
+
+  const volumes = [...(await listStackVolumes(ec2, stackTag)).filter((v) => isStack(v.tags))];
+  if (cluster) {
+    const clusterVolumes = await describeAllVolumes(ec2, [
+      { Name: "tag-key", Values: [clusterTagKey(cluster)] },
+    ]);
+    volumes.push(...clusterVolumes.filter((v) => v.tags[STACK_TAG_KEY] === undefined));
   }
-  marker = undefined;
-  const classic: string[] = [];
-  do {
-    const page = await withRetry(() => elb.describeLoadBalancers({ Marker: marker }), clock);
-    for (const lb of page.LoadBalancerDescriptions ?? [])
-      if (lb.LoadBalancerName) classic.push(lb.LoadBalancerName);
-    marker = page.NextMarker;
-  } while (marker);
-  for (let i = 0; i < classic.length; i += 20) {
-    const tags = await withRetry(
-      () => elb.describeTags({ LoadBalancerNames: classic.slice(i, i + 20) }),
-      clock,
-    );
-    for (const d of tags.TagDescriptions ?? []) {
-      const rec = tagsToRecord(d.Tags);
-      if (d.LoadBalancerName && lbTagKeyMatch(rec)) {
-        found.push({
-          kind: "load-balancer",
-          id: d.LoadBalancerName,
-          type: "elasticloadbalancing:loadbalancer",
-          tags: rec,
-          scope: "stack",
-        });
-      }
+  for (const v of volumes) {
+    const ref = { id: v.volumeId, name: "", tags: v.tags, state: v.state };
+    out.push(found("volume", "ec2:volume", ref, stackTag));
+  }
+
+  for (const snap of await describeAllSnapshots(ec2, stackFilter)) {
+    if (!isStack(snap.tags)) continue;
+    const ref = { id: snap.snapshotId, name: "", tags: snap.tags, state: snap.state };
+    out.push(found("snapshot", "ec2:snapshot", ref, stackTag));
+  }
+
+  const eniFilters = [stackFilter];
+  if (cluster) eniFilters.push([{ Name: `tag:${CNI_CLUSTER_TAG_KEY}`, Values: [cluster] }]);
+  for (const filters of eniFilters) {
+    for (const n of await findNetworkInterfaces(ec2, filters, () => true)) {
+      out.push(found("network-interface", "ec2:network-interface", n, stackTag));
     }
   }
 
-  marker = undefined;
-  do {
-    const page = await withRetry(() => efs.describeFileSystems({ Marker: marker }), clock);
-    for (const fs of page.FileSystems ?? []) {
-      const tags = tagsToRecord(fs.Tags);
-      if (fs.FileSystemId && isStackResource(tags, stackTag)) {
-        found.push({
-          kind: "file-system",
-          id: fs.FileSystemId,
-          arn: fs.FileSystemArn,
-          type: "elasticfilesystem:file-system",
-          state: fs.LifeCycleState,
-          tags,
-          scope: "stack",
-        });
-      }
+  for (const g of await findSecurityGroups(ec2, stackFilter, isStack)) {
+    out.push(found("security-group", "ec2:security-group", g, stackTag));
+  }
+  if (cluster) {
+    for (const g of await findKubernetesSecurityGroups(ec2, cluster)) {
+      out.push(found("security-group", "ec2:security-group", g, stackTag));
     }
-    marker = page.NextMarker;
-  } while (marker);
+  }
 
-  if (options.clusterName) {
-    // What Kubernetes created for the cluster carries its tags, not necessarily the stack's. A
-    // resource already found by the stack tag keeps that entry: the dedupe below keeps the first.
-    const scope = "cluster";
-    const lbType = "elasticloadbalancing:loadbalancer";
-    const v2 = await findKubernetesLoadBalancersV2(elbv2, options.clusterName, wait);
-    const classic = await findKubernetesClassicLoadBalancers(elb, options.clusterName, wait);
-    const groups = await findKubernetesSecurityGroups(ec2, options.clusterName, wait);
-    found.push(
-      ...v2.map(
-        (lb) =>
-          ({
-            kind: "load-balancer",
-            id: lb.id,
-            arn: lb.id,
-            type: lbType,
-            tags: lb.tags,
-            scope,
-          }) as const,
-      ),
-      ...classic.map(
-        (lb) => ({ kind: "load-balancer", id: lb.id, type: lbType, tags: lb.tags, scope }) as const,
-      ),
-      ...groups.map(
-        (g) =>
-          ({
-            kind: "security-group",
-            id: g.id,
-            type: "ec2:security-group",
-            tags: g.tags,
-            scope,
-          }) as const,
-      ),
+  // Load balancers: one listing each, selecting the stack's and (with a cluster) Kubernetes'.
+  const lbSelect = (tags: Readonly<Record<string, string>>): boolean =>
+    isStack(tags) || (cluster !== undefined && isKubernetesLoadBalancer(tags, cluster));
+  const lbType = "elasticloadbalancing:loadbalancer";
+  for (const lb of await findLoadBalancersV2(elbv2, lbSelect)) {
+    out.push(found("load-balancer", lbType, lb, stackTag, lb.id));
+  }
+  for (const lb of await findClassicLoadBalancers(elb, lbSelect)) {
+    out.push(found("load-balancer", lbType, lb, stackTag));
+  }
+
+  const { paginateDescribeFileSystems } = efsSdk();
+  const fileSystems = await allPages(
+    paginateDescribeFileSystems({ client: efs }, {}),
+    (page) => page.FileSystems,
+  );
+  for (const fs of fileSystems) {
+    const tags = tagsToRecord(fs.Tags);
+    if (!fs.FileSystemId || !isStack(tags)) continue;
+    const ref = { id: fs.FileSystemId, name: "", tags, state: fs.LifeCycleState };
+    out.push(
+      found("file-system", "elasticfilesystem:file-system", ref, stackTag, fs.FileSystemArn),
     );
   }
-  // The same resource can come from two lookups (an ENI from both filters, a load balancer from
+
+  // The same resource can come from two lookups (an ENI from both filters, a security group from
   // the stack tag and the cluster tag): the first entry stands.
   const unique = new Map<string, FoundResource>();
-  for (const f of found) if (!unique.has(`${f.kind}:${f.id}`)) unique.set(`${f.kind}:${f.id}`, f);
+  for (const f of out) if (!unique.has(`${f.kind}:${f.id}`)) unique.set(`${f.kind}:${f.id}`, f);
   return [...unique.values()];
 }
 
@@ -481,13 +467,10 @@ export async function serviceResources(
  * hook's EC2 and load balancer clients, plus the tagging API and EFS that only the audit reads.
  */
 export function createAuditClients(region: string): AuditClients {
-  /* eslint-disable @typescript-eslint/no-require-imports -- kept lazy like the hook's (types.ts) */
-  const { EFS } = require("@aws-sdk/client-efs") as typeof import("@aws-sdk/client-efs");
-  const { ResourceGroupsTaggingAPI } =
-    require("@aws-sdk/client-resource-groups-tagging-api") as typeof import("@aws-sdk/client-resource-groups-tagging-api");
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { EFS } = efsSdk();
+  const { ResourceGroupsTaggingAPI } = taggingSdk();
   const { ec2, elbv2, elb } = createAwsClients(region);
-  const common = { region, maxAttempts: 8 };
+  const common = awsClientConfig(region);
   return { tagging: new ResourceGroupsTaggingAPI(common), ec2, elbv2, elb, efs: new EFS(common) };
 }
 
@@ -498,7 +481,6 @@ export function createAuditClients(region: string): AuditClients {
 export async function auditLeftovers(
   options: AuditOptions,
   clients: AuditClients = createAuditClients(options.region),
-  clock: Clock = systemClock,
 ): Promise<AuditReport> {
   const problems: string[] = [];
   if (!options.region) problems.push("region: required (flag --region, or AWS_REGION)");
@@ -509,7 +491,10 @@ export async function auditLeftovers(
     );
   }
   if (problems.length > 0) throw new Error(`audit:\n  ${problems.join("\n  ")}`);
-  const tagged = await taggedArns(clients.tagging, options.stackTag, clock);
-  const services = await serviceResources(clients, options, clock);
-  return classifyFound(tagged, services, options);
+  const tagged = await taggedArns(clients.tagging, options.stackTag);
+  const services = await serviceResources(clients, options);
+  const report = classifyFound(tagged, services, options);
+  if (report.matched > 0) return report;
+  // Nothing matched: say which stack tags do exist, so a wrong tag cannot pass for a clean one.
+  return classifyFound(tagged, services, options, await stackTagValues(clients));
 }

@@ -9,9 +9,10 @@ import { runKubernetesStep } from "./kubernetes";
 import { kubeApiFromKubeconfig } from "./kubeClient";
 import { runNetworkStep, type Ec2NetworkApi, type ElbApi, type Elbv2Api } from "./network";
 import { parseCleanupSettings } from "./plan";
-import { errorMessage, systemClock } from "./retry";
+import { AWS_RETRY_POLICY, errorMessage, systemClock } from "./retry";
 import type { CleanupReport, CleanupSettings, Clock, Logger } from "./types";
 import { runVolumeStep, type Ec2VolumeApi } from "./volumes";
+import { ec2Sdk, elbSdk, elbv2Sdk } from "./sdk";
 
 export interface CleanupClients {
   readonly ec2: Ec2VolumeApi & Ec2NetworkApi;
@@ -54,7 +55,7 @@ export async function runCleanup(
   let volumeError: unknown;
   let volumes: CleanupReport["volumes"] = { deleted: [], snapshots: {}, retained: [], skipped: {} };
   try {
-    volumes = await runVolumeStep(deps.ec2, settings, kube.pvcIsLive, log, wait);
+    volumes = await runVolumeStep(deps.ec2, settings, kube.volumeView, log, wait);
   } catch (err) {
     volumeError = err;
     log(`volume step failed: ${errorMessage(err)}`);
@@ -97,18 +98,27 @@ export function unwrapSecrets(props: Readonly<Record<string, unknown>>): Record<
   return out;
 }
 
-/** The AWS clients for a region. Endpoint and credentials come from the usual AWS env/config. */
-export function createAwsClients(region: string): CleanupClients {
-  /* eslint-disable @typescript-eslint/no-require-imports -- required here, not imported: this
-     code is serialized into the state and a captured SDK module breaks that (types.ts). */
-  const { EC2 } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-  const { ElasticLoadBalancingV2 } =
-    require("@aws-sdk/client-elastic-load-balancing-v2") as typeof import("@aws-sdk/client-elastic-load-balancing-v2");
-  const { ElasticLoadBalancing } =
-    require("@aws-sdk/client-elastic-load-balancing") as typeof import("@aws-sdk/client-elastic-load-balancing");
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  // More attempts than the default 3: a destroy should ride out API throttling.
-  const common = { region, maxAttempts: 8 };
+/**
+ * The settings of every AWS client the hook and the audit build: the region and the one retry
+ * policy (`AWS_RETRY_POLICY`). Endpoint and credentials come from the usual AWS env/config
+ * (`AWS_ENDPOINT_URL` points them at moto in the tests); `overrides` are for tests.
+ */
+export function awsClientConfig(
+  region: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return { region, ...AWS_RETRY_POLICY, ...overrides };
+}
+
+/** The AWS clients for a region (see `awsClientConfig`). */
+export function createAwsClients(
+  region: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): CleanupClients {
+  const { EC2 } = ec2Sdk();
+  const { ElasticLoadBalancingV2 } = elbv2Sdk();
+  const { ElasticLoadBalancing } = elbSdk();
+  const common = awsClientConfig(region, overrides);
   return {
     ec2: new EC2(common),
     elbv2: new ElasticLoadBalancingV2(common),

@@ -109,6 +109,28 @@ interface HttpResult {
 
 type Json = Record<string, unknown>;
 
+/** The fields of a PersistentVolume the hook reads. */
+interface PvObject {
+  readonly metadata?: { readonly name?: string };
+  readonly spec?: {
+    readonly persistentVolumeReclaimPolicy?: string;
+    readonly csi?: { readonly volumeHandle?: string };
+    readonly claimRef?: { readonly namespace?: string; readonly name?: string };
+  };
+  readonly status?: { readonly phase?: string };
+}
+
+function pvInfo(pv: PvObject, name = pv.metadata?.name ?? ""): PvInfo {
+  const ref = pv.spec?.claimRef;
+  return {
+    name,
+    reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy ?? "Delete",
+    volumeHandle: pv.spec?.csi?.volumeHandle,
+    claim: ref?.name !== undefined ? `${ref.namespace ?? ""}/${ref.name}` : undefined,
+    phase: pv.status?.phase,
+  };
+}
+
 /** A KubeApi over HTTP(S) for a kubeconfig. Tokens from `exec` are fetched once per 5 minutes. */
 export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
   const cfg = resolveKubeconfig(kubeconfig);
@@ -199,8 +221,6 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
 
   return {
     namespaceExists: (ns) => exists(`/api/v1/namespaces/${enc(ns)}`),
-    pvcExists: (ns, name) =>
-      exists(`/api/v1/namespaces/${enc(ns)}/persistentvolumeclaims/${enc(name)}`),
     objectExists: (kind, ns, name) =>
       exists(
         kind === "service"
@@ -218,17 +238,27 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
         volumeName: i.spec?.volumeName || undefined,
       }));
     },
+    async listAllPvcs(): Promise<PvcInfo[]> {
+      const path = "/api/v1/persistentvolumeclaims";
+      const list = expect(await request("GET", path), `GET ${path}`, [200]) as {
+        items?: { metadata?: { name?: string; namespace?: string } }[];
+      };
+      return (list.items ?? []).map((i) => ({
+        namespace: i.metadata?.namespace ?? "",
+        name: i.metadata?.name ?? "",
+      }));
+    },
+    async listPvs(): Promise<PvInfo[]> {
+      const path = "/api/v1/persistentvolumes";
+      const list = expect(await request("GET", path), `GET ${path}`, [200]) as {
+        items?: PvObject[];
+      };
+      return (list.items ?? []).map((pv) => pvInfo(pv));
+    },
     async getPv(name): Promise<PvInfo | undefined> {
       const r = await request("GET", `/api/v1/persistentvolumes/${enc(name)}`);
       if (r.status === 404) return undefined;
-      const pv = expect(r, `GET pv ${name}`, [200]) as {
-        spec?: { persistentVolumeReclaimPolicy?: string; csi?: { volumeHandle?: string } };
-      };
-      return {
-        name,
-        reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy ?? "Delete",
-        volumeHandle: pv.spec?.csi?.volumeHandle,
-      };
+      return pvInfo(expect(r, `GET pv ${name}`, [200]) as PvObject, name);
     },
     async setPvReclaimPolicy(name, policy): Promise<void> {
       const r = await request(

@@ -3,8 +3,12 @@
  * deleted and the hook waits for their PVs to go (the EBS CSI driver deletes the volumes while it
  * still runs). In `snapshot` and `retain` modes the PVs are first switched to reclaim policy
  * `Retain`, so that deleting the PVCs cannot delete a volume before step b snapshots or keeps it.
+ * In every mode the step waits until the deleted PVCs are gone, then reads what step b needs of
+ * the cluster (`clusterVolumeView`): the PVCs still there, and the PVs outside the release that
+ * still refer to an EBS volume.
  */
 import type { VolumeCleanupMode } from "../configTypes";
+import { isReleaseClaimName, type VolumeScope } from "./plan";
 import { errorMessage, waitUntil } from "./retry";
 import type { CleanupReport, CleanupSettings, Logger, WaitOptions } from "./types";
 import { cleanupFailure } from "./volumes";
@@ -22,6 +26,10 @@ export interface PvInfo {
   readonly reclaimPolicy: string;
   /** The EBS volume ID (`spec.csi.volumeHandle`), if a CSI volume. */
   readonly volumeHandle?: string;
+  /** The claim it is (or was) bound to (`spec.claimRef`), as `namespace/name`. */
+  readonly claim?: string;
+  /** `status.phase`: Available | Bound | Released | Failed. */
+  readonly phase?: string;
 }
 
 /** The Kubernetes calls the step makes; `kubeClient.ts` implements it over HTTPS. */
@@ -29,7 +37,10 @@ export interface KubeApi {
   /** False when the namespace does not exist (any other failure throws). */
   namespaceExists(namespace: string): Promise<boolean>;
   listPvcs(namespace: string, labelSelector: string): Promise<PvcInfo[]>;
-  pvcExists(namespace: string, name: string): Promise<boolean>;
+  /** Every PVC of the cluster, in every namespace. */
+  listAllPvcs(): Promise<PvcInfo[]>;
+  /** Every PV of the cluster. */
+  listPvs(): Promise<PvInfo[]>;
   /** Undefined when the PV does not exist. */
   getPv(name: string): Promise<PvInfo | undefined>;
   setPvReclaimPolicy(name: string, policy: "Retain"): Promise<void>;
@@ -81,11 +92,14 @@ export function planPvcStep(
   return [...patches, ...deletions, ...after];
 }
 
+/** What the volume step learns from the cluster (see `VolumeScope`). */
+export type ClusterVolumeView = Omit<VolumeScope, "stackTag" | "namespace" | "releaseName">;
+
 /** What step a hands to the later steps. */
 export interface KubernetesStepResult {
   readonly report: CleanupReport["kubernetes"];
-  /** Whether a PVC (`namespace/name`) still exists; undefined when the cluster is not reachable. */
-  readonly pvcIsLive?: (key: string) => Promise<boolean>;
+  /** The release's claims, live PVCs and foreign PVs, after step a; empty when not reachable. */
+  readonly volumeView: ClusterVolumeView;
   /** Whether a load balancer's owner still exists; undefined when the cluster is not reachable. */
   readonly ownerIsLive?: (owner: string | undefined) => Promise<boolean>;
 }
@@ -103,17 +117,11 @@ export async function runKubernetesStep(
 ): Promise<KubernetesStepResult> {
   const skipped = (why: string): KubernetesStepResult => {
     log(`Kubernetes step skipped: ${why}`);
-    return { report: { skipped: why, pvcsDeleted: [], pvsPatchedToRetain: [] } };
+    return { report: { skipped: why, pvcsDeleted: [], pvsPatchedToRetain: [] }, volumeView: {} };
   };
   if (env[SKIP_KUBERNETES_ENV] === "true") return skipped(`${SKIP_KUBERNETES_ENV}=true`);
   if (api === undefined) return skipped("no kubeconfig");
-  const live = {
-    pvcIsLive: (key: string): Promise<boolean> => {
-      const [ns, name] = key.split("/");
-      return api.pvcExists(ns, name);
-    },
-    ownerIsLive: (owner: string | undefined): Promise<boolean> => ownerExists(api, owner),
-  };
+  const ownerIsLive = (owner: string | undefined): Promise<boolean> => ownerExists(api, owner);
 
   let namespaceExists: boolean;
   try {
@@ -127,7 +135,8 @@ export async function runKubernetesStep(
   }
   if (!namespaceExists) {
     const r = skipped(`namespace ${settings.namespace} does not exist`);
-    return { ...r, ...live };
+    const volumeView = await clusterVolumeView(api, settings, new Set());
+    return { ...r, volumeView, ownerIsLive };
   }
 
   const pvcs = await api.listPvcs(settings.namespace, releaseSelector(settings.releaseName));
@@ -176,14 +185,31 @@ export async function runKubernetesStep(
     }
   }
 
+  // A deleted PVC lingers (Terminating) while a pod still uses it, and the volume step must not
+  // see it as live: wait for the claims to go in every mode, and for the PVs in delete mode.
   let remaining = [...waitFor];
+  let terminating = [...deleted];
+  const selector = releaseSelector(settings.releaseName);
   await waitUntil(async () => {
     const next: string[] = [];
     for (const pv of remaining) if ((await api.getPv(pv)) !== undefined) next.push(pv);
     remaining = next;
+    if (terminating.length > 0) {
+      const listed = new Set((await api.listPvcs(settings.namespace, selector)).map((p) => p.name));
+      terminating = terminating.filter((name) => listed.has(name));
+    }
     if (remaining.length > 0) log(`waiting for ${remaining.length} PV(s) to be deleted`);
-    return remaining.length === 0;
+    if (terminating.length > 0) log(`waiting for ${terminating.length} PVC(s) to be deleted`);
+    return remaining.length === 0 && terminating.length === 0;
   }, wait);
+  if (terminating.length > 0) {
+    throw cleanupFailure(
+      `PVC(s) still terminating after ${settings.timeoutSeconds}s`,
+      terminating.map((name) => `${settings.namespace}/${name}`),
+      `A pod still uses them: kubectl get pods -n ${settings.namespace}; ` +
+        "kubectl describe pvc <name>.",
+    );
+  }
   if (remaining.length > 0) {
     throw cleanupFailure(
       `PV(s) not deleted by the EBS CSI driver after ${settings.timeoutSeconds}s`,
@@ -192,7 +218,43 @@ export async function runKubernetesStep(
         "(a pod still using the claim keeps it).",
     );
   }
-  return { report: { pvcsDeleted: deleted, pvsPatchedToRetain: patched }, ...live };
+  const releaseClaims = new Set(pvcs.map((p) => `${p.namespace}/${p.name}`));
+  const volumeView = await clusterVolumeView(api, settings, releaseClaims);
+  return { report: { pvcsDeleted: deleted, pvsPatchedToRetain: patched }, volumeView, ownerIsLive };
+}
+
+/** Whether a claim (`namespace/name`) is the release's: listed with its label, or named by it. */
+export function isReleaseClaim(
+  claim: string,
+  settings: Pick<CleanupSettings, "namespace" | "releaseName">,
+  releaseClaims: ReadonlySet<string>,
+): boolean {
+  const [ns, name] = claim.split("/");
+  return (
+    ns === settings.namespace &&
+    (releaseClaims.has(claim) || isReleaseClaimName(name ?? "", settings.releaseName))
+  );
+}
+
+/**
+ * The cluster as the volume step needs it, read after step a: the PVCs that still exist, and
+ * for each EBS volume the PVs outside the release that still refer to it (a PV kept on purpose
+ * with `Retain`, a pre-provisioned one): such a volume is someone else's while they do.
+ */
+export async function clusterVolumeView(
+  api: KubeApi,
+  settings: Pick<CleanupSettings, "namespace" | "releaseName">,
+  releaseClaims: ReadonlySet<string>,
+): Promise<ClusterVolumeView> {
+  const livePvcs = new Set((await api.listAllPvcs()).map((p) => `${p.namespace}/${p.name}`));
+  const foreignPvs = new Map<string, string[]>();
+  for (const pv of await api.listPvs()) {
+    if (pv.volumeHandle === undefined) continue;
+    if (pv.claim !== undefined && isReleaseClaim(pv.claim, settings, releaseClaims)) continue;
+    const line = `PV ${pv.name} (claim ${pv.claim ?? "none"}, ${pv.phase ?? "?"})`;
+    foreignPvs.set(pv.volumeHandle, [...(foreignPvs.get(pv.volumeHandle) ?? []), line]);
+  }
+  return { releaseClaims, livePvcs, foreignPvs };
 }
 
 /** Whether the owner of a load balancer still exists; an unknown owner counts as live. */

@@ -2,14 +2,25 @@
  * Step c of the destroy hook: what Kubernetes created in the VPC for this cluster and would leave
  * behind, blocking the deletion of subnets, security groups and the VPC: load balancers (ELBv2
  * and classic) and their security groups, and detached network interfaces of the VPC CNI
- * (pulumi/pulumi-eks#194). Selected by the cluster's tags only, never by name alone.
+ * (pulumi/pulumi-eks#194). Selected by the cluster's tags only, never by name alone, and never
+ * what carries a stack tag (`andyredis/stack`): Pulumi puts that tag on everything it manages
+ * for the stack (the provider's `defaultTags`), Kubernetes' controllers do not.
+ *
+ * The finders here (`find*`, over the SDK's paginators) are shared with the leftover audit,
+ * which calls them with its own selection.
  */
-import type { EC2 } from "@aws-sdk/client-ec2";
-import type { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
-import type { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { clusterTagKey } from "../tags";
+import type { EC2, EC2Client, Filter } from "@aws-sdk/client-ec2";
+import type {
+  ElasticLoadBalancing,
+  ElasticLoadBalancingClient,
+} from "@aws-sdk/client-elastic-load-balancing";
+import type {
+  ElasticLoadBalancingV2,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { clusterTagKey, STACK_TAG_KEY } from "../tags";
 import { tagsToRecord } from "./plan";
-import { errorName, isNotFound, waitUntil, withRetry } from "./retry";
+import { allPages, errorName, isNotFound, waitUntil } from "./retry";
 import {
   CNI_CLUSTER_TAG_KEY,
   EKS_MANAGED_TAG_KEY,
@@ -20,23 +31,25 @@ import {
   type WaitOptions,
 } from "./types";
 import { cleanupFailure } from "./volumes";
+import { ec2Sdk, elbSdk, elbv2Sdk } from "./sdk";
 
-export type Elbv2Api = Pick<
-  ElasticLoadBalancingV2,
-  "describeLoadBalancers" | "describeTags" | "deleteLoadBalancer"
->;
-export type ElbApi = Pick<
-  ElasticLoadBalancing,
-  "describeLoadBalancers" | "describeTags" | "deleteLoadBalancer"
->;
-export type Ec2NetworkApi = Pick<
-  EC2,
-  | "describeSecurityGroups"
-  | "deleteSecurityGroup"
-  | "revokeSecurityGroupIngress"
-  | "describeNetworkInterfaces"
-  | "deleteNetworkInterface"
->;
+/** The clients of this step: `send` for the paginators, plus the single calls. */
+export type Elbv2Api = ElasticLoadBalancingV2Client &
+  Pick<ElasticLoadBalancingV2, "describeTags" | "deleteLoadBalancer">;
+export type ElbApi = ElasticLoadBalancingClient &
+  Pick<ElasticLoadBalancing, "describeTags" | "deleteLoadBalancer">;
+export type Ec2NetworkApi = EC2Client &
+  Pick<EC2, "deleteSecurityGroup" | "revokeSecurityGroupIngress" | "deleteNetworkInterface">;
+
+/**
+ * Whether Pulumi manages the resource for a stack: it carries `andyredis/stack` (any value; this
+ * stack's, through the provider's `defaultTags`). Kubernetes' controllers never set that tag, so
+ * a match on the cluster tag alone (a user tag `kubernetes.io/cluster/<name>=owned` on the
+ * stack's own ALB, say) never makes the hook delete it.
+ */
+export function isPulumiManaged(tags: Readonly<Record<string, string>>): boolean {
+  return tags[STACK_TAG_KEY] !== undefined;
+}
 
 /**
  * Whether Kubernetes created this load balancer for the cluster: the AWS Load Balancer
@@ -48,7 +61,8 @@ export function isKubernetesLoadBalancer(
   clusterName: string,
 ): boolean {
   return (
-    tags[ELBV2_CLUSTER_TAG_KEY] === clusterName || tags[clusterTagKey(clusterName)] === "owned"
+    (tags[ELBV2_CLUSTER_TAG_KEY] === clusterName || tags[clusterTagKey(clusterName)] === "owned") &&
+    !isPulumiManaged(tags)
   );
 }
 
@@ -100,7 +114,9 @@ export function isLeftoverCniInterface(
   status: string,
   clusterName: string,
 ): boolean {
-  return tags[CNI_CLUSTER_TAG_KEY] === clusterName && status === "available";
+  return (
+    tags[CNI_CLUSTER_TAG_KEY] === clusterName && status === "available" && !isPulumiManaged(tags)
+  );
 }
 
 /** Splits a list into chunks (the describe-tags calls take at most 20 names). */
@@ -110,106 +126,162 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** A load balancer or security group Kubernetes created, with its tags. */
+/** A load balancer, security group or network interface, with its tags. */
 export interface TaggedRef {
-  /** ARN (ELBv2), name (classic ELB) or group ID. */
+  /** ARN (ELBv2), name (classic ELB), group ID or interface ID. */
   readonly id: string;
   /** Security group name, classic ELB name, or ELBv2 name. */
   readonly name: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** ELBv2 state code, network interface status; undefined where the API gives none. */
+  readonly state?: string;
+}
+
+type TagSelector = (tags: Readonly<Record<string, string>>, ref: TaggedRef) => boolean;
+
+/** ELBv2 load balancers whose tags `select` accepts (the describe call takes no tag filter). */
+export async function findLoadBalancersV2(
+  elbv2: ElasticLoadBalancingV2Client & Pick<ElasticLoadBalancingV2, "describeTags">,
+  select: TagSelector,
+): Promise<TaggedRef[]> {
+  const { paginateDescribeLoadBalancers } = elbv2Sdk();
+  const lbs = await allPages(
+    paginateDescribeLoadBalancers({ client: elbv2, pageSize: 400 }, {}),
+    (page) => page.LoadBalancers,
+  );
+  const byArn = new Map(
+    lbs.filter((lb) => lb.LoadBalancerArn).map((lb) => [lb.LoadBalancerArn ?? "", lb]),
+  );
+  const selected: TaggedRef[] = [];
+  for (const batch of chunks([...byArn.keys()], 20)) {
+    const tags = await elbv2.describeTags({ ResourceArns: batch });
+    for (const d of tags.TagDescriptions ?? []) {
+      if (!d.ResourceArn) continue;
+      const lb = byArn.get(d.ResourceArn);
+      const ref = {
+        id: d.ResourceArn,
+        name: lb?.LoadBalancerName ?? "",
+        tags: tagsToRecord(d.Tags),
+        state: lb?.State?.Code,
+      };
+      if (select(ref.tags, ref)) selected.push(ref);
+    }
+  }
+  return selected;
+}
+
+/** Classic load balancers whose tags `select` accepts. */
+export async function findClassicLoadBalancers(
+  elb: ElasticLoadBalancingClient & Pick<ElasticLoadBalancing, "describeTags">,
+  select: TagSelector,
+): Promise<TaggedRef[]> {
+  const { paginateDescribeLoadBalancers } = elbSdk();
+  const lbs = await allPages(
+    paginateDescribeLoadBalancers({ client: elb, pageSize: 400 }, {}),
+    (page) => page.LoadBalancerDescriptions,
+  );
+  const names = lbs.map((lb) => lb.LoadBalancerName ?? "").filter((n) => n !== "");
+  const selected: TaggedRef[] = [];
+  for (const batch of chunks(names, 20)) {
+    const tags = await elb.describeTags({ LoadBalancerNames: batch });
+    for (const d of tags.TagDescriptions ?? []) {
+      if (!d.LoadBalancerName) continue;
+      const ref = { id: d.LoadBalancerName, name: d.LoadBalancerName, tags: tagsToRecord(d.Tags) };
+      if (select(ref.tags, ref)) selected.push(ref);
+    }
+  }
+  return selected;
+}
+
+/** Security groups matching the EC2 `filters` whose tags (and name) `select` accepts. */
+export async function findSecurityGroups(
+  ec2: EC2Client,
+  filters: Filter[],
+  select: TagSelector,
+): Promise<TaggedRef[]> {
+  const { paginateDescribeSecurityGroups } = ec2Sdk();
+  const groups = await allPages(
+    paginateDescribeSecurityGroups({ client: ec2, pageSize: 1000 }, { Filters: filters }),
+    (page) => page.SecurityGroups,
+  );
+  const selected: TaggedRef[] = [];
+  for (const g of groups) {
+    if (!g.GroupId) continue;
+    const ref = { id: g.GroupId, name: g.GroupName ?? "", tags: tagsToRecord(g.Tags) };
+    if (select(ref.tags, ref)) selected.push(ref);
+  }
+  return selected;
+}
+
+/** Network interfaces matching the EC2 `filters` whose tags (and status) `select` accepts. */
+export async function findNetworkInterfaces(
+  ec2: EC2Client,
+  filters: Filter[],
+  select: TagSelector,
+): Promise<TaggedRef[]> {
+  const { paginateDescribeNetworkInterfaces } = ec2Sdk();
+  const enis = await allPages(
+    paginateDescribeNetworkInterfaces({ client: ec2, pageSize: 1000 }, { Filters: filters }),
+    (page) => page.NetworkInterfaces,
+  );
+  const selected: TaggedRef[] = [];
+  for (const n of enis) {
+    if (!n.NetworkInterfaceId) continue;
+    const ref = {
+      id: n.NetworkInterfaceId,
+      name: n.Description ?? "",
+      tags: tagsToRecord(n.TagSet),
+      state: n.Status,
+    };
+    if (select(ref.tags, ref)) selected.push(ref);
+  }
+  return selected;
 }
 
 /** ELBv2 load balancers Kubernetes created for the cluster. */
-export async function findKubernetesLoadBalancersV2(
-  elbv2: Pick<ElasticLoadBalancingV2, "describeLoadBalancers" | "describeTags">,
+export function findKubernetesLoadBalancersV2(
+  elbv2: ElasticLoadBalancingV2Client & Pick<ElasticLoadBalancingV2, "describeTags">,
   clusterName: string,
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<TaggedRef[]> {
-  const names = new Map<string, string>();
-  let marker: string | undefined;
-  do {
-    const page = await withRetry(
-      () => elbv2.describeLoadBalancers({ Marker: marker, PageSize: 400 }),
-      wait.clock,
-    );
-    for (const lb of page.LoadBalancers ?? []) {
-      if (lb.LoadBalancerArn) names.set(lb.LoadBalancerArn, lb.LoadBalancerName ?? "");
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  const selected: TaggedRef[] = [];
-  for (const batch of chunks([...names.keys()], 20)) {
-    const tags = await withRetry(() => elbv2.describeTags({ ResourceArns: batch }), wait.clock);
-    for (const d of tags.TagDescriptions ?? []) {
-      const rec = tagsToRecord(d.Tags);
-      if (d.ResourceArn && isKubernetesLoadBalancer(rec, clusterName)) {
-        selected.push({ id: d.ResourceArn, name: names.get(d.ResourceArn) ?? "", tags: rec });
-      }
-    }
-  }
-  return selected;
+  return findLoadBalancersV2(elbv2, (tags) => isKubernetesLoadBalancer(tags, clusterName));
 }
 
 /** Classic load balancers Kubernetes created for the cluster. */
-export async function findKubernetesClassicLoadBalancers(
-  elb: Pick<ElasticLoadBalancing, "describeLoadBalancers" | "describeTags">,
+export function findKubernetesClassicLoadBalancers(
+  elb: ElasticLoadBalancingClient & Pick<ElasticLoadBalancing, "describeTags">,
   clusterName: string,
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<TaggedRef[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await withRetry(
-      () => elb.describeLoadBalancers({ Marker: marker, PageSize: 400 }),
-      wait.clock,
-    );
-    for (const lb of page.LoadBalancerDescriptions ?? []) {
-      if (lb.LoadBalancerName) names.push(lb.LoadBalancerName);
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  const selected: TaggedRef[] = [];
-  for (const batch of chunks(names, 20)) {
-    const tags = await withRetry(() => elb.describeTags({ LoadBalancerNames: batch }), wait.clock);
-    for (const d of tags.TagDescriptions ?? []) {
-      const rec = tagsToRecord(d.Tags);
-      if (d.LoadBalancerName && isKubernetesLoadBalancer(rec, clusterName)) {
-        selected.push({ id: d.LoadBalancerName, name: d.LoadBalancerName, tags: rec });
-      }
-    }
-  }
-  return selected;
+  return findClassicLoadBalancers(elb, (tags) => isKubernetesLoadBalancer(tags, clusterName));
 }
 
 /** Security groups Kubernetes created for the cluster's load balancers. */
 export async function findKubernetesSecurityGroups(
-  ec2: Pick<EC2, "describeSecurityGroups">,
+  ec2: EC2Client,
   clusterName: string,
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<TaggedRef[]> {
   const found = new Map<string, TaggedRef>();
   for (const key of [clusterTagKey(clusterName), ELBV2_CLUSTER_TAG_KEY]) {
-    let token: string | undefined;
-    do {
-      const page = await withRetry(
-        () =>
-          ec2.describeSecurityGroups({
-            Filters: [{ Name: "tag-key", Values: [key] }],
-            MaxResults: 1000,
-            NextToken: token,
-          }),
-        wait.clock,
-      );
-      for (const g of page.SecurityGroups ?? []) {
-        const tags = tagsToRecord(g.Tags);
-        if (g.GroupId && isKubernetesSecurityGroup(g.GroupName ?? "", tags, clusterName)) {
-          found.set(g.GroupId, { id: g.GroupId, name: g.GroupName ?? "", tags });
-        }
-      }
-      token = page.NextToken;
-    } while (token);
+    const groups = await findSecurityGroups(ec2, [{ Name: "tag-key", Values: [key] }], (tags, g) =>
+      isKubernetesSecurityGroup(g.name, tags, clusterName),
+    );
+    for (const g of groups) found.set(g.id, g);
   }
   return [...found.values()];
+}
+
+/** The VPC CNI's detached (`available`) interfaces of the cluster. */
+export function findLeftoverCniInterfaces(
+  ec2: EC2Client,
+  clusterName: string,
+): Promise<TaggedRef[]> {
+  return findNetworkInterfaces(
+    ec2,
+    [
+      { Name: `tag:${CNI_CLUSTER_TAG_KEY}`, Values: [clusterName] },
+      { Name: "status", Values: ["available"] },
+    ],
+    (tags, n) => isLeftoverCniInterface(tags, n.state ?? "", clusterName),
+  );
 }
 
 /**
@@ -218,19 +290,19 @@ export async function findKubernetesSecurityGroups(
  * referencing permissions are revoked, nothing else of those groups.
  */
 export async function revokeReferencingRules(
-  ec2: Pick<EC2, "describeSecurityGroups" | "revokeSecurityGroupIngress">,
+  ec2: EC2Client & Pick<EC2, "revokeSecurityGroupIngress">,
   groupId: string,
-  wait: Pick<WaitOptions, "clock">,
   log: Logger,
 ): Promise<void> {
-  const page = await withRetry(
-    () =>
-      ec2.describeSecurityGroups({
-        Filters: [{ Name: "ip-permission.group-id", Values: [groupId] }],
-      }),
-    wait.clock,
+  const { paginateDescribeSecurityGroups } = ec2Sdk();
+  const referencing = await allPages(
+    paginateDescribeSecurityGroups(
+      { client: ec2 },
+      { Filters: [{ Name: "ip-permission.group-id", Values: [groupId] }] },
+    ),
+    (page) => page.SecurityGroups,
   );
-  for (const g of page.SecurityGroups ?? []) {
+  for (const g of referencing) {
     if (!g.GroupId || g.GroupId === groupId) continue;
     const perms = (g.IpPermissions ?? [])
       .filter((p) => (p.UserIdGroupPairs ?? []).some((pair) => pair.GroupId === groupId))
@@ -241,10 +313,7 @@ export async function revokeReferencingRules(
         UserIdGroupPairs: (p.UserIdGroupPairs ?? []).filter((pair) => pair.GroupId === groupId),
       }));
     if (perms.length === 0) continue;
-    await withRetry(
-      () => ec2.revokeSecurityGroupIngress({ GroupId: g.GroupId, IpPermissions: perms }),
-      wait.clock,
-    );
+    await ec2.revokeSecurityGroupIngress({ GroupId: g.GroupId, IpPermissions: perms });
     log(`  revoked ${perms.length} rule(s) of ${g.GroupId} referencing ${groupId}`);
   }
 }
@@ -283,8 +352,8 @@ export async function runNetworkStep(
     ownerIsLive === undefined ? false : ownerIsLive(owner);
   const loadBalancersDeleted: string[] = [];
 
-  const v2 = await findKubernetesLoadBalancersV2(elbv2, cluster, wait);
-  const classic = await findKubernetesClassicLoadBalancers(elb, cluster, wait);
+  const v2 = await findKubernetesLoadBalancersV2(elbv2, cluster);
+  const classic = await findKubernetesClassicLoadBalancers(elb, cluster);
   const loadBalancers = [
     ...v2.map((lb) => ({
       lb,
@@ -304,7 +373,7 @@ export async function runNetworkStep(
       continue;
     }
     try {
-      await withRetry(remove, wait.clock);
+      await remove();
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -312,10 +381,10 @@ export async function runNetworkStep(
     log(`  deleted ${label} ${lb.id}`);
   }
 
-  const networkInterfacesDeleted = await deleteLeftoverCniInterfaces(ec2, cluster, log, wait);
+  const networkInterfacesDeleted = await deleteLeftoverCniInterfaces(ec2, cluster, log);
 
   const groups: TaggedRef[] = [];
-  for (const g of await findKubernetesSecurityGroups(ec2, cluster, wait)) {
+  for (const g of await findKubernetesSecurityGroups(ec2, cluster)) {
     const owner = securityGroupOwner(g, [...v2, ...classic]);
     if (await isLive(owner)) {
       log(
@@ -334,8 +403,8 @@ export async function runNetworkStep(
     const next: TaggedRef[] = [];
     for (const g of remaining) {
       try {
-        await revokeReferencingRules(ec2, g.id, wait, log);
-        await withRetry(() => ec2.deleteSecurityGroup({ GroupId: g.id }), wait.clock);
+        await revokeReferencingRules(ec2, g.id, log);
+        await ec2.deleteSecurityGroup({ GroupId: g.id });
         securityGroupsDeleted.push(g.id);
         log(`  deleted security group ${g.id} (${g.name})`);
       } catch (err) {
@@ -366,40 +435,14 @@ export async function runNetworkStep(
 
 /** Deletes the CNI's detached interfaces of the cluster; one in use again is left alone. */
 export async function deleteLeftoverCniInterfaces(
-  ec2: Pick<EC2, "describeNetworkInterfaces" | "deleteNetworkInterface">,
+  ec2: EC2Client & Pick<EC2, "deleteNetworkInterface">,
   clusterName: string,
   log: Logger,
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await withRetry(
-      () =>
-        ec2.describeNetworkInterfaces({
-          Filters: [
-            { Name: `tag:${CNI_CLUSTER_TAG_KEY}`, Values: [clusterName] },
-            { Name: "status", Values: ["available"] },
-          ],
-          MaxResults: 1000,
-          NextToken: token,
-        }),
-      wait.clock,
-    );
-    for (const n of page.NetworkInterfaces ?? []) {
-      if (
-        n.NetworkInterfaceId &&
-        isLeftoverCniInterface(tagsToRecord(n.TagSet), n.Status ?? "", clusterName)
-      ) {
-        ids.push(n.NetworkInterfaceId);
-      }
-    }
-    token = page.NextToken;
-  } while (token);
   const deleted: string[] = [];
-  for (const id of ids) {
+  for (const { id } of await findLeftoverCniInterfaces(ec2, clusterName)) {
     try {
-      await withRetry(() => ec2.deleteNetworkInterface({ NetworkInterfaceId: id }), wait.clock);
+      await ec2.deleteNetworkInterface({ NetworkInterfaceId: id });
       deleted.push(id);
       log(`  deleted network interface ${id}`);
     } catch (err) {

@@ -5,8 +5,11 @@
 import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../configTypes";
 import { STACK_TAG_KEY } from "../tags";
 import {
+  CLEANUP_TAG_KEY,
+  HOOK_SNAPSHOT_MARKER,
   PVC_NAME_TAG_KEY,
   PVC_NAMESPACE_TAG_KEY,
+  SOURCE_VOLUME_TAG_KEY,
   type CleanupSettings,
   type VolumeInfo,
 } from "./types";
@@ -72,36 +75,96 @@ export function pvcOfVolume(tags: Readonly<Record<string, string>>): string | un
 }
 
 /**
- * The plan for every volume listed. `livePvcs` holds the PVCs (`namespace/name`) that still exist
- * after the Kubernetes step: a volume created for one of them belongs to something still running
- * (another release, or the new release when an update replaced this one) and is never touched.
+ * The claim template of the chart's StatefulSet (`replica.persistence`, see
+ * `lib/redis/chartValues.ts`): with `fullnameOverride` = the release name, the StatefulSet is
+ * `<release>-node` (`lib/redis/endpoints.ts`), so pod `i` claims `redis-data-<release>-node-<i>`.
+ */
+export const RELEASE_CLAIM_TEMPLATE = "redis-data";
+
+/** Whether a PVC name is one the release's StatefulSet creates (`redis-data-<release>-node-<i>`). */
+export function isReleaseClaimName(name: string, releaseName: string): boolean {
+  const prefix = `${RELEASE_CLAIM_TEMPLATE}-${releaseName}-node-`;
+  return name.startsWith(prefix) && /^(0|[1-9][0-9]*)$/.test(name.slice(prefix.length));
+}
+
+/** What scopes the volume step beyond the stack tag: the release's claims, and the cluster's PVs. */
+export interface VolumeScope {
+  readonly stackTag: string;
+  /** The release's namespace: a volume made for a claim elsewhere is never the release's. */
+  readonly namespace: string;
+  readonly releaseName: string;
+  /**
+   * Claims (`namespace/name`) the Kubernetes step found with the release's label, besides those
+   * whose name the StatefulSet would give. Defaults to none.
+   */
+  readonly releaseClaims?: ReadonlySet<string>;
+  /**
+   * PVCs (`namespace/name`) that still exist after the Kubernetes step: a volume created for one
+   * of them belongs to something still running (the new release after an update). Defaults to
+   * none (the cluster is not reachable).
+   */
+  readonly livePvcs?: ReadonlySet<string>;
+  /**
+   * The PVs that still refer to a volume (volume ID → `pv <name> (claim <ns>/<name>)` lines),
+   * other than the release's own: while one does, the volume is someone else's. Defaults to none
+   * (the cluster is not reachable).
+   */
+  readonly foreignPvs?: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * The plan for every volume listed. Only a volume that carries this stack's tag AND was created
+ * for one of the release's own claims (the CSI driver's `kubernetes.io/created-for/pvc/*` tags)
+ * is deleted, snapshotted or retained; every other volume is left alone with the reason. The
+ * stack tag alone is not enough: the CSI add-on tags every volume of the cluster with it, e.g. a
+ * monitoring volume kept on purpose (`Retain`, PV Released).
  */
 export function planVolumes(
   volumes: readonly VolumeInfo[],
-  stackTag: string,
+  scope: VolumeScope,
   mode: VolumeCleanupMode,
-  livePvcs: ReadonlySet<string> = new Set(),
 ): PlannedVolume[] {
   const modeAction = actionForMode(mode);
+  const livePvcs = scope.livePvcs ?? new Set<string>();
+  const releaseClaims = scope.releaseClaims ?? new Set<string>();
+  const skip = (volume: VolumeInfo, reason: string): PlannedVolume => ({
+    volume,
+    action: "skip",
+    waitForDetach: false,
+    reason,
+  });
   return volumes.map((volume): PlannedVolume => {
-    if (!isStackResource(volume.tags, stackTag)) {
+    if (!isStackResource(volume.tags, scope.stackTag)) {
       return { volume, action: "ignore", waitForDetach: false, reason: "not this stack's" };
     }
     if (volume.state === "deleting" || volume.state === "deleted") {
-      return { volume, action: "skip", waitForDetach: false, reason: `already ${volume.state}` };
+      return skip(volume, `already ${volume.state}`);
     }
     if (volume.deleteOnTermination) {
       // A node's root volume (were it ever given the stack tag): it goes with its instance.
-      return { volume, action: "skip", waitForDetach: false, reason: "deleted with its instance" };
+      return skip(volume, "deleted with its instance");
     }
     const pvc = pvcOfVolume(volume.tags);
-    if (pvc !== undefined && livePvcs.has(pvc)) {
-      return {
+    if (pvc === undefined) {
+      return skip(volume, "not created for a PVC (no kubernetes.io/created-for/pvc tags)");
+    }
+    const [pvcNamespace, pvcName] = [
+      volume.tags[PVC_NAMESPACE_TAG_KEY],
+      volume.tags[PVC_NAME_TAG_KEY],
+    ];
+    const releases =
+      pvcNamespace === scope.namespace &&
+      (releaseClaims.has(pvc) || isReleaseClaimName(pvcName, scope.releaseName));
+    if (!releases) {
+      return skip(
         volume,
-        action: "skip",
-        waitForDetach: false,
-        reason: `its PVC ${pvc} still exists in the cluster`,
-      };
+        `created for PVC ${pvc}, not a claim of release ${scope.namespace}/${scope.releaseName}`,
+      );
+    }
+    if (livePvcs.has(pvc)) return skip(volume, `its PVC ${pvc} still exists in the cluster`);
+    const foreign = scope.foreignPvs?.get(volume.volumeId);
+    if (foreign !== undefined && foreign.length > 0) {
+      return skip(volume, `still referred to by ${foreign.join(", ")}`);
     }
     const waitForDetach = modeAction !== "retain" && volume.state === "in-use";
     return { volume, action: modeAction, waitForDetach, reason: `mode ${mode}` };
@@ -123,8 +186,11 @@ export interface SnapshotInfo {
 }
 
 /**
- * On a rerun, the snapshot an earlier run already took of `volumeId` (completed first, then
- * pending), so that a second destroy does not take a second one. Only this stack's snapshots.
+ * On a rerun, the snapshot an earlier run of the hook already took of `volumeId` (completed
+ * first, then pending), so that a second destroy does not take a second one. Only a snapshot the
+ * hook itself took: this stack's tag, the hook's marker and the volume as its recorded source.
+ * The EBS CSI driver puts the stack tag on the snapshots it takes for `VolumeSnapshot` backups
+ * too; reusing such an older backup would delete the volume with the data written since.
  */
 export function snapshotToReuse(
   volumeId: string,
@@ -132,9 +198,21 @@ export function snapshotToReuse(
   stackTag: string,
 ): SnapshotInfo | undefined {
   const mine = snapshots.filter(
-    (s) => s.volumeId === volumeId && isStackResource(s.tags, stackTag) && s.state !== "error",
+    (s) =>
+      s.volumeId === volumeId &&
+      isStackResource(s.tags, stackTag) &&
+      isHookSnapshotOf(s.tags, volumeId) &&
+      s.state !== "error",
   );
   return mine.find((s) => s.state === "completed") ?? mine.find((s) => s.state === "pending");
+}
+
+/** Whether a snapshot's tags say the hook took it of `volumeId` (see `snapshotTags`). */
+export function isHookSnapshotOf(
+  tags: Readonly<Record<string, string>>,
+  volumeId: string,
+): boolean {
+  return tags[CLEANUP_TAG_KEY] === HOOK_SNAPSHOT_MARKER && tags[SOURCE_VOLUME_TAG_KEY] === volumeId;
 }
 
 /**

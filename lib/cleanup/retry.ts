@@ -1,9 +1,27 @@
 /**
- * Bounded retries and waits shared by the hook's steps. The SDK clients built by the hook retry
- * throttling themselves, but injected clients (a mock, a client with `maxAttempts: 1`) may not,
- * and a destroy should not fail because one describe call was throttled.
+ * The hook's one retry policy, and its bounded waits. Throttling and transient errors are
+ * retried by the AWS SDK's own retry strategy, configured once here for every client the hook
+ * and the audit build (`createAwsClients`): a destroy should ride out API throttling, and one
+ * policy means no call is retried by two layers at once. Listings go through the SDK's
+ * paginators (`allPages`).
  */
 import type { Clock, WaitOptions } from "./types";
+
+/**
+ * The SDK client settings of the retry policy: up to 8 attempts, with the SDK's standard
+ * exponential backoff (throttling errors back off from 500 ms, capped at 20 s).
+ */
+export const AWS_RETRY_POLICY = { maxAttempts: 8, retryMode: "standard" } as const;
+
+/** Every item of every page of an SDK paginator (`paginateDescribeVolumes(...)` etc.). */
+export async function allPages<Page, Item>(
+  pages: AsyncIterable<Page>,
+  items: (page: Page) => readonly Item[] | undefined,
+): Promise<Item[]> {
+  const out: Item[] = [];
+  for await (const page of pages) out.push(...(items(page) ?? []));
+  return out;
+}
 
 /** The error name (SDK v3 sets `name` to the service's error code), or "". */
 export function errorName(err: unknown): string {
@@ -20,22 +38,6 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const THROTTLING = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-]);
-
-/** Whether an AWS error means "slow down and try again". */
-export function isThrottling(err: unknown): boolean {
-  return THROTTLING.has(errorName(err));
-}
-
 /**
  * Whether an AWS error means the resource is already gone (fine on a rerun): EC2's
  * `InvalidVolume.NotFound`, ELB's `LoadBalancerNotFound`/`AccessPointNotFound`, EFS's
@@ -43,23 +45,6 @@ export function isThrottling(err: unknown): boolean {
  */
 export function isNotFound(err: unknown): boolean {
   return errorName(err).endsWith("NotFound");
-}
-
-/** Calls `op`, retrying throttling errors with exponential backoff (at most `attempts` calls). */
-export async function withRetry<T>(
-  op: () => Promise<T>,
-  clock: Clock,
-  attempts = 6,
-  baseMs = 500,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      if (!isThrottling(err) || attempt >= attempts) throw err;
-      await clock.sleep(Math.min(baseMs * 2 ** (attempt - 1), 20_000));
-    }
-  }
 }
 
 /**

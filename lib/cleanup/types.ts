@@ -79,6 +79,10 @@ export interface CleanupReport {
 
 /** Tag put on snapshots the hook made and volumes it retained, so the audit can tell them apart. */
 export const CLEANUP_TAG_KEY = "andyredis/cleanup";
+/** `CLEANUP_TAG_KEY` value of a snapshot the hook took (`snapshot` mode). */
+export const HOOK_SNAPSHOT_MARKER = "snapshot";
+/** `CLEANUP_TAG_KEY` value of a volume the hook kept (`retain` mode). */
+export const RETAINED_MARKER = "retained";
 /** Tag on a hook snapshot naming the volume it was taken from (finds it again on a rerun). */
 export const SOURCE_VOLUME_TAG_KEY = "andyredis/source-volume";
 /** Tags the EBS CSI driver puts on a volume it created for a PVC (`--extra-create-metadata`). */

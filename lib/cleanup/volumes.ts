@@ -1,23 +1,26 @@
 /**
- * Step b of the destroy hook: the EBS volumes that carry this stack's tag. Lists them through the
- * EC2 API (paginated), waits for in-use ones to detach, then deletes, snapshots-then-deletes or
+ * Step b of the destroy hook: the EBS volumes of the release's claims (this stack's tag, and the
+ * CSI driver's PVC tags naming one of the release's claims). Lists them through the EC2 API (the
+ * SDK's paginators), waits for in-use ones to detach, then deletes, snapshots-then-deletes or
  * keeps them according to the mode. Idempotent: a volume or snapshot already gone is fine, and a
- * snapshot an earlier run took is reused.
+ * snapshot an earlier run of the hook took is reused (never one it did not take).
  */
-import type { EC2 } from "@aws-sdk/client-ec2";
+import type { EC2, EC2Client, Filter, Volume } from "@aws-sdk/client-ec2";
 import { STACK_TAG_KEY } from "../tags";
 import {
   planVolumes,
-  pvcOfVolume,
   snapshotToReuse,
+  type VolumeScope,
   tagsToRecord,
   volumesWithAction,
   type PlannedVolume,
   type SnapshotInfo,
 } from "./plan";
-import { errorMessage, isNotFound, waitUntil, withRetry } from "./retry";
+import { allPages, errorMessage, isNotFound, waitUntil } from "./retry";
 import {
   CLEANUP_TAG_KEY,
+  HOOK_SNAPSHOT_MARKER,
+  RETAINED_MARKER,
   SOURCE_VOLUME_TAG_KEY,
   type CleanupReport,
   type CleanupSettings,
@@ -25,54 +28,44 @@ import {
   type VolumeInfo,
   type WaitOptions,
 } from "./types";
+import { ec2Sdk } from "./sdk";
 
-/** The EC2 calls this step makes; an `EC2` client (real, moto, or mocked) satisfies it. */
-export type Ec2VolumeApi = Pick<
-  EC2,
-  "describeVolumes" | "deleteVolume" | "createSnapshot" | "describeSnapshots" | "createTags"
->;
+/**
+ * The EC2 calls this step makes: a client (real, moto, or mocked) whose `send` the paginators
+ * use, plus the single calls.
+ */
+export type Ec2VolumeApi = EC2Client &
+  Pick<EC2, "deleteVolume" | "createSnapshot" | "describeSnapshots" | "createTags">;
 
-type VolumeFilter = { Name: string; Values: string[] };
+/** What the planner needs of an EC2 volume. */
+export function volumeInfo(v: Volume): VolumeInfo | undefined {
+  if (v.VolumeId === undefined) return undefined;
+  return {
+    volumeId: v.VolumeId,
+    state: v.State ?? "unknown",
+    tags: tagsToRecord(v.Tags),
+    attachedTo: (v.Attachments ?? [])
+      .filter((a) => a.State !== "detached")
+      .map((a) => a.InstanceId ?? "?"),
+    deleteOnTermination: (v.Attachments ?? []).some((a) => a.DeleteOnTermination === true),
+    sizeGiB: v.Size ?? 0,
+    zone: v.AvailabilityZone ?? "",
+  };
+}
 
 /** Every volume matching `filters`, across all pages. */
-export async function describeAllVolumes(
-  ec2: Pick<EC2, "describeVolumes">,
-  filters: VolumeFilter[],
-  wait: Pick<WaitOptions, "clock">,
-): Promise<VolumeInfo[]> {
-  const out: VolumeInfo[] = [];
-  let token: string | undefined;
-  do {
-    const page = await withRetry(
-      () => ec2.describeVolumes({ Filters: filters, MaxResults: 500, NextToken: token }),
-      wait.clock,
-    );
-    for (const v of page.Volumes ?? []) {
-      if (v.VolumeId === undefined) continue;
-      out.push({
-        volumeId: v.VolumeId,
-        state: v.State ?? "unknown",
-        tags: tagsToRecord(v.Tags),
-        attachedTo: (v.Attachments ?? [])
-          .filter((a) => a.State !== "detached")
-          .map((a) => a.InstanceId ?? "?"),
-        deleteOnTermination: (v.Attachments ?? []).some((a) => a.DeleteOnTermination === true),
-        sizeGiB: v.Size ?? 0,
-        zone: v.AvailabilityZone ?? "",
-      });
-    }
-    token = page.NextToken;
-  } while (token);
-  return out;
+export async function describeAllVolumes(ec2: EC2Client, filters: Filter[]): Promise<VolumeInfo[]> {
+  const { paginateDescribeVolumes } = ec2Sdk();
+  const volumes = await allPages(
+    paginateDescribeVolumes({ client: ec2, pageSize: 500 }, { Filters: filters }),
+    (page) => page.Volumes,
+  );
+  return volumes.map(volumeInfo).filter((v): v is VolumeInfo => v !== undefined);
 }
 
 /** The volumes carrying this stack's tag (filtered by EC2, then checked again exactly). */
-export function listStackVolumes(
-  ec2: Pick<EC2, "describeVolumes">,
-  stackTag: string,
-  wait: Pick<WaitOptions, "clock">,
-): Promise<VolumeInfo[]> {
-  return describeAllVolumes(ec2, [{ Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] }], wait);
+export function listStackVolumes(ec2: EC2Client, stackTag: string): Promise<VolumeInfo[]> {
+  return describeAllVolumes(ec2, [{ Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] }]);
 }
 
 /**
@@ -80,7 +73,7 @@ export function listStackVolumes(
  * A volume that disappeared counts as detached.
  */
 export async function waitForDetach(
-  ec2: Pick<EC2, "describeVolumes">,
+  ec2: EC2Client,
   volumeIds: readonly string[],
   wait: WaitOptions,
   log: Logger,
@@ -88,11 +81,7 @@ export async function waitForDetach(
   if (volumeIds.length === 0) return [];
   let attached: VolumeInfo[] = [];
   await waitUntil(async () => {
-    const now = await describeAllVolumes(
-      ec2,
-      [{ Name: "volume-id", Values: [...volumeIds] }],
-      wait,
-    );
+    const now = await describeAllVolumes(ec2, [{ Name: "volume-id", Values: [...volumeIds] }]);
     attached = now.filter((v) => v.state === "in-use" || v.attachedTo.length > 0);
     if (attached.length > 0) {
       log(`waiting for ${attached.length} volume(s) to detach: ${describeVolumes(attached)}`);
@@ -108,42 +97,44 @@ function describeVolumes(vols: readonly VolumeInfo[]): string {
     .join(", ");
 }
 
-/** This stack's snapshots of the given volumes (an earlier run's, to reuse). */
-export async function listStackSnapshots(
-  ec2: Pick<EC2, "describeSnapshots">,
+/**
+ * The snapshots the hook took of the given volumes on an earlier run (to reuse): this stack's
+ * tag and the hook's marker. A CSI `VolumeSnapshot` backup has the stack tag too, not the marker.
+ */
+export async function listHookSnapshots(
+  ec2: EC2Client,
   stackTag: string,
   volumeIds: readonly string[],
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<SnapshotInfo[]> {
   if (volumeIds.length === 0) return [];
-  const out: SnapshotInfo[] = [];
-  let token: string | undefined;
-  do {
-    const page = await withRetry(
-      () =>
-        ec2.describeSnapshots({
-          OwnerIds: ["self"],
-          Filters: [
-            { Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] },
-            { Name: "volume-id", Values: [...volumeIds] },
-          ],
-          MaxResults: 1000,
-          NextToken: token,
-        }),
-      wait.clock,
-    );
-    for (const s of page.Snapshots ?? []) {
-      if (s.SnapshotId === undefined) continue;
-      out.push({
-        snapshotId: s.SnapshotId,
-        volumeId: s.VolumeId ?? "",
-        state: s.State ?? "unknown",
-        tags: tagsToRecord(s.Tags),
-      });
-    }
-    token = page.NextToken;
-  } while (token);
-  return out;
+  return describeAllSnapshots(ec2, [
+    { Name: `tag:${STACK_TAG_KEY}`, Values: [stackTag] },
+    { Name: `tag:${CLEANUP_TAG_KEY}`, Values: [HOOK_SNAPSHOT_MARKER] },
+    { Name: "volume-id", Values: [...volumeIds] },
+  ]);
+}
+
+/** Every snapshot this account owns matching `filters`, across all pages. */
+export async function describeAllSnapshots(
+  ec2: EC2Client,
+  filters: Filter[],
+): Promise<SnapshotInfo[]> {
+  const { paginateDescribeSnapshots } = ec2Sdk();
+  const snapshots = await allPages(
+    paginateDescribeSnapshots(
+      { client: ec2, pageSize: 1000 },
+      { OwnerIds: ["self"], Filters: filters },
+    ),
+    (page) => page.Snapshots,
+  );
+  return snapshots
+    .filter((s) => s.SnapshotId !== undefined)
+    .map((s) => ({
+      snapshotId: s.SnapshotId ?? "",
+      volumeId: s.VolumeId ?? "",
+      state: s.State ?? "unknown",
+      tags: tagsToRecord(s.Tags),
+    }));
 }
 
 /**
@@ -159,7 +150,7 @@ export function snapshotTags(
     if (!k.startsWith("aws:")) tags[k] = v;
   }
   tags[STACK_TAG_KEY] = stackTag;
-  tags[CLEANUP_TAG_KEY] = "snapshot";
+  tags[CLEANUP_TAG_KEY] = HOOK_SNAPSHOT_MARKER;
   tags[SOURCE_VOLUME_TAG_KEY] = volume.volumeId;
   // A restore must create the volume where a node can attach it: say where the data lived.
   tags["andyredis/source-zone"] = volume.zone;
@@ -178,10 +169,8 @@ export async function waitForSnapshots(
   if (snapshotIds.length === 0) return [];
   let pending: string[] = [...snapshotIds];
   await waitUntil(async () => {
-    const page = await withRetry(
-      () => ec2.describeSnapshots({ SnapshotIds: [...snapshotIds] }),
-      wait.clock,
-    );
+    // Asked by ID: one page holds them all.
+    const page = await ec2.describeSnapshots({ SnapshotIds: [...snapshotIds] });
     const failed = (page.Snapshots ?? []).filter((s) => s.State === "error");
     if (failed.length > 0) {
       throw new Error(
@@ -202,10 +191,9 @@ export async function waitForSnapshots(
 export async function deleteVolume(
   ec2: Pick<EC2, "deleteVolume">,
   volumeId: string,
-  wait: Pick<WaitOptions, "clock">,
 ): Promise<void> {
   try {
-    await withRetry(() => ec2.deleteVolume({ VolumeId: volumeId }), wait.clock);
+    await ec2.deleteVolume({ VolumeId: volumeId });
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -222,26 +210,29 @@ export function cleanupFailure(what: string, ids: readonly string[], nextSteps: 
 }
 
 /**
- * Runs step b. `pvcIsLive` says whether a PVC (namespace/name) still exists in the cluster after
- * step a: the volumes of live PVCs are left alone (undefined: the cluster is not reachable). Throws (after doing everything it could) when a volume stays attached
- * or a snapshot does not complete within the timeout.
+ * Runs step b. `scope` says which volumes are the release's (see `planVolumes`); what the
+ * Kubernetes step learnt (live PVCs, PVs outside the release) is in it. Throws (after doing
+ * everything it could) when a volume stays attached or a snapshot does not complete within the
+ * timeout.
  */
 export async function runVolumeStep(
   ec2: Ec2VolumeApi,
   settings: CleanupSettings,
-  pvcIsLive: ((key: string) => Promise<boolean>) | undefined,
+  scope: Omit<VolumeScope, "stackTag" | "namespace" | "releaseName">,
   log: Logger,
   wait: WaitOptions,
 ): Promise<CleanupReport["volumes"]> {
-  const volumes = await listStackVolumes(ec2, settings.stackTag, wait);
-  const livePvcs = new Set<string>();
-  if (pvcIsLive !== undefined) {
-    for (const v of volumes) {
-      const pvc = pvcOfVolume(v.tags);
-      if (pvc !== undefined && !livePvcs.has(pvc) && (await pvcIsLive(pvc))) livePvcs.add(pvc);
-    }
-  }
-  const plan = planVolumes(volumes, settings.stackTag, settings.mode, livePvcs);
+  const volumes = await listStackVolumes(ec2, settings.stackTag);
+  const plan = planVolumes(
+    volumes,
+    {
+      ...scope,
+      stackTag: settings.stackTag,
+      namespace: settings.namespace,
+      releaseName: settings.releaseName,
+    },
+    settings.mode,
+  );
   const skipped: Record<string, string> = {};
   for (const p of plan.filter((x) => x.action === "skip")) skipped[p.volume.volumeId] = p.reason;
   log(
@@ -253,14 +244,10 @@ export async function runVolumeStep(
   const retained = volumesWithAction(plan, "retain");
   if (retained.length > 0) {
     // Mark them so the audit can tell a volume kept on purpose from a leaked one.
-    await withRetry(
-      () =>
-        ec2.createTags({
-          Resources: retained,
-          Tags: [{ Key: CLEANUP_TAG_KEY, Value: "retained" }],
-        }),
-      wait.clock,
-    );
+    await ec2.createTags({
+      Resources: retained,
+      Tags: [{ Key: CLEANUP_TAG_KEY, Value: RETAINED_MARKER }],
+    });
     for (const p of plan.filter((x) => x.action === "retain")) {
       log(
         `  keeping ${p.volume.volumeId} (${p.volume.sizeGiB} GiB, ${p.volume.zone}, PVC ` +
@@ -287,11 +274,10 @@ export async function runVolumeStep(
   const deletable: PlannedVolume[] = ready.filter((p) => p.action === "delete");
   const toSnapshot = ready.filter((p) => p.action === "snapshot-then-delete");
   if (toSnapshot.length > 0) {
-    const existing = await listStackSnapshots(
+    const existing = await listHookSnapshots(
       ec2,
       settings.stackTag,
       toSnapshot.map((p) => p.volume.volumeId),
-      wait,
     );
     for (const p of toSnapshot) {
       const reuse = snapshotToReuse(p.volume.volumeId, existing, settings.stackTag);
@@ -300,17 +286,13 @@ export async function runVolumeStep(
         log(`  ${p.volume.volumeId}: reusing snapshot ${reuse.snapshotId} (${reuse.state})`);
         continue;
       }
-      const snap = await withRetry(
-        () =>
-          ec2.createSnapshot({
-            VolumeId: p.volume.volumeId,
-            Description: `andyredis ${settings.stackTag}: ${p.volume.tags["kubernetes.io/created-for/pvc/name"] ?? p.volume.volumeId} before destroy`,
-            TagSpecifications: [
-              { ResourceType: "snapshot", Tags: snapshotTags(p.volume, settings.stackTag) },
-            ],
-          }),
-        wait.clock,
-      );
+      const snap = await ec2.createSnapshot({
+        VolumeId: p.volume.volumeId,
+        Description: `andyredis ${settings.stackTag}: ${p.volume.tags["kubernetes.io/created-for/pvc/name"] ?? p.volume.volumeId} before destroy`,
+        TagSpecifications: [
+          { ResourceType: "snapshot", Tags: snapshotTags(p.volume, settings.stackTag) },
+        ],
+      });
       if (snap.SnapshotId === undefined) throw new Error(`no snapshot ID for ${p.volume.volumeId}`);
       snapshots[p.volume.volumeId] = snap.SnapshotId;
       log(`  ${p.volume.volumeId}: snapshot ${snap.SnapshotId} started`);
@@ -323,7 +305,7 @@ export async function runVolumeStep(
 
   const deleted: string[] = [];
   for (const p of deletable) {
-    await deleteVolume(ec2, p.volume.volumeId, wait);
+    await deleteVolume(ec2, p.volume.volumeId);
     deleted.push(p.volume.volumeId);
     log(`  deleted volume ${p.volume.volumeId}`);
   }

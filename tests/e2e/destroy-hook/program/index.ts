@@ -1,0 +1,25 @@
+/**
+ * The e2e program of the destroy hook: the `VolumeCleanup` component alone, as the stack builds
+ * it, with its settings from the stack config (set by tests/e2e/destroy-hook.test.ts). The test
+ * runs a copy of this file and of the sources it imports, so that it can change the hook's code
+ * between two `pulumi up`s.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { VolumeCleanup } from "../../../../components/volumeCleanup";
+import type { VolumeCleanupMode } from "../../../../lib/configTypes";
+
+const config = new pulumi.Config("hooke2e");
+const cleanup = new VolumeCleanup("volume-cleanup", {
+  region: config.require("region"),
+  kubeconfig: config.requireSecret("kubeconfig"),
+  stackTag: config.require("stackTag"),
+  clusterName: config.require("clusterName"),
+  namespace: config.require("namespace"),
+  releaseName: config.require("releaseName"),
+  mode: config.require("mode") as VolumeCleanupMode,
+  timeoutSeconds: config.requireNumber("timeoutSeconds"),
+});
+
+export const hookId = cleanup.hook.id;
+export const mode = cleanup.mode;
