@@ -192,7 +192,9 @@ export const realChecks: Checks = {
     // The scope says whether the stack's volumeCleanupMode keeps snapshots or volumes on
     // purpose; those are reported as kept, not as leftovers.
     const report = await auditLeftovers({ ...scope });
-    return { leftovers: report.leftovers, details: report };
+    // A look-alike tag (a typo, another organization) fails the audit like a leftover: the
+    // stack's own resources may be hiding under it.
+    return { leftovers: [...report.leftovers, ...report.lookAlikes], details: report };
   },
 };
 
