@@ -1,14 +1,15 @@
 /**
  * `npm run drill -- [flags]` / `npm run drill:local`: injects faults under steady load and
  * reports what clients saw, as a table (or JSON) and a timeline SVG.
- * Exit 0 when every scenario held, 1 when one failed, 2 for bad flags, 3 for a missing
- * prerequisite.
+ * Exit codes in `EXIT` (lib/sentinel/cliArgs.ts): 0 every promise held, 1 a deciding scenario
+ * failed, 2 bad flags, 3 a missing prerequisite, 4 nothing answers at the target.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { drillDeployment } from "../lib/sentinel/cluster";
-import { DrillReport, SCENARIOS, parseScenarios, runDrill } from "../lib/sentinel/drill";
+import { DrillReport, runDrill } from "../lib/sentinel/drill";
+import { SCENARIOS, SCENARIO_SPECS, parseScenarios } from "../lib/sentinel/scenarios";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
 import { timelineSvg } from "../lib/sentinel/timeline";
@@ -23,7 +24,8 @@ Runs steady writes (SET + WAIT 1, sequence numbers) and replica reads, injects e
 once verify passes, and reports per scenario: write/read unavailable windows, errors by kind,
 latency p50/p99 before/during/after, and WAIT-acknowledged writes lost.
 
-Scenarios (default: all, in this order): ${SCENARIOS.join(", ")}
+Scenarios (default: all, in this order):
+${SCENARIOS.map((name) => `  ${name.padEnd(18)} ${SCENARIO_SPECS[name].fault}`).join("\n")}
 
 Targets (choose one):
   --local                 a local topology of real redis-server/redis-sentinel processes on
@@ -39,7 +41,9 @@ Output:
   --svg <file>            timeline SVG (default ${DEFAULT_SVG})
   --help                  this text
 
-Exit codes: 0 every scenario held, 1 a scenario failed, 2 bad flags, 3 missing prerequisite.
+Exit codes: 0 every promise held, 1 a scenario failed (sentinel-failover is reported only and
+never decides it), 2 bad flags, 3 missing prerequisite, 4 cannot reach Redis/Sentinel at the
+target (checked within seconds, before any scenario).
 `;
 
 const log = (line: string): void => {

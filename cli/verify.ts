@@ -1,12 +1,15 @@
 /**
  * `npm run verify -- [flags]`: checks a Sentinel topology and prints one line per check.
- * Exit 0 when healthy, 1 when a check failed, 2 for bad flags, 3 for a missing prerequisite.
+ * Exit codes in `EXIT` (lib/sentinel/cliArgs.ts): 0 healthy, 1 a check failed, 2 bad flags,
+ * 3 a missing prerequisite, 4 nothing answers at the target.
  */
 import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { verifyDeployment } from "../lib/sentinel/cluster";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
+import { ensureReachable } from "../lib/sentinel/reachability";
 import {
   VerifyReport,
+  formatVerifyFailures,
   formatVerifyReport,
   verifyTopology,
   waitUntilVerified,
@@ -29,10 +32,11 @@ Targets (choose one):
                                     verify it once it has synced, and remove it
 
 Output:
-  --json                            the report as JSON on stdout
+  --json                            the report as JSON on stdout (failed checks also on stderr)
   --help                            this text
 
-Exit codes: 0 healthy, 1 a check failed, 2 bad flags, 3 missing prerequisite.
+Exit codes: 0 healthy, 1 a check failed, 2 bad flags, 3 missing prerequisite,
+4 cannot reach Redis/Sentinel at the target (checked within seconds, before any check).
 `;
 
 async function run(options: SentinelCliOptions): Promise<VerifyReport> {
@@ -51,10 +55,15 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
       "give a target: --local, --outputs <file>, or --sentinel host:port with --password (or $REDIS_PASSWORD)",
     );
   }
-  return verifyTopology(
-    { sentinels: options.sentinels, masterSet: options.masterSet ?? "mymaster", password },
-    { expectedReplicas: options.nodes === undefined ? undefined : options.nodes - 1 },
-  );
+  const settings = {
+    sentinels: options.sentinels,
+    masterSet: options.masterSet ?? "mymaster",
+    password,
+  };
+  await ensureReachable(settings);
+  return verifyTopology(settings, {
+    expectedReplicas: options.nodes === undefined ? undefined : options.nodes - 1,
+  });
 }
 
 mainOf({
@@ -62,9 +71,12 @@ mainOf({
   help: HELP,
   run: async (options) => {
     const report = await run(options);
-    return {
-      ok: report.ok,
-      output: options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report),
-    };
+    return options.json
+      ? {
+          ok: report.ok,
+          output: JSON.stringify(report, null, 2),
+          console: formatVerifyFailures(report),
+        }
+      : { ok: report.ok, output: formatVerifyReport(report) };
   },
 });

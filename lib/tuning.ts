@@ -84,6 +84,70 @@ export const CHART_DEFAULT_TUNING: RedisTuning = Object.freeze({
   disklessSyncDelaySeconds: 5,
 });
 
+/**
+ * How a Redis node pod stops (a rolling update, an EKS node upgrade, `kubectl drain`). Chart
+ * 23.1.1 renders both fields into the node StatefulSet (`templates/sentinel/statefulset.yaml`)
+ * and into the master's preStop hook (`templates/scripts-configmap.yaml`, prestop-redis.sh):
+ * `CLIENT PAUSE <(grace - 10 + 2) × 1000> WRITE`, `SENTINEL FAILOVER`, then, with
+ * `redisShutdownWaitFailover`, up to `grace - 10` one-second polls until the pod's sentinel
+ * names another master; only then does the container get SIGTERM. The drill's
+ * `planned-failover` and `rolling-restart` scenarios run exactly that sequence
+ * (`lib/sentinel/preStop.ts`), from these values.
+ */
+export interface PodShutdown {
+  /**
+   * `sentinel.terminationGracePeriodSeconds`: the pod's grace period; sets the pause length and
+   * the failover wait. Must leave the 10 s the chart subtracts plus at least one poll.
+   */
+  readonly terminationGracePeriodSeconds: number;
+  /** `sentinel.redisShutdownWaitFailover`: the master's preStop waits for the new master. */
+  readonly redisShutdownWaitFailover: boolean;
+}
+
+/**
+ * What the stack deploys: the chart's own values, set explicitly so that the drill models what
+ * is deployed even if a chart upgrade changes its defaults. Kept because they meet the planned
+ * failover targets (docs/drill.md: 0 WAIT-acknowledged writes lost, about 1.3 s of refused
+ * writes): the write pause is what prevents the loss a bare `SENTINEL FAILOVER` has (the old
+ * master would go on taking writes that the re-pointed replica then drops), and waiting for the
+ * failover keeps SIGTERM from turning the planned switch into a crash (3.4 s). A longer grace
+ * period would only lengthen the pause on paper: the old master is stopped as soon as the
+ * failover is seen, so the pause never runs out.
+ */
+export const POD_SHUTDOWN: PodShutdown = Object.freeze({
+  terminationGracePeriodSeconds: 30,
+  redisShutdownWaitFailover: true,
+});
+
+/** Chart 23.1.1's defaults (values.yaml `sentinel.*`), for the benchmark's comparison. */
+export const CHART_DEFAULT_POD_SHUTDOWN: PodShutdown = Object.freeze({
+  terminationGracePeriodSeconds: 30,
+  redisShutdownWaitFailover: true,
+});
+
+/**
+ * `replica-priority` of the node with StatefulSet ordinal 0; node `i` gets this minus `i`.
+ * Sentinel promotes the replica with the lowest priority, and a rollout (a changed release, a
+ * node upgrade) restarts pods from the highest ordinal down. Preferring the highest ordinal
+ * makes a planned failover land on a pod that is already updated, so a rolling restart fails
+ * over at most twice (only when the master is the highest ordinal, the first pod stopped). With
+ * every node at Redis' default of 100 the choice is by offset, then run id (random): a rollout
+ * could fail over once per node, three times of about 1.3 s each with 3 nodes, more than the
+ * 3 s of refused writes a rolling restart may cost (docs/drill.md). Redis' default, so node 0
+ * keeps it; a priority of 0 would mean "never promote", hence fewer than 100 nodes.
+ */
+export const REPLICA_PRIORITY_BASE = 100;
+
+/** `replica-priority` for the node with this StatefulSet ordinal (see `REPLICA_PRIORITY_BASE`). */
+export function replicaPriorityForOrdinal(ordinal: number): number {
+  if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= REPLICA_PRIORITY_BASE) {
+    throw new Error(
+      `ordinal: ${ordinal} is not allowed; use an integer from 0 to ${REPLICA_PRIORITY_BASE - 1}`,
+    );
+  }
+  return REPLICA_PRIORITY_BASE - ordinal;
+}
+
 /** Lower bound for `downAfterMs`: under a second, one lost ping triggers a failover. */
 export const MIN_DOWN_AFTER_MS = 1000;
 

@@ -181,7 +181,7 @@ describe("sentinel drill metrics", () => {
     assert.deepEqual(parseScenarios(["master-crash", "all-down"]), ["master-crash", "all-down"]);
     assert.throws(
       () => parseScenarios(["master-crash", "meteor"]),
-      /unknown scenario\(s\) meteor; use one of master-crash, graceful-failover/,
+      /unknown scenario\(s\) meteor; use one of master-crash, planned-failover/,
     );
   });
 });
@@ -196,7 +196,9 @@ describe("sentinel drill output", () => {
       {
         scenario: "master-crash",
         ok: false,
+        decidesExit: true,
         problems: ["3 WAIT-acknowledged writes lost"],
+        warnings: [],
         failovers: 1,
         faultAt: 1000,
         recoveredAt: 5000,
@@ -257,8 +259,10 @@ describe("sentinel drill output", () => {
       {
         scenario: "master-stall",
         ok: false,
+        decidesExit: true,
         skipped: "cannot freeze",
         problems: [],
+        warnings: [],
         failovers: 0,
         acknowledgedWrites: 0,
         lostAcknowledgedWrites: 0,

@@ -11,7 +11,7 @@
  * `auth.existingSecret` names.
  */
 import { ContainerResources, ImageRef, RedisConfig } from "../configTypes";
-import { redisServerDirectives } from "../tuning";
+import { POD_SHUTDOWN, REPLICA_PRIORITY_BASE, redisServerDirectives } from "../tuning";
 import {
   CLUSTER_DOMAIN,
   KUBECTL_RESOURCES,
@@ -111,6 +111,17 @@ export function commonConfiguration(cfg: RedisConfig): string {
 }
 
 /**
+ * `replica.extraFlags`: flags start-node.sh appends to redis-server's command line, each rendered
+ * as `ARGS+=("<flag>")` (`{{ . | quote }}`, templates/scripts-configmap.yaml). Inside those
+ * double quotes bash expands `$((...))` and `${HOSTNAME##*-}` (the pod's ordinal), which is how
+ * one value gives each pod its own `replica-priority` (lib/tuning.ts `replicaPriorityForOrdinal`);
+ * the flags come after the `--include`s, so they win over any config file.
+ */
+export function replicaExtraFlags(): string[] {
+  return ["--replica-priority", `$((${REPLICA_PRIORITY_BASE} - \${HOSTNAME##*-}))`];
+}
+
+/**
  * Where Helm gets the chart: an OCI reference or a chart archive URL as is, a classic
  * repository URL as the repository of the chart "redis", or a local archive or directory (the
  * absolute path `config.ts` resolved and checked) as a path, with no repository.
@@ -204,6 +215,8 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // The PDB in sentinel mode is sentinel/pdb.yaml, which reads `replica.pdb`: one node
       // may be evicted at a time, so a drain never takes two sentinels (a quorum) at once.
       pdb: { create: true, maxUnavailable: 1 },
+      // Per-pod replica-priority, so planned failovers go to pods a rollout has already updated.
+      extraFlags: replicaExtraFlags(),
       // The kubectl container relabelling the master needs the service account token
       // (`redis.validateValues.createMaster` in _helpers.tpl requires it with masterService).
       automountServiceAccountToken: cfg.masterService,
@@ -232,6 +245,12 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // and under the default OrderedReady policy an unready replica blocks higher ordinals.
       // Sync is awaited by the drill and verify tools instead (INFO replication).
       replicaSyncCheck: false,
+      // The pod's grace period and the master's preStop (sentinel/statefulset.yaml,
+      // scripts-configmap.yaml prestop-redis.sh): pause writes, fail over, wait for the new
+      // master, then SIGTERM. Set from lib/tuning.ts POD_SHUTDOWN, which the drill's
+      // planned-failover and rolling-restart scenarios run, so what is measured is what runs.
+      terminationGracePeriodSeconds: POD_SHUTDOWN.terminationGracePeriodSeconds,
+      redisShutdownWaitFailover: POD_SHUTDOWN.redisShutdownWaitFailover,
       resources: resourcesBlock(cfg.sentinelResources),
       service: {
         type: "ClusterIP",

@@ -7,7 +7,7 @@ import { errorMessage } from "./clients";
 import type { DeploymentTarget } from "./cluster";
 import { missingBinaries, missingBinariesMessage } from "./localTopology";
 import { splitAddressKey } from "./natMap";
-import { Endpoint, KubernetesClientUnavailableError } from "./types";
+import { Endpoint, KubernetesClientUnavailableError, RedisUnreachableError } from "./types";
 
 /** Exit codes shared by both CLIs. A failure never exits 0. */
 export const EXIT = {
@@ -18,6 +18,8 @@ export const EXIT = {
   usage: 2,
   /** The environment lacks something (redis binaries, a loadable Kubernetes client). */
   environment: 3,
+  /** Nothing answers at the target's Redis/Sentinel addresses (`RedisUnreachableError`). */
+  unreachable: 4,
 } as const;
 
 export interface SentinelCliOptions {
@@ -192,13 +194,19 @@ export interface SentinelCliCommand {
   readonly help: string;
   /** Checks beyond the shared flag parsing; throws a `UsageError`. */
   readonly validate?: (options: SentinelCliOptions) => void;
-  /** Runs the command; `output` goes to stdout. */
-  readonly run: (options: SentinelCliOptions) => Promise<{ ok: boolean; output: string }>;
+  /**
+   * Runs the command; `output` goes to stdout, `console` (when given) to stderr, so that a
+   * person sees it even when stdout is JSON for a program.
+   */
+  readonly run: (
+    options: SentinelCliOptions,
+  ) => Promise<{ ok: boolean; output: string; console?: string }>;
 }
 
 /**
  * The shell both Sentinel CLIs share: parse flags, print help, check the local prerequisites,
- * run, and map the outcome to an exit code (0 ok, 1 failed, 2 usage, 3 environment).
+ * run, and map the outcome to an exit code (0 ok, 1 failed, 2 usage, 3 environment,
+ * 4 unreachable).
  */
 export async function runSentinelCli(
   command: SentinelCliCommand,
@@ -222,13 +230,17 @@ export async function runSentinelCli(
     return EXIT.environment;
   }
   try {
-    const { ok, output } = await command.run(options);
+    const { ok, output, console } = await command.run(options);
     process.stdout.write(`${output}\n`);
+    if (console !== undefined && console !== "") {
+      process.stderr.write(`${console}\n`);
+    }
     return ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
     process.stderr.write(`${command.name}: ${errorMessage(error)}\n`);
     if (error instanceof UsageError || error instanceof SyntaxError) return EXIT.usage;
     if (error instanceof KubernetesClientUnavailableError) return EXIT.environment;
+    if (error instanceof RedisUnreachableError) return EXIT.unreachable;
     return EXIT.failed;
   }
 }

@@ -2,7 +2,7 @@
  * Small helpers around ioredis for talking to one node or sentinel at a time, and for reading
  * the replies of INFO and SENTINEL commands.
  */
-import Redis from "ioredis";
+import Redis, { ReplyError } from "ioredis";
 import { Endpoint } from "./types";
 
 /** Per-command and connect timeout of the check connections: a stalled node must not hang us. */
@@ -30,14 +30,43 @@ export async function connectOnce(
     disableClientInfo: true,
   });
   // Errors surface through the awaited commands; without a listener ioredis would log them.
-  client.on("error", () => undefined);
+  // The last one is kept: a failed connect() only says "Connection is closed.", while the
+  // event says why (ECONNREFUSED, ENOTFOUND ...).
+  let cause: Error | undefined;
+  client.on("error", (error: Error) => {
+    cause = error;
+  });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw error;
+    throw cause ?? error;
   }
   return client;
+}
+
+/**
+ * True when the error says nothing answered at the address (refused, unresolvable name, no
+ * route, connect timeout, closed before the handshake), as opposed to a server that answered
+ * with an error (a wrong password) or stalled on a command.
+ */
+export function isUnreachableError(error: unknown): boolean {
+  if (error instanceof ReplyError) {
+    return false;
+  }
+  const message = errorMessage(error);
+  if (/Command timed out/i.test(message)) {
+    return false;
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "";
+  return (
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|EPIPE)$/.test(
+      code,
+    ) ||
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|Connection is closed/i.test(
+      message,
+    )
+  );
 }
 
 /** Runs `body` with a one-shot connection and always closes it. */

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import type { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
 import { DEFAULT_TUNING, RedisTuning } from "../tuning";
 import { errorMessage, recordFromReply, withConnection } from "./clients";
-import { DrillReport, FaultInjector, parseScenarios, runDrill } from "./drill";
+import { DrillReport, parseScenarios, runDrill } from "./drill";
 import {
   ForwardedPort,
   REDIS_PORT,
@@ -19,9 +19,11 @@ import {
   podNameForHost,
   podNames,
 } from "./natMap";
+import { ensureReachable } from "./reachability";
 import {
   ConnectionSettings,
   Endpoint,
+  FaultInjector,
   KubernetesClientUnavailableError,
   endpointKey,
   sleep,
@@ -44,6 +46,7 @@ const POD_READY_TIMEOUT_MS = 5 * 60 * 1000;
 export async function verifyDeployment(target: DeploymentTarget): Promise<VerifyReport> {
   const session = await ClusterSession.open(target);
   try {
+    await ensureReachable(session.settings());
     return await verifyTopology(session.settings(), session.verifyOptions());
   } finally {
     await session.close();
@@ -194,6 +197,33 @@ class ClusterSession implements FaultInjector {
       namespace: this.target.namespace,
       gracePeriodSeconds: 0,
     });
+  }
+
+  /**
+   * Deletes the node's pod with its normal grace period: the kubelet runs the chart's preStop
+   * hooks (on the master: pause writes, fail over, wait), then sends SIGTERM. Resolves once the
+   * old pod is gone (absent, or replaced by one with another uid).
+   */
+  async stop(node: Endpoint, note?: (text: string) => void): Promise<void> {
+    const name = this.podOf(node);
+    const namespace = this.target.namespace;
+    const before = await this.core.readNamespacedPod({ name, namespace });
+    await this.core.deleteNamespacedPod({ name, namespace });
+    note?.(`deleted pod ${name} with its grace period (preStop hooks run)`);
+    const graceMs = (before.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const deadline = Date.now() + graceMs + 30000;
+    while (Date.now() < deadline) {
+      try {
+        const pod = await this.core.readNamespacedPod({ name, namespace });
+        if (pod.metadata?.uid !== before.metadata?.uid) {
+          return;
+        }
+      } catch {
+        return; // Gone; the StatefulSet has not recreated it yet.
+      }
+      await sleep(1000);
+    }
+    throw new Error(`pod ${name} still terminating after ${Math.round(graceMs / 1000) + 30} s`);
   }
 
   /** The StatefulSet recreates the pod: wait until it is Ready. */

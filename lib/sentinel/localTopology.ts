@@ -12,12 +12,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   DEFAULT_TUNING,
+  POD_SHUTDOWN,
+  PodShutdown,
   RedisTuning,
   redisServerDirectives,
+  replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
 } from "../tuning";
-import { ConnectionSettings, Endpoint, endpointKey, sleep } from "./types";
-import { FaultInjector } from "./drill";
+import { podCommands, sentinelMasterOf } from "./admin";
+import { podPreStop, preStopPlan } from "./preStop";
+import { ConnectionSettings, Endpoint, FaultInjector, endpointKey, sleep } from "./types";
 
 /** Loopback only: the topology must never be reachable from outside this machine. */
 export const LOOPBACK = "127.0.0.1";
@@ -33,6 +37,11 @@ export interface LocalTopologyOptions {
   readonly password?: string;
   /** Parent of the temp directory. Defaults to the OS temp directory. */
   readonly tempRoot?: string;
+  /**
+   * How a node "pod" stops in `stop()` (the chart's preStop hooks). Defaults to `POD_SHUTDOWN`
+   * (what the stack deploys).
+   */
+  readonly shutdown?: PodShutdown;
 }
 
 type NodeKind = "redis" | "sentinel";
@@ -94,7 +103,10 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-/** The redis.conf of one node: persistence as the chart (AOF on, RDB off), plus the tuning. */
+/**
+ * The redis.conf of one node: persistence as the chart (AOF on, RDB off), the tuning, and the
+ * replica-priority the stack gives the pod with this ordinal.
+ */
 export function redisNodeConfig(
   tuning: RedisTuning,
   port: number,
@@ -102,6 +114,7 @@ export function redisNodeConfig(
   logPath: string,
   password: string,
   masterPort: number | undefined,
+  ordinal = 0,
 ): string {
   const lines = [
     `port ${port}`,
@@ -115,6 +128,7 @@ export function redisNodeConfig(
     `requirepass ${password}`,
     `masterauth ${password}`,
     ...redisServerDirectives(tuning),
+    `replica-priority ${replicaPriorityForOrdinal(ordinal)}`,
   ];
   if (masterPort !== undefined) {
     lines.push(`replicaof ${LOOPBACK} ${masterPort}`);
@@ -149,8 +163,13 @@ export function sentinelConfig(
   );
 }
 
+/**
+ * Node `i` and sentinel `i` form one "pod", as in the chart's StatefulSet: a planned stop runs
+ * both preStop hooks and stops both, and a restore starts both.
+ */
 export class LocalTopology implements FaultInjector {
   readonly tuning: RedisTuning;
+  readonly shutdown: PodShutdown;
   readonly password: string;
   readonly dir: string;
   private readonly redisNodes: LocalNode[];
@@ -161,12 +180,14 @@ export class LocalTopology implements FaultInjector {
 
   private constructor(
     tuning: RedisTuning,
+    shutdown: PodShutdown,
     password: string,
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
   ) {
     this.tuning = tuning;
+    this.shutdown = shutdown;
     this.password = password;
     this.dir = dir;
     this.redisNodes = redisNodes;
@@ -214,6 +235,7 @@ export class LocalTopology implements FaultInjector {
           n.logPath,
           password,
           i === 0 ? undefined : masterPort,
+          i,
         ),
       ),
     );
@@ -223,7 +245,14 @@ export class LocalTopology implements FaultInjector {
         sentinelConfig(tuning, n.port, path.dirname(n.configPath), n.logPath, password, masterPort),
       ),
     );
-    const topology = new LocalTopology(tuning, password, dir, redisNodes, sentinelNodes);
+    const topology = new LocalTopology(
+      tuning,
+      options.shutdown ?? POD_SHUTDOWN,
+      password,
+      dir,
+      redisNodes,
+      sentinelNodes,
+    );
     try {
       await topology.startAll();
     } catch (error) {
@@ -267,9 +296,73 @@ export class LocalTopology implements FaultInjector {
     await this.kill(this.find(node), "SIGKILL");
   }
 
-  /** Starts a crashed or stopped node again on the same port and data directory. */
+  /**
+   * Stops a node as Kubernetes stops its pod: the chart's preStop hooks of its Redis and its
+   * sentinel (on the master: CLIENT PAUSE WRITE, SENTINEL FAILOVER, wait for the new master),
+   * then SIGTERM to both.
+   */
+  async stop(node: Endpoint, note?: (text: string) => void): Promise<void> {
+    const target = this.find(node);
+    const sentinel = this.sentinelOf(target);
+    const pod = podCommands(
+      { host: LOOPBACK, port: target.port },
+      { host: LOOPBACK, port: sentinel.port },
+      this.password,
+      this.tuning.masterSet,
+    );
+    const outcome = await podPreStop(
+      preStopPlan(this.shutdown),
+      endpointKey(node),
+      pod,
+      sleep,
+      note,
+    );
+    note?.(`preStop of ${target.name}: ${outcome}`);
+    await Promise.all([this.kill(target, "SIGTERM"), this.kill(sentinel, "SIGTERM")]);
+  }
+
+  /**
+   * Starts a crashed or stopped node again on the same port and data directory, with its
+   * sentinel. Like the chart's start-node.sh, it asks the sentinels for the current master and
+   * starts as its replica when that is another node.
+   */
   async restore(node: Endpoint): Promise<void> {
-    await this.launch(this.find(node));
+    const target = this.find(node);
+    const master = await this.currentMaster();
+    const replicaOf =
+      master && master.port !== target.port
+        ? ["--replicaof", master.host, String(master.port)]
+        : [];
+    await this.launch(target, replicaOf);
+    await this.launch(this.sentinelOf(target));
+  }
+
+  /** The master the first answering sentinel names. */
+  private async currentMaster(): Promise<Endpoint | undefined> {
+    for (const sentinel of this.sentinelNodes.filter((n) => n.process)) {
+      try {
+        const master = await sentinelMasterOf(
+          { host: LOOPBACK, port: sentinel.port },
+          this.password,
+          this.tuning.masterSet,
+        );
+        if (master) {
+          return master;
+        }
+      } catch {
+        // Ask the next one.
+      }
+    }
+    return undefined;
+  }
+
+  /** The sentinel beside a Redis node (same index), as in one chart pod. */
+  private sentinelOf(node: LocalNode): LocalNode {
+    const index = this.redisNodes.indexOf(node);
+    if (index < 0) {
+      throw new Error(`${node.name} is not a Redis node`);
+    }
+    return this.sentinelNodes[index % this.sentinelNodes.length];
   }
 
   /** Freezes the node (SIGSTOP) for `ms`, then lets it go on (SIGCONT). */
@@ -370,7 +463,7 @@ export class LocalTopology implements FaultInjector {
     return found;
   }
 
-  private async launch(node: LocalNode): Promise<void> {
+  private async launch(node: LocalNode, extraArgs: readonly string[] = []): Promise<void> {
     if (this.closed) {
       throw new Error("the local topology is closed");
     }
@@ -378,7 +471,7 @@ export class LocalTopology implements FaultInjector {
       return;
     }
     const binary = node.kind === "sentinel" ? "redis-sentinel" : "redis-server";
-    const child = spawn(binary, [node.configPath], { stdio: "ignore" });
+    const child = spawn(binary, [node.configPath, ...extraArgs], { stdio: "ignore" });
     node.process = child;
     if (child.pid !== undefined) {
       this.startedPids.push(child.pid);

@@ -36,7 +36,8 @@ export function formatLatency(latency: LatencySummary | undefined): string {
 }
 
 function row(s: ScenarioResult): string[] {
-  const result = s.skipped !== undefined ? "skipped" : s.ok ? "ok" : "FAILED";
+  const result =
+    s.skipped !== undefined ? "skipped" : s.ok ? "ok" : s.decidesExit ? "FAILED" : "failed*";
   return [
     s.scenario,
     result,
@@ -71,14 +72,24 @@ export function formatDrillReport(report: DrillReport): string {
   const lines = [formatTable(DRILL_TABLE_HEADER, report.scenarios.map(row)), ""];
   for (const s of report.scenarios) {
     for (const problem of s.problems) {
-      lines.push(`FAIL ${s.scenario}: ${problem}`);
+      lines.push(
+        s.decidesExit
+          ? `FAIL ${s.scenario}: ${problem}`
+          : `note ${s.scenario} (reported only, does not decide the exit code): ${problem}`,
+      );
+    }
+    for (const warning of s.warnings) {
+      lines.push(`warn ${s.scenario}: ${warning}`);
     }
     if (s.skipped !== undefined) {
       lines.push(`skip ${s.scenario}: ${s.skipped}`);
     }
   }
+  if (report.scenarios.some((s) => !s.decidesExit)) {
+    lines.push("failed* = failed, but reported only: it does not decide the exit code");
+  }
   lines.push(
-    `drill: ${report.ok ? "every scenario held" : "some scenarios failed"} ` +
+    `drill: ${report.ok ? "every promise held" : "some scenarios failed"} ` +
       `(master set ${report.masterSet}, down-after ${report.tuning.downAfterMs} ms; latencies are ms of SET+WAIT 1)`,
   );
   return lines.join("\n");

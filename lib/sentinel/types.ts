@@ -51,3 +51,54 @@ export class KubernetesClientUnavailableError extends Error {
     this.name = "KubernetesClientUnavailableError";
   }
 }
+
+/**
+ * Nothing answers at any of these addresses: no sentinel listening, a name that does not
+ * resolve, a port-forward that cannot open. Thrown within seconds, before any wait for a healthy
+ * topology, so that a wrong target is not a minutes-long silent retry. The CLIs exit with
+ * `EXIT.unreachable` for it.
+ */
+export class RedisUnreachableError extends Error {
+  readonly addresses: readonly string[];
+  constructor(addresses: readonly string[], details: readonly string[] = []) {
+    super(
+      `cannot reach Redis/Sentinel at ${addresses.join(",")}` +
+        (details.length > 0 ? ` (${details.join("; ")})` : ""),
+    );
+    this.name = "RedisUnreachableError";
+    this.addresses = addresses;
+  }
+}
+
+/**
+ * How faults reach the topology: processes locally, pods on a cluster. The drill's orchestration
+ * talks only to this port, so it runs against a fake in the unit tests.
+ */
+export interface FaultInjector {
+  /** Kills the Redis node announced at `node` without warning (SIGKILL, or grace period 0). */
+  crash(node: Endpoint): Promise<void>;
+  /**
+   * Stops the node the way Kubernetes stops its pod for a rolling update or a drain: the chart's
+   * preStop hooks first (on the master: pause writes, fail over, wait for the new master), then
+   * SIGTERM. Resolves once the node is down. `note` receives the hooks' steps for the timeline.
+   */
+  stop(node: Endpoint, note?: (text: string) => void): Promise<void>;
+  /** Brings a crashed or stopped node back (locally a restart; on a cluster the StatefulSet does it). */
+  restore(node: Endpoint): Promise<void>;
+  /** Freezes the node for `ms` and lets it go on. Absent where it cannot be done. */
+  stall?(node: Endpoint, ms: number): Promise<void>;
+  /** Takes every Redis node and sentinel down. */
+  stopAll(): Promise<void>;
+  /** Brings every Redis node and sentinel back. */
+  startAll(): Promise<void>;
+  /** Announced addresses of every Redis node, in StatefulSet ordinal order (node-0 first). */
+  nodes(): Endpoint[];
+}
+
+/** Sentinel commands the drill issues itself, behind a port so the orchestration can be faked. */
+export interface SentinelAdmin {
+  /** The master the first answering sentinel names, or undefined when none answers. */
+  master(): Promise<Endpoint | undefined>;
+  /** `SENTINEL FAILOVER <set>` on the first sentinel that accepts it. */
+  failover(): Promise<void>;
+}

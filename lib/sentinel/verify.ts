@@ -408,7 +408,25 @@ export function formatVerifyReport(report: VerifyReport): string {
   lines.push(
     report.ok
       ? `verify: ${report.masterSet} healthy (master ${report.master ? endpointKey(report.master) : "?"}, ${report.replicas.length} replicas)`
-      : `verify: ${report.failures.length} check(s) failed for ${report.masterSet}`,
+      : `verify: ${report.failures.length} check(s) failed for ${report.masterSet}: ${failedCheckNames(report).join(", ")}`,
   );
   return lines.join("\n");
+}
+
+function failedCheckNames(report: VerifyReport): string[] {
+  return report.checks.filter((c) => !c.ok).map((c) => c.name);
+}
+
+/**
+ * The failed checks alone, one line each, for the console when the report itself goes out as
+ * JSON; empty when every check passed.
+ */
+export function formatVerifyFailures(report: VerifyReport): string {
+  if (report.ok) {
+    return "";
+  }
+  return [
+    `verify: ${report.failures.length} check(s) failed for ${report.masterSet}:`,
+    ...report.checks.filter((c) => !c.ok).map((c) => `FAIL ${c.name}: ${c.detail}`),
+  ].join("\n");
 }

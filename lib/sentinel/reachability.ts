@@ -1,0 +1,82 @@
+/**
+ * The quick check before verify or drill: does anything answer at the sentinels, and at the
+ * master they name? A wrong target (nothing listening, a hostname that does not resolve outside
+ * the VPC, a port-forward that cannot open) then fails within seconds with
+ * `RedisUnreachableError`, instead of a health wait of minutes per scenario.
+ */
+import { connectOnce, errorMessage, isUnreachableError } from "./clients";
+import { sentinelMasterOf } from "./admin";
+import {
+  ConnectionSettings,
+  Endpoint,
+  RedisUnreachableError,
+  endpointKey,
+  reachable,
+} from "./types";
+
+/** Connect timeout of the probe: long enough for a port-forward, short enough to fail fast. */
+export const REACH_TIMEOUT_MS = 3000;
+
+/** Resolves when the address answers at all (a wrong password counts as answering). */
+async function probe(endpoint: Endpoint, password: string, timeoutMs: number): Promise<void> {
+  const client = await connectOnce(endpoint, password, timeoutMs);
+  client.disconnect();
+}
+
+/** The address as announced, with where it was reached when the NAT map moves it. */
+function describe(settings: ConnectionSettings, announced: Endpoint): string {
+  const target = reachable(settings, announced);
+  const key = endpointKey(announced);
+  return endpointKey(target) === key ? key : `${key} (via ${endpointKey(target)})`;
+}
+
+/**
+ * Throws `RedisUnreachableError` when no sentinel answers, or when the sentinels name a master
+ * that does not answer. Anything else (a wrong password, no master known yet) is left to verify,
+ * which reports it check by check. Takes at most about two connect timeouts.
+ */
+export async function ensureReachable(
+  settings: ConnectionSettings,
+  timeoutMs = REACH_TIMEOUT_MS,
+): Promise<void> {
+  const results = await Promise.all(
+    settings.sentinels.map((sentinel) =>
+      probe(sentinel, settings.password, timeoutMs).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ),
+  );
+  const answered = settings.sentinels.filter((_, i) => !isUnreachableError(results[i]));
+  if (answered.length === 0) {
+    throw new RedisUnreachableError(settings.sentinels.map(endpointKey), uniqueMessages(results));
+  }
+  let master: Endpoint | undefined;
+  for (const sentinel of answered) {
+    try {
+      master = await sentinelMasterOf(sentinel, settings.password, settings.masterSet);
+      if (master) {
+        break;
+      }
+    } catch {
+      // Wrong password or busy: verify reports it.
+    }
+  }
+  if (!master) {
+    return;
+  }
+  try {
+    await probe(reachable(settings, master), settings.password, timeoutMs);
+  } catch (error) {
+    if (isUnreachableError(error)) {
+      throw new RedisUnreachableError(
+        [describe(settings, master)],
+        [`the master the sentinels name does not answer: ${errorMessage(error)}`],
+      );
+    }
+  }
+}
+
+function uniqueMessages(errors: readonly unknown[]): string[] {
+  return [...new Set(errors.filter((e) => e !== undefined).map(errorMessage))];
+}
