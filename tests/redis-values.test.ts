@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { ImageRef, RedisConfig } from "../lib/configTypes";
 import {
   chartConstraintProblems,
@@ -22,7 +23,13 @@ import {
 } from "../lib/redis/images";
 import { parseQuantity } from "../lib/redis/quantity";
 import { sampleRedisConfig } from "../lib/redis/sampleConfig";
-import { DEFAULT_TUNING, RedisTuning, redisServerDirectives } from "../lib/tuning";
+import {
+  DEFAULT_TUNING,
+  POD_SHUTDOWN,
+  RedisTuning,
+  redisServerDirectives,
+  replicaPriorityForOrdinal,
+} from "../lib/tuning";
 
 const opts: ChartValuesOptions = { existingSecretName: "redis-password" };
 
@@ -92,6 +99,31 @@ describe("redis chart values", () => {
       // 60 % of the 3Gi limit.
       assert.ok(conf.includes("maxmemory 1843mb"));
       assert.ok(conf.includes("maxmemory-policy noeviction"));
+    });
+
+    it("sets the pod's grace period and the master's failover wait from POD_SHUTDOWN", () => {
+      assert.equal(
+        at(values, "sentinel.terminationGracePeriodSeconds"),
+        POD_SHUTDOWN.terminationGracePeriodSeconds,
+      );
+      assert.equal(
+        at(values, "sentinel.redisShutdownWaitFailover"),
+        POD_SHUTDOWN.redisShutdownWaitFailover,
+      );
+    });
+
+    it("gives each pod the replica-priority of its ordinal, as bash expands the chart's ARGS line", () => {
+      const flags = at(values, "replica.extraFlags") as string[];
+      assert.equal(flags[0], "--replica-priority");
+      // start-node.sh renders each flag as ARGS+=({{ . | quote }}); Go's %q equals JSON here.
+      const script = `ARGS=(); ${flags.map((f) => `ARGS+=(${JSON.stringify(f)})`).join("; ")}; echo "\${ARGS[1]}"`;
+      for (const ordinal of [0, 1, 2]) {
+        const rendered = execFileSync("bash", ["-c", script], {
+          env: { HOSTNAME: `redis-node-${ordinal}` },
+          encoding: "utf8",
+        }).trim();
+        assert.equal(Number(rendered), replicaPriorityForOrdinal(ordinal), `node-${ordinal}`);
+      }
     });
 
     it("turns on automateClusterRecovery and leaves replicaSyncCheck off", () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { EXIT, SentinelCliCommand, UsageError, runSentinelCli } from "../lib/sentinel/cliArgs";
-import { KubernetesClientUnavailableError } from "../lib/sentinel/types";
+import { KubernetesClientUnavailableError, RedisUnreachableError } from "../lib/sentinel/types";
 
 /** Runs the shared CLI shell with stdout and stderr captured. */
 async function run(command: Partial<SentinelCliCommand>, argv: string[] = []) {
@@ -61,5 +61,26 @@ describe("sentinel CLI shell", () => {
     assert.match(noClient.err, /^test: no client/);
     assert.equal((await run({ run: thrower(new UsageError("give a target")) })).code, EXIT.usage);
     assert.equal((await run({ run: thrower(new Error("boom")) })).code, EXIT.failed);
+  });
+
+  it("maps an unreachable target to its own exit code, with the addresses on stderr", async () => {
+    const result = await run({
+      run: async () => {
+        throw new RedisUnreachableError(["10.0.0.5:26379", "10.0.0.6:26379"]);
+      },
+    });
+    assert.equal(result.code, EXIT.unreachable);
+    assert.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length, "codes are distinct");
+    assert.match(
+      result.err,
+      /^test: cannot reach Redis\/Sentinel at 10\.0\.0\.5:26379,10\.0\.0\.6:26379/,
+    );
+  });
+
+  it("writes the command's console lines to stderr, beside JSON on stdout", async () => {
+    const result = await run({
+      run: async () => ({ ok: false, output: "{}", console: "FAIL sentinel reachable" }),
+    });
+    assert.deepEqual(result, { code: EXIT.failed, out: "{}\n", err: "FAIL sentinel reachable\n" });
   });
 });

@@ -1,17 +1,21 @@
 /**
- * The drill against real redis-server / redis-sentinel processes with the stack's tuning:
- * master crash fails over without losing WAIT-acknowledged writes, a stall shorter than
- * down-after does not fail over, and everything down then up recovers to one master. No speed
- * is asserted here: the figures come from `npm run bench:failover`.
+ * Smoke test per scenario against real redis-server / redis-sentinel processes with the stack's
+ * tuning: each scenario runs end to end, recovers, and keeps its promise about failovers and
+ * WAIT-acknowledged writes. The judgement itself is table-tested in sentinel-scenarios.test.ts;
+ * no speed is asserted here (the figures come from `npm run bench:failover`).
  */
 import * as assert from "node:assert/strict";
-import { runDrill, ScenarioResult } from "../lib/sentinel/drill";
+import { ScenarioResult, runDrill } from "../lib/sentinel/drill";
 import { LocalTopology } from "../lib/sentinel/localTopology";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/sentinel/scenarios";
 import { verifyTopology } from "../lib/sentinel/verify";
 import { closeAndAssertClean, requireRedis, startTopology } from "./helpers/redisTopology";
 
+/** Problems that are about time: a loaded test machine may break them, the bench judges them. */
+const TIMING_PROBLEM = /^writes unavailable for \d+ ms in all/;
+
 describe("sentinel drill (real processes)", function () {
-  this.timeout(120000);
+  this.timeout(180000);
   let topology: LocalTopology;
 
   before(async () => {
@@ -23,9 +27,7 @@ describe("sentinel drill (real processes)", function () {
     if (topology) await closeAndAssertClean(topology);
   });
 
-  async function drill(
-    scenario: "master-crash" | "master-stall" | "all-down",
-  ): Promise<ScenarioResult> {
+  async function drill(scenario: ScenarioName): Promise<ScenarioResult> {
     const report = await runDrill({
       settings: topology.settings(),
       injector: topology,
@@ -37,35 +39,33 @@ describe("sentinel drill (real processes)", function () {
     return report.scenarios[0];
   }
 
-  it("master crash: observes a failover, a write outage, and loses no acknowledged write", async () => {
-    const result = await drill("master-crash");
-    assert.deepEqual(result.problems, []);
-    assert.equal(result.ok, true);
-    assert.ok(result.failovers >= 1, "no +switch-master seen");
-    assert.notEqual(result.masterAfter, result.masterBefore);
-    assert.ok((result.writes?.unavailableMs ?? 0) > 0, "no write-unavailable window measured");
-    assert.ok(result.acknowledgedWrites > 0, "no write was acknowledged at all");
-    assert.equal(result.lostAcknowledgedWrites, 0);
-  });
-
-  it("master stalled for less than down-after: no failover, no write lost", async () => {
-    const result = await drill("master-stall");
-    assert.deepEqual(result.problems, []);
-    assert.equal(result.failovers, 0);
-    assert.equal(result.masterAfter, result.masterBefore);
-    assert.equal(result.lostAcknowledgedWrites, 0);
-  });
-
-  it("every node down then back: one master, every sentinel agrees, nothing lost", async () => {
-    const result = await drill("all-down");
-    assert.deepEqual(result.problems, []);
-    assert.equal(result.lostAcknowledgedWrites, 0);
-    const report = await verifyTopology(topology.settings(), { nodes: topology.nodes() });
-    assert.equal(report.ok, true, report.failures.join("\n"));
-    const oneMaster = report.checks.find((c) => c.name === "exactly one master");
-    assert.equal(oneMaster?.ok, true);
-    assert.ok(report.checks.find((c) => c.name === "sentinels agree on master")?.ok);
-  });
+  for (const scenario of SCENARIOS) {
+    const spec = SCENARIO_SPECS[scenario];
+    it(`${scenario}: runs, recovers, and keeps its promise`, async () => {
+      const result = await drill(scenario);
+      assert.ok(result.acknowledgedWrites > 0, "no write was acknowledged at all");
+      assert.ok(result.masterAfter !== undefined, result.problems.join("; "));
+      if (spec.failover === "moves" || spec.failover === "some") {
+        assert.ok(result.failovers >= 1, "no +switch-master seen");
+        assert.ok((result.writes?.unavailableMs ?? 0) > 0, "no write-unavailable window measured");
+      }
+      if (!spec.decidesExit) {
+        // The bare SENTINEL FAILOVER: reported, whatever it lost.
+        assert.ok(result.problems.every((p) => /WAIT-acknowledged writes lost$/.test(p)));
+        return;
+      }
+      assert.deepEqual(
+        result.problems.filter((p) => !TIMING_PROBLEM.test(p)),
+        [],
+        `${scenario} broke a promise`,
+      );
+      assert.equal(result.lostAcknowledgedWrites, 0);
+      if (scenario === "all-down") {
+        const report = await verifyTopology(topology.settings(), { nodes: topology.nodes() });
+        assert.equal(report.checks.find((c) => c.name === "exactly one master")?.ok, true);
+      }
+    });
+  }
 
   it("leaves no process or temp directory behind", async () => {
     const pids = topology.pids();

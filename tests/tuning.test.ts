@@ -4,6 +4,7 @@ import {
   DEFAULT_TUNING,
   RedisTuning,
   redisServerDirectives,
+  replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
   tuningProblems,
 } from "../lib/tuning";
@@ -58,6 +59,14 @@ describe("tuning", () => {
   it("prefixes keys so that a caller can name its config keys", () => {
     const [problem] = tuningProblems({ ...DEFAULT_TUNING, quorum: 9 }, 3, 2, "andyredis:sentinel.");
     assert.match(problem, /^andyredis:sentinel\.quorum: 9/);
+  });
+
+  it("prefers the highest ordinal for promotion (lowest replica-priority), never 0", () => {
+    assert.equal(replicaPriorityForOrdinal(0), 100);
+    assert.ok(replicaPriorityForOrdinal(2) < replicaPriorityForOrdinal(1));
+    assert.ok(replicaPriorityForOrdinal(99) > 0);
+    assert.throws(() => replicaPriorityForOrdinal(100), /ordinal: 100 is not allowed/);
+    assert.throws(() => replicaPriorityForOrdinal(-1), /ordinal: -1 is not allowed/);
   });
 
   it("renders the directives from the tuning's own numbers", () => {
