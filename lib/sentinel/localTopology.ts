@@ -42,6 +42,12 @@ export interface LocalTopologyOptions {
    * (what the stack deploys).
    */
   readonly shutdown?: PodShutdown;
+  /**
+   * "by-ordinal": each node gets the replica-priority the stack gives its pod
+   * (`replicaPriorityForOrdinal`); "redis-default": every node keeps Redis' 100, as the chart
+   * deploys by default. Defaults to "by-ordinal".
+   */
+  readonly replicaPriority?: "by-ordinal" | "redis-default";
 }
 
 type NodeKind = "redis" | "sentinel";
@@ -235,7 +241,7 @@ export class LocalTopology implements FaultInjector {
           n.logPath,
           password,
           i === 0 ? undefined : masterPort,
-          i,
+          options.replicaPriority === "redis-default" ? 0 : i,
         ),
       ),
     );
