@@ -20,6 +20,7 @@ import {
   missingBinariesMessage,
   withLocalTopology,
 } from "../lib/sentinel/localTopology";
+import { preStopPlan } from "../lib/sentinel/preStop";
 import { SCENARIOS, ScenarioName, parseScenarios } from "../lib/sentinel/scenarios";
 import {
   CHART_DEFAULT_POD_SHUTDOWN,
@@ -95,7 +96,7 @@ async function runSide(side: SideRun, progress: (line: string) => void): Promise
         });
         const result = report.scenarios[0];
         results.push(result);
-        if (!result.ok) {
+        if (!result.ok && result.decidesExit) {
           // The timeline of a failed run, to see where it went wrong without a rerun.
           for (const event of result.events) {
             progress(`${label}:   at ${event.at} ms: ${event.text}`);
@@ -167,7 +168,11 @@ async function main(): Promise<number> {
     runSide(
       {
         label: "ours",
-        topology: { tuning: DEFAULT_TUNING, shutdown: POD_SHUTDOWN, replicaPriority: "by-ordinal" },
+        topology: {
+          tuning: DEFAULT_TUNING,
+          preStop: preStopPlan(POD_SHUTDOWN),
+          replicaPriority: "by-ordinal",
+        },
         scenarios,
         runs,
       },
@@ -178,7 +183,7 @@ async function main(): Promise<number> {
         label: "chart-default",
         topology: {
           tuning: CHART_DEFAULT_TUNING,
-          shutdown: CHART_DEFAULT_POD_SHUTDOWN,
+          preStop: preStopPlan(CHART_DEFAULT_POD_SHUTDOWN, "chart"),
           replicaPriority: "redis-default",
         },
         scenarios: scenarios.filter((s) => CHART_SIDE_SCENARIOS.includes(s)),

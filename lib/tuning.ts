@@ -85,44 +85,36 @@ export const CHART_DEFAULT_TUNING: RedisTuning = Object.freeze({
 });
 
 /**
- * How a Redis node pod stops (a rolling update, an EKS node upgrade, `kubectl drain`). Chart
- * 23.1.1 renders both fields into the node StatefulSet (`templates/sentinel/statefulset.yaml`)
- * and into the master's preStop hook (`templates/scripts-configmap.yaml`, prestop-redis.sh):
- * `CLIENT PAUSE <(grace - 10 + 2) × 1000> WRITE`, `SENTINEL FAILOVER`, then, with
- * `redisShutdownWaitFailover`, up to `grace - 10` one-second polls until the pod's sentinel
- * names another master; only then does the container get SIGTERM. The drill's
- * `planned-failover` and `rolling-restart` scenarios run exactly that sequence
- * (`lib/sentinel/preStop.ts`), from these values.
+ * How a Redis node pod stops (a rolling update, an EKS node upgrade, `kubectl drain`): the pod's
+ * grace period (`sentinel.terminationGracePeriodSeconds`, read by
+ * `templates/sentinel/statefulset.yaml`) bounds the preStop hooks the stack deploys
+ * (`lib/sentinel/preStop.ts`): on the master, `CLIENT PAUSE <(grace - 10 + 2) × 1000> WRITE`,
+ * `SENTINEL FAILOVER`, then up to `grace - 10` one-second polls until the failover is done; only
+ * then does the container get SIGTERM. The drill's `planned-failover` and `rolling-restart`
+ * scenarios run those hooks from these values.
  */
 export interface PodShutdown {
   /**
    * `sentinel.terminationGracePeriodSeconds`: the pod's grace period; sets the pause length and
-   * the failover wait. Must leave the 10 s the chart subtracts plus at least one poll.
+   * the failover wait. Must leave the 10 s the hooks keep for SIGTERM plus at least one poll.
    */
   readonly terminationGracePeriodSeconds: number;
-  /** `sentinel.redisShutdownWaitFailover`: the master's preStop waits for the new master. */
-  readonly redisShutdownWaitFailover: boolean;
 }
 
 /**
- * What the stack deploys: the chart's own values, set explicitly so that the drill models what
- * is deployed even if a chart upgrade changes its defaults. Kept because they meet the planned
- * failover targets (docs/drill.md: 0 WAIT-acknowledged writes lost, about 1.3 s of refused
- * writes): the write pause is what prevents the loss a bare `SENTINEL FAILOVER` has (the old
- * master would go on taking writes that the re-pointed replica then drops), and waiting for the
- * failover keeps SIGTERM from turning the planned switch into a crash (3.4 s). A longer grace
- * period would only lengthen the pause on paper: the old master is stopped as soon as the
- * failover is seen, so the pause never runs out.
+ * What the stack deploys: the chart's own 30 s, set explicitly so that the drill models what is
+ * deployed even if a chart upgrade changes its default. It meets the planned failover targets
+ * (docs/drill.md: 0 WAIT-acknowledged writes lost, about 1.3 s of refused writes): the write
+ * pause prevents the loss a bare `SENTINEL FAILOVER` has (the old master would go on taking
+ * writes that the re-pointed replica then drops), and the wait keeps SIGTERM from turning the
+ * planned switch into a crash (3.4 s). A longer grace period would only lengthen the pause on
+ * paper: the old master is stopped as soon as the failover is done, so the pause never runs out.
  */
-export const POD_SHUTDOWN: PodShutdown = Object.freeze({
-  terminationGracePeriodSeconds: 30,
-  redisShutdownWaitFailover: true,
-});
+export const POD_SHUTDOWN: PodShutdown = Object.freeze({ terminationGracePeriodSeconds: 30 });
 
-/** Chart 23.1.1's defaults (values.yaml `sentinel.*`), for the benchmark's comparison. */
+/** Chart 23.1.1's default (values.yaml `sentinel.terminationGracePeriodSeconds`). */
 export const CHART_DEFAULT_POD_SHUTDOWN: PodShutdown = Object.freeze({
   terminationGracePeriodSeconds: 30,
-  redisShutdownWaitFailover: true,
 });
 
 /**

@@ -30,6 +30,7 @@ import {
   redisServerDirectives,
   replicaPriorityForOrdinal,
 } from "../lib/tuning";
+import { preStopPlan } from "../lib/sentinel/preStop";
 
 const opts: ChartValuesOptions = { existingSecretName: "redis-password" };
 
@@ -101,15 +102,28 @@ describe("redis chart values", () => {
       assert.ok(conf.includes("maxmemory-policy noeviction"));
     });
 
-    it("sets the pod's grace period and the master's failover wait from POD_SHUTDOWN", () => {
+    it("sets the pod's grace period from POD_SHUTDOWN and replaces both preStop hooks", () => {
       assert.equal(
         at(values, "sentinel.terminationGracePeriodSeconds"),
         POD_SHUTDOWN.terminationGracePeriodSeconds,
       );
-      assert.equal(
-        at(values, "sentinel.redisShutdownWaitFailover"),
-        POD_SHUTDOWN.redisShutdownWaitFailover,
+      const plan = preStopPlan(POD_SHUTDOWN);
+      const command = (path: string) => at(values, `${path}.preStop.exec.command`) as string[];
+      const redisHook = command("replica.lifecycleHooks");
+      const sentinelHook = command("sentinel.lifecycleHooks");
+      assert.deepEqual(redisHook.slice(0, 2), ["/bin/bash", "-c"]);
+      assert.match(redisHook[2], new RegExp(`CLIENT PAUSE ${plan.pauseMs} WRITE`));
+      assert.match(redisHook[2], /SENTINEL FAILOVER mymaster/);
+      // Waits for the end of the failover (the master record), not the promotion.
+      assert.match(redisHook[2], /SENTINEL MASTER mymaster/);
+      assert.doesNotMatch(redisHook[2], /GET-MASTER-ADDR-BY-NAME/);
+      assert.match(
+        redisHook[2],
+        /SELF="\$\{HOSTNAME\}\.redis-headless\.redis\.svc\.cluster\.local:\$\{REDIS_PORT\}"/,
       );
+      assert.doesNotMatch(sentinelHook[2], /CLIENT PAUSE|SENTINEL FAILOVER/);
+      // common.tplvalues.render would run tpl on a value containing "{{".
+      assert.ok(!JSON.stringify(values).includes("{{"));
     });
 
     it("gives each pod the replica-priority of its ordinal, as bash expands the chart's ARGS line", () => {

@@ -1,11 +1,15 @@
 /**
- * The drill's logic without Redis: the judgement of an observation, the chart's preStop
- * sequence against fake pod commands, and the fault orchestration against a fake injector and
- * a fake Sentinel. Milliseconds, no processes.
+ * The drill's logic without Redis: the judgement of an observation, the preStop hook scripts
+ * against a fake redis-cli, and the fault orchestration against a fake injector and a fake
+ * Sentinel. Milliseconds, no Redis processes.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { FaultContext, injectFault } from "../lib/sentinel/drill";
-import { PodCommands, preStopPlan, podPreStop, redisPreStop } from "../lib/sentinel/preStop";
+import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../lib/sentinel/preStop";
 import {
   SCENARIOS,
   SCENARIO_SPECS,
@@ -113,94 +117,130 @@ describe("drill scenarios: the list and the judgement", () => {
   }
 });
 
-/** A pod whose sentinel names `self` as master until `switchAfterPolls` polls have been made. */
-function fakePod(role: string, switchAfterPolls: number, self = "10.0.0.1:6379") {
-  const calls: string[] = [];
-  let polls = 0;
-  const pod: PodCommands = {
-    redisRole: async () => role,
-    pauseWrites: async (ms) => {
-      calls.push(`pause ${ms}`);
-    },
-    sentinelFailover: async () => {
-      calls.push("failover");
-    },
-    sentinelMaster: async () => {
-      polls += 1;
-      return polls > switchAfterPolls ? "10.0.0.2:6379" : self;
-    },
+/**
+ * A fake redis-cli on PATH: logs each call, answers ROLE from a file, and names this pod as
+ * master in the sentinel's replies until `switchAfter` queries have been made.
+ */
+function fakeRedisCli(role: string, switchAfter: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-fake-cli-"));
+  fs.writeFileSync(
+    path.join(dir, "redis-cli"),
+    `#!/bin/bash
+echo "$*" >> "${dir}/calls"
+echo "$REDISCLI_AUTH" > "${dir}/auth"
+master() { n=$(cat "${dir}/polls" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${dir}/polls"
+  if [ $n -gt ${switchAfter} ]; then echo "10.0.0.2 6379"; else echo "10.0.0.1 6379"; fi; }
+case "$*" in
+  *" ROLE") echo ${role}; echo 0 ;;
+  *"SENTINEL MASTER "*) read -r ip port <<< "$(master)"; printf 'name\nmymaster\nip\n%s\nport\n%s\nflags\nmaster\n' "$ip" "$port" ;;
+  *"GET-MASTER-ADDR-BY-NAME"*) read -r ip port <<< "$(master)"; printf '%s\n%s\n' "$ip" "$port" ;;
+  *) echo OK ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  const run = (script: string): { code: number; calls: string[]; auth: string } => {
+    const result = spawnSync("bash", ["-c", script], {
+      env: {
+        PATH: `${dir}:${process.env.PATH ?? ""}`,
+        REDIS_PORT: "6379",
+        REDIS_SENTINEL_PORT: "26379",
+        REDIS_PASSWORD: "s3cret-password",
+      },
+      encoding: "utf8",
+    });
+    const read = (file: string): string => {
+      try {
+        return fs.readFileSync(path.join(dir, file), "utf8");
+      } catch {
+        return "";
+      }
+    };
+    const calls = read("calls")
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.replace(/^--no-auth-warning -h 127\.0\.0\.1 -p \d+ /, ""));
+    const auth = read("auth").trim();
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { code: result.status ?? -1, calls, auth };
   };
-  return { pod, calls, polls: () => polls };
+  return { run };
 }
 
-describe("drill: the chart's preStop hooks", () => {
+describe("drill: the preStop hooks the stack deploys (bash, against a fake redis-cli)", () => {
   it("renders the chart 23.1.1 arithmetic from the grace period", () => {
     assert.deepEqual(preStopPlan(POD_SHUTDOWN), {
       pauseMs: (2 + POD_SHUTDOWN.terminationGracePeriodSeconds - 10) * 1000,
       waitPolls: POD_SHUTDOWN.terminationGracePeriodSeconds - 10,
       pollIntervalMs: 1000,
-      redisWaitsForFailover: true,
+      doneWhen: "switch",
     });
-    assert.equal(preStopPlan(CHART_DEFAULT_POD_SHUTDOWN).pauseMs, 22000);
+    assert.equal(preStopPlan(CHART_DEFAULT_POD_SHUTDOWN, "chart").pauseMs, 22000);
     assert.throws(
-      () => preStopPlan({ terminationGracePeriodSeconds: 10, redisShutdownWaitFailover: true }),
+      () => preStopPlan({ terminationGracePeriodSeconds: 10 }),
       /terminationGracePeriodSeconds: 10 is not allowed; use an integer of at least 11/,
     );
   });
 
-  const plan = preStopPlan({ terminationGracePeriodSeconds: 15, redisShutdownWaitFailover: true });
-  const noSleep = async (): Promise<void> => undefined;
+  const plan = { ...preStopPlan({ terminationGracePeriodSeconds: 15 }), pollIntervalMs: 10 };
+  const identity = { masterSet: "mymaster", selfHostExpression: "10.0.0.1" };
 
-  it("does nothing on a replica", async () => {
-    const { pod, calls } = fakePod("slave", 0);
-    assert.equal(await redisPreStop(plan, "10.0.0.1:6379", pod, noSleep), "not-master");
-    assert.deepEqual(calls, []);
+  it("does nothing on a replica", () => {
+    const { code, calls } = fakeRedisCli("slave", 0).run(redisPreStopScript(plan, identity));
+    assert.equal(code, 0);
+    assert.deepEqual(calls, ["ROLE"]);
   });
 
-  it("on the master: pauses writes, fails over, and waits until the sentinel names another master", async () => {
-    const { pod, calls, polls } = fakePod("master", 3);
-    const sleeps: number[] = [];
-    const outcome = await redisPreStop(plan, "10.0.0.1:6379", pod, async (ms) => {
-      sleeps.push(ms);
-    });
-    assert.equal(outcome, "failed-over");
-    assert.deepEqual(calls, ["pause 7000", "failover"]);
-    assert.equal(polls(), 4, "one check before the pause, then polls until the switch");
-    assert.deepEqual(sleeps, [1000, 1000]);
+  it("on the master: pauses writes, fails over, and waits for the sentinel's master record to change", () => {
+    const { code, calls, auth } = fakeRedisCli("master", 3).run(redisPreStopScript(plan, identity));
+    assert.equal(code, 0);
+    assert.deepEqual(calls, [
+      "ROLE",
+      "SENTINEL MASTER mymaster",
+      "CLIENT PAUSE 7000 WRITE",
+      "SENTINEL FAILOVER mymaster",
+      "SENTINEL MASTER mymaster",
+      "SENTINEL MASTER mymaster",
+      "SENTINEL MASTER mymaster",
+    ]);
+    assert.equal(auth, "s3cret-password", "the password goes through REDISCLI_AUTH");
+    assert.ok(!calls.some((c) => c.includes("s3cret")), "never on a command line");
   });
 
-  it("gives up after grace - 10 polls, as retry_while does", async () => {
-    const { pod, polls } = fakePod("master", 1000);
-    assert.equal(await redisPreStop(plan, "10.0.0.1:6379", pod, noSleep), "wait-timed-out");
-    assert.equal(polls(), 1 + plan.waitPolls);
+  it("gives up with exit 1 after grace - 10 polls", () => {
+    const { code, calls } = fakeRedisCli("master", 1000).run(redisPreStopScript(plan, identity));
+    assert.equal(code, 1);
+    assert.equal(calls.filter((c) => c === "SENTINEL MASTER mymaster").length, 1 + plan.waitPolls);
   });
 
-  it("does not wait without redisShutdownWaitFailover, and skips a master already failed over", async () => {
-    const noWait = { ...plan, redisWaitsForFailover: false };
-    const first = fakePod("master", 1000);
-    assert.equal(await redisPreStop(noWait, "10.0.0.1:6379", first.pod, noSleep), "not-waited");
-    assert.deepEqual(first.calls, ["pause 7000", "failover"]);
-    const moved = fakePod("master", 0);
-    assert.equal(
-      await redisPreStop(plan, "10.0.0.1:6379", moved.pod, noSleep),
-      "already-failed-over",
-    );
-    assert.deepEqual(moved.calls, []);
+  it("skips a master whose failover is already done", () => {
+    const { code, calls } = fakeRedisCli("master", 0).run(redisPreStopScript(plan, identity));
+    assert.equal(code, 0);
+    assert.deepEqual(calls, ["ROLE", "SENTINEL MASTER mymaster"]);
   });
 
-  it("runs the sentinel container's hook beside it, and a refused failover still waits", async () => {
-    const { pod, calls } = fakePod("master", 4);
-    pod.sentinelFailover = async () => {
-      calls.push("failover refused");
-      throw new Error("NOGOODSLAVE");
-    };
-    const lines: string[] = [];
-    const outcome = await podPreStop(plan, "10.0.0.1:6379", pod, noSleep, (l) => lines.push(l));
-    assert.equal(outcome, "failed-over");
-    assert.ok(
-      lines.some((l) => /SENTINEL FAILOVER refused: NOGOODSLAVE/.test(l)),
-      lines.join("\n"),
-    );
+  it("the sentinel container's hook only waits", () => {
+    const { code, calls } = fakeRedisCli("master", 2).run(sentinelPreStopScript(plan, identity));
+    assert.equal(code, 0);
+    assert.deepEqual(calls, [
+      "SENTINEL MASTER mymaster",
+      "SENTINEL MASTER mymaster",
+      "SENTINEL MASTER mymaster",
+    ]);
+  });
+
+  it("the chart's own sequence asks GET-MASTER-ADDR-BY-NAME instead (for the comparison)", () => {
+    const chart = { ...plan, doneWhen: "chart" as const };
+    const { code, calls } = fakeRedisCli("master", 1).run(redisPreStopScript(chart, identity));
+    assert.equal(code, 0);
+    assert.deepEqual(calls, [
+      "ROLE",
+      "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
+      "CLIENT PAUSE 7000 WRITE",
+      "SENTINEL FAILOVER mymaster",
+      "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
+    ]);
   });
 });
 

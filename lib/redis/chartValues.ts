@@ -24,6 +24,7 @@ import {
 } from "./defaults";
 import { imagesNeedInsecureFlag } from "./images";
 import { parseQuantity } from "./quantity";
+import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../sentinel/preStop";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -122,6 +123,29 @@ export function replicaExtraFlags(): string[] {
 }
 
 /**
+ * `replica.lifecycleHooks` (the Redis container) and `sentinel.lifecycleHooks` (the sentinel
+ * container), which sentinel/statefulset.yaml renders instead of the chart's preStop scripts.
+ * The scripts come from lib/sentinel/preStop.ts, where the local drill runs them too; they keep
+ * the chart's sequence and wait for the failover's end (`+switch-master`) rather than for the
+ * promotion, so SIGTERM never stops the failover's leader mid-failover (docs/drill.md). They
+ * contain no "{{", so the chart's `common.tplvalues.render` passes them through unchanged.
+ */
+export function nodeLifecycleHooks(cfg: RedisConfig): { redis: JsonObject; sentinel: JsonObject } {
+  const plan = preStopPlan(POD_SHUTDOWN);
+  const identity = {
+    masterSet: cfg.tuning.masterSet,
+    selfHostExpression: `\${HOSTNAME}.${cfg.releaseName}-headless.${cfg.namespace}.svc.${CLUSTER_DOMAIN}`,
+  };
+  const hook = (script: string): JsonObject => ({
+    preStop: { exec: { command: ["/bin/bash", "-c", script] } },
+  });
+  return {
+    redis: hook(redisPreStopScript(plan, identity)),
+    sentinel: hook(sentinelPreStopScript(plan, identity)),
+  };
+}
+
+/**
  * Where Helm gets the chart: an OCI reference or a chart archive URL as is, a classic
  * repository URL as the repository of the chart "redis", or a local archive or directory (the
  * absolute path `config.ts` resolved and checked) as a path, with no repository.
@@ -217,6 +241,9 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       pdb: { create: true, maxUnavailable: 1 },
       // Per-pod replica-priority, so planned failovers go to pods a rollout has already updated.
       extraFlags: replicaExtraFlags(),
+      // The Redis container's preStop: on the master, pause writes, fail over, wait until the
+      // failover is done (see `nodeLifecycleHooks`; replaces the chart's prestop-redis.sh).
+      lifecycleHooks: nodeLifecycleHooks(cfg).redis,
       // The kubectl container relabelling the master needs the service account token
       // (`redis.validateValues.createMaster` in _helpers.tpl requires it with masterService).
       automountServiceAccountToken: cfg.masterService,
@@ -245,12 +272,11 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // and under the default OrderedReady policy an unready replica blocks higher ordinals.
       // Sync is awaited by the drill and verify tools instead (INFO replication).
       replicaSyncCheck: false,
-      // The pod's grace period and the master's preStop (sentinel/statefulset.yaml,
-      // scripts-configmap.yaml prestop-redis.sh): pause writes, fail over, wait for the new
-      // master, then SIGTERM. Set from lib/tuning.ts POD_SHUTDOWN, which the drill's
-      // planned-failover and rolling-restart scenarios run, so what is measured is what runs.
+      // The pod's grace period (sentinel/statefulset.yaml), which bounds the preStop hooks.
       terminationGracePeriodSeconds: POD_SHUTDOWN.terminationGracePeriodSeconds,
-      redisShutdownWaitFailover: POD_SHUTDOWN.redisShutdownWaitFailover,
+      // The sentinel container's preStop: wait while this pod's master fails over (see
+      // `nodeLifecycleHooks`; replaces the chart's prestop-sentinel.sh).
+      lifecycleHooks: nodeLifecycleHooks(cfg).sentinel,
       resources: resourcesBlock(cfg.sentinelResources),
       service: {
         type: "ClusterIP",

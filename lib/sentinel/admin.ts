@@ -1,10 +1,8 @@
 /**
- * The real side of the drill's command ports: Sentinel admin commands over the settings'
- * sentinels, and the commands a pod's preStop hooks run (its Redis and its own sentinel), each
- * over a one-shot connection.
+ * The real side of the drill's `SentinelAdmin` port: Sentinel admin commands over the settings'
+ * sentinels, each over a one-shot connection.
  */
 import { errorMessage, withConnection } from "./clients";
-import { PodCommands } from "./preStop";
 import { ConnectionSettings, Endpoint, SentinelAdmin, endpointKey } from "./types";
 
 /** `SENTINEL GET-MASTER-ADDR-BY-NAME` on one sentinel, as an endpoint. */
@@ -48,31 +46,6 @@ export function sentinelAdmin(settings: ConnectionSettings): SentinelAdmin {
         }
       }
       throw new Error(`SENTINEL FAILOVER refused by every sentinel: ${errors.join("; ")}`);
-    },
-  };
-}
-
-/** The commands of one pod's hooks: `redis` is its Redis as reached from here, `sentinel` its own sentinel. */
-export function podCommands(
-  redis: Endpoint,
-  sentinel: Endpoint,
-  password: string,
-  masterSet: string,
-): PodCommands {
-  return {
-    async redisRole() {
-      const role = (await withConnection(redis, password, (c) => c.call("ROLE"))) as unknown[];
-      return String(role[0]);
-    },
-    async pauseWrites(ms: number) {
-      await withConnection(redis, password, (c) => c.call("CLIENT", "PAUSE", String(ms), "WRITE"));
-    },
-    async sentinelFailover() {
-      await withConnection(sentinel, password, (c) => c.call("SENTINEL", "FAILOVER", masterSet));
-    },
-    async sentinelMaster() {
-      const master = await sentinelMasterOf(sentinel, password, masterSet);
-      return master ? endpointKey(master) : undefined;
     },
   };
 }

@@ -372,7 +372,7 @@ export async function injectFault(scenario: ScenarioName, ctx: FaultContext): Pr
       return;
     }
     case "planned-failover": {
-      event(`stopping master ${masterKey} through the chart's preStop`);
+      event(`stopping master ${masterKey} through its preStop hooks`);
       await injector.stop(master, event);
       event(`${masterKey} stopped (SIGTERM after preStop)`);
       await injector.restore(master);

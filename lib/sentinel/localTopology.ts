@@ -13,14 +13,19 @@ import * as path from "node:path";
 import {
   DEFAULT_TUNING,
   POD_SHUTDOWN,
-  PodShutdown,
   RedisTuning,
   redisServerDirectives,
   replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
 } from "../tuning";
-import { podCommands, sentinelMasterOf } from "./admin";
-import { podPreStop, preStopPlan } from "./preStop";
+import { sentinelMasterOf } from "./admin";
+import {
+  HookIdentity,
+  PreStopPlan,
+  preStopPlan,
+  redisPreStopScript,
+  sentinelPreStopScript,
+} from "./preStop";
 import { ConnectionSettings, Endpoint, FaultInjector, endpointKey, sleep } from "./types";
 
 /** Loopback only: the topology must never be reachable from outside this machine. */
@@ -38,10 +43,10 @@ export interface LocalTopologyOptions {
   /** Parent of the temp directory. Defaults to the OS temp directory. */
   readonly tempRoot?: string;
   /**
-   * How a node "pod" stops in `stop()` (the chart's preStop hooks). Defaults to `POD_SHUTDOWN`
-   * (what the stack deploys).
+   * The preStop hooks a node "pod" runs in `stop()`. Defaults to the stack's
+   * (`preStopPlan(POD_SHUTDOWN)`); `preStopPlan(..., "chart")` gives chart 23.1.1's own.
    */
-  readonly shutdown?: PodShutdown;
+  readonly preStop?: PreStopPlan;
   /**
    * "by-ordinal": each node gets the replica-priority the stack gives its pod
    * (`replicaPriorityForOrdinal`); "redis-default": every node keeps Redis' 100, as the chart
@@ -175,7 +180,7 @@ export function sentinelConfig(
  */
 export class LocalTopology implements FaultInjector {
   readonly tuning: RedisTuning;
-  readonly shutdown: PodShutdown;
+  readonly preStop: PreStopPlan;
   readonly password: string;
   readonly dir: string;
   private readonly redisNodes: LocalNode[];
@@ -186,14 +191,14 @@ export class LocalTopology implements FaultInjector {
 
   private constructor(
     tuning: RedisTuning,
-    shutdown: PodShutdown,
+    preStop: PreStopPlan,
     password: string,
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
   ) {
     this.tuning = tuning;
-    this.shutdown = shutdown;
+    this.preStop = preStop;
     this.password = password;
     this.dir = dir;
     this.redisNodes = redisNodes;
@@ -253,7 +258,7 @@ export class LocalTopology implements FaultInjector {
     );
     const topology = new LocalTopology(
       tuning,
-      options.shutdown ?? POD_SHUTDOWN,
+      options.preStop ?? preStopPlan(POD_SHUTDOWN),
       password,
       dir,
       redisNodes,
@@ -303,27 +308,32 @@ export class LocalTopology implements FaultInjector {
   }
 
   /**
-   * Stops a node as Kubernetes stops its pod: the chart's preStop hooks of its Redis and its
-   * sentinel (on the master: CLIENT PAUSE WRITE, SENTINEL FAILOVER, wait for the new master),
-   * then SIGTERM to both.
+   * Stops a node as Kubernetes stops its pod: the preStop hooks of its Redis and its sentinel
+   * (the very scripts the stack deploys, run with redis-cli; on the master: CLIENT PAUSE WRITE,
+   * SENTINEL FAILOVER, wait until the failover is done), at once as the kubelet runs them, then
+   * SIGTERM to both.
    */
   async stop(node: Endpoint, note?: (text: string) => void): Promise<void> {
     const target = this.find(node);
     const sentinel = this.sentinelOf(target);
-    const pod = podCommands(
-      { host: LOOPBACK, port: target.port },
-      { host: LOOPBACK, port: sentinel.port },
-      this.password,
-      this.tuning.masterSet,
-    );
-    const outcome = await podPreStop(
-      preStopPlan(this.shutdown),
-      endpointKey(node),
-      pod,
-      sleep,
-      note,
-    );
-    note?.(`preStop of ${target.name}: ${outcome}`);
+    const identity: HookIdentity = {
+      masterSet: this.tuning.masterSet,
+      selfHostExpression: LOOPBACK,
+    };
+    const env = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      REDIS_PORT: String(target.port),
+      REDIS_SENTINEL_PORT: String(sentinel.port),
+      REDIS_PASSWORD: this.password,
+    };
+    const [redisHook] = await Promise.all([
+      runHook(redisPreStopScript(this.preStop, identity), env),
+      runHook(sentinelPreStopScript(this.preStop, identity), env),
+    ]);
+    for (const line of redisHook.output) {
+      note?.(line);
+    }
+    note?.(`preStop of ${target.name} exited ${redisHook.code}; SIGTERM`);
     await Promise.all([this.kill(target, "SIGTERM"), this.kill(sentinel, "SIGTERM")]);
   }
 
@@ -509,6 +519,28 @@ export class LocalTopology implements FaultInjector {
     }
     node.process = undefined;
   }
+}
+
+/** Runs one preStop hook script with bash; resolves with its exit code and output lines. */
+function runHook(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", script], { env, stdio: ["ignore", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.once("error", reject);
+    child.once("close", (code) =>
+      resolve({
+        code,
+        output: Buffer.concat(chunks)
+          .toString("utf8")
+          .split("\n")
+          .filter((line) => line.startsWith("preStop:")),
+      }),
+    );
+  });
 }
 
 /** Waits until `port` accepts TCP connections, or fails with the node's log tail if it exits. */

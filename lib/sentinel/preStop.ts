@@ -1,151 +1,110 @@
 /**
- * The preStop hooks chart 23.1.1 gives a node pod (`templates/scripts-configmap.yaml`,
- * prestop-redis.sh and prestop-sentinel.sh), as the chart renders them from the stack's
- * `PodShutdown` values, so that the drill's planned stop does what Kubernetes does before it
- * sends SIGTERM. Pure plan plus a sequence that talks to the pod only through `PodCommands`,
- * so it is tested against a fake.
+ * The preStop hooks of a Redis node pod, as bash scripts: the ones the stack deploys (chart
+ * values `replica.lifecycleHooks` and `sentinel.lifecycleHooks`) and, for the benchmark's
+ * comparison, the sequence of chart 23.1.1's own hooks (`templates/scripts-configmap.yaml`,
+ * prestop-redis.sh and prestop-sentinel.sh). The local drill runs these very scripts with
+ * redis-cli against its processes, so what it measures is what the pods run.
+ *
+ * On the master the Redis container's hook pauses client writes, asks the pod's sentinel to
+ * fail over, and waits until the failover is done; the sentinel container's hook waits as well.
+ * Only then does the kubelet send SIGTERM. On a replica both return at once.
+ *
+ * The one difference from the chart is what "done" means. The chart asks
+ * `SENTINEL GET-MASTER-ADDR-BY-NAME`, which names the promoted replica as soon as it is promoted,
+ * while the failover is still re-pointing the other replicas. Its hooks then let SIGTERM stop the
+ * pod's sentinel, the failover's leader, mid-failover; seen here: the old master restarted as a
+ * master before the other sentinels had switched, took writes, and lost 53 WAIT-acknowledged
+ * ones when it was demoted (docs/drill.md). The stack's hooks wait until the sentinel's own
+ * master record (`SENTINEL MASTER`) names another node, which happens only at `+switch-master`.
  */
 import { PodShutdown } from "../tuning";
-import { errorMessage } from "./clients";
 
-/** What the rendered hooks do, in numbers. */
+/** What a hook does, in numbers. */
 export interface PreStopPlan {
-  /** `CLIENT PAUSE <pauseMs> WRITE` on the master: `(grace - 10 + 2) × 1000`. */
+  /** `CLIENT PAUSE <pauseMs> WRITE` on the master: `(grace - 10 + 2) × 1000`, as the chart. */
   readonly pauseMs: number;
-  /** Polls of the pod's sentinel for a new master (`retry_while ... <grace - 10> 1`). */
+  /** Polls of the pod's sentinel for the end of the failover (`grace - 10`, as the chart). */
   readonly waitPolls: number;
-  /** Pause between two polls (the `1` of `retry_while`). */
+  /** Pause between two polls. */
   readonly pollIntervalMs: number;
-  /** `sentinel.redisShutdownWaitFailover`: the Redis container's hook waits as well. */
-  readonly redisWaitsForFailover: boolean;
+  /**
+   * "switch": done when the sentinel's master record names another node (after
+   * `+switch-master`; what the stack deploys). "chart": done when
+   * `GET-MASTER-ADDR-BY-NAME` names another node (chart 23.1.1's own hooks).
+   */
+  readonly doneWhen: "switch" | "chart";
 }
 
-/** The template arithmetic of chart 23.1.1 (`sub .Values.sentinel.terminationGracePeriodSeconds 10`). */
-export function preStopPlan(shutdown: PodShutdown): PreStopPlan {
+/** The chart's arithmetic (`sub .Values.sentinel.terminationGracePeriodSeconds 10`). */
+export function preStopPlan(
+  shutdown: PodShutdown,
+  doneWhen: PreStopPlan["doneWhen"] = "switch",
+): PreStopPlan {
   const waitSeconds = shutdown.terminationGracePeriodSeconds - 10;
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1) {
     throw new Error(
-      `terminationGracePeriodSeconds: ${shutdown.terminationGracePeriodSeconds} is not allowed; use an integer of at least 11 (the chart's preStop waits grace - 10 s)`,
+      `terminationGracePeriodSeconds: ${shutdown.terminationGracePeriodSeconds} is not allowed; use an integer of at least 11 (the preStop waits grace - 10 s)`,
     );
   }
   return {
     pauseMs: (2 + waitSeconds) * 1000,
     waitPolls: waitSeconds,
     pollIntervalMs: 1000,
-    redisWaitsForFailover: shutdown.redisShutdownWaitFailover,
+    doneWhen,
   };
 }
 
-/** The commands the hooks run inside the pod (redis-cli against 127.0.0.1 and its sentinel). */
-export interface PodCommands {
-  /** First line of `ROLE` on this pod's Redis ("master", "slave"); throws when it is down. */
-  redisRole(): Promise<string>;
-  /** `CLIENT PAUSE <ms> WRITE` on this pod's Redis. */
-  pauseWrites(ms: number): Promise<void>;
-  /** `SENTINEL FAILOVER <set>` on this pod's sentinel. */
-  sentinelFailover(): Promise<void>;
-  /** The master this pod's sentinel names (`host:port`), undefined when it does not answer. */
-  sentinelMaster(): Promise<string | undefined>;
+/** Who the hook's pod is, as Sentinel announces it. */
+export interface HookIdentity {
+  readonly masterSet: string;
+  /**
+   * The host Sentinel announces for this pod, as a bash expression: on a cluster
+   * `${HOSTNAME}.<release>-headless.<namespace>.svc.<domain>` (the chart's `get_full_hostname`
+   * with `useHostnames`); locally `127.0.0.1`. The port is `$REDIS_PORT`.
+   */
+  readonly selfHostExpression: string;
 }
 
-export type PreStopOutcome =
-  | "not-master" // the hook does nothing on a replica
-  | "already-failed-over" // the sentinel already names another master
-  | "failed-over" // paused, failed over, and the sentinel named another master
-  | "not-waited" // paused and failed over; redisShutdownWaitFailover is off
-  | "wait-timed-out"; // the sentinel still named this pod after every poll
-
-/** One line per step, for the drill's timeline. */
-export type PreStopLog = (line: string) => void;
-
-/**
- * `sentinel_failover_finished`: the pod's sentinel names a master, and not this pod. The chart
- * compares hostnames; `self` is the node's announced `host:port` (locally every node is
- * 127.0.0.1, so the port is what tells them apart).
- */
-async function failoverFinished(pod: PodCommands, self: string): Promise<boolean> {
-  const master = await pod.sentinelMaster().catch(() => undefined);
-  return master !== undefined && master !== self;
+/** The shell lines both hooks share: auth, identity, and the "failover done" check. */
+function commonLines(plan: PreStopPlan, id: HookIdentity): string[] {
+  const set = id.masterSet;
+  const masterQuery =
+    plan.doneWhen === "switch"
+      ? // The record's ip and port change only at +switch-master.
+        `sentinel_cli SENTINEL MASTER ${set} | awk 'NR % 2 == 1 { key = $0; next } key == "ip" { ip = $0 } key == "port" { port = $0 } END { if (ip != "") print ip ":" port }'`
+      : // The chart's check: the promoted replica as soon as it is promoted.
+        `sentinel_cli SENTINEL GET-MASTER-ADDR-BY-NAME ${set} | paste -sd: -`;
+  return [
+    "set -u",
+    // redis-cli reads the password from REDISCLI_AUTH, so it is never on a command line.
+    'if [[ -n "${REDIS_PASSWORD_FILE:-}" && -f "${REDIS_PASSWORD_FILE}" ]]; then export REDISCLI_AUTH="$(< "$REDIS_PASSWORD_FILE")"; elif [[ -n "${REDIS_PASSWORD:-}" ]]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi',
+    `SELF="${id.selfHostExpression}:\${REDIS_PORT}"`,
+    'redis_cli() { redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@" 2>/dev/null; }',
+    'sentinel_cli() { redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_SENTINEL_PORT" "$@" 2>/dev/null; }',
+    `current_master() { ${masterQuery}; }`,
+    'failover_done() { local master; master="$(current_master)"; [[ -n "$master" && "$master" != "$SELF" ]]; }',
+    `wait_for_failover() { local i; for ((i = 0; i < ${plan.waitPolls}; i++)); do failover_done && return 0; sleep ${plan.pollIntervalMs / 1000}; done; return 1; }`,
+  ];
 }
 
-/** `retry_while <check> <polls> <interval>`: true as soon as the check holds. */
-async function retryWhile(
-  check: () => Promise<boolean>,
-  polls: number,
-  intervalMs: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<boolean> {
-  for (let i = 0; i < polls; i++) {
-    if (await check()) {
-      return true;
-    }
-    await sleep(intervalMs);
-  }
-  return false;
+/** The Redis container's hook: on the master, pause writes, fail over, wait. */
+export function redisPreStopScript(plan: PreStopPlan, id: HookIdentity): string {
+  return [
+    ...commonLines(plan, id),
+    '[[ "$(redis_cli ROLE | head -1)" == "master" ]] || exit 0',
+    "failover_done && exit 0",
+    'echo "preStop: master $SELF is stopping: CLIENT PAUSE ' +
+      plan.pauseMs +
+      ' WRITE, SENTINEL FAILOVER"',
+    `redis_cli CLIENT PAUSE ${plan.pauseMs} WRITE`,
+    `sentinel_cli SENTINEL FAILOVER ${id.masterSet}`,
+    'if wait_for_failover; then echo "preStop: failover done, the sentinel names another master"; exit 0; fi',
+    'echo "preStop: failover not done in time"',
+    "exit 1",
+  ].join("\n");
 }
 
-/** prestop-redis.sh: on the master only, pause writes, fail over, and wait for the new master. */
-export async function redisPreStop(
-  plan: PreStopPlan,
-  self: string,
-  pod: PodCommands,
-  sleep: (ms: number) => Promise<void>,
-  log: PreStopLog = () => undefined,
-): Promise<PreStopOutcome> {
-  const role = await pod.redisRole().catch(() => "");
-  if (role !== "master") {
-    return "not-master";
-  }
-  if (await failoverFinished(pod, self)) {
-    return "already-failed-over";
-  }
-  await pod.pauseWrites(plan.pauseMs);
-  log(`preStop: CLIENT PAUSE ${plan.pauseMs} WRITE on ${self}`);
-  // The script goes on when redis-cli fails: a refused failover shows as a timed-out wait.
-  await pod.sentinelFailover().then(
-    () => log("preStop: SENTINEL FAILOVER sent"),
-    (error: unknown) => log(`preStop: SENTINEL FAILOVER refused: ${errorMessage(error)}`),
-  );
-  if (!plan.redisWaitsForFailover) {
-    return "not-waited";
-  }
-  const done = await retryWhile(
-    () => failoverFinished(pod, self),
-    plan.waitPolls,
-    plan.pollIntervalMs,
-    sleep,
-  );
-  log(done ? "preStop: the sentinel names a new master" : "preStop: failover wait timed out");
-  return done ? "failed-over" : "wait-timed-out";
-}
-
-/** prestop-sentinel.sh: the sentinel container waits until its sentinel names another master. */
-export async function sentinelPreStop(
-  plan: PreStopPlan,
-  self: string,
-  pod: PodCommands,
-  sleep: (ms: number) => Promise<void>,
-): Promise<boolean> {
-  if (await failoverFinished(pod, self)) {
-    return true;
-  }
-  return retryWhile(() => failoverFinished(pod, self), plan.waitPolls, plan.pollIntervalMs, sleep);
-}
-
-/**
- * Both hooks of one pod, run at once as the kubelet does; the containers get SIGTERM after this
- * resolves. Returns the Redis hook's outcome.
- */
-export async function podPreStop(
-  plan: PreStopPlan,
-  self: string,
-  pod: PodCommands,
-  sleep: (ms: number) => Promise<void>,
-  log?: PreStopLog,
-): Promise<PreStopOutcome> {
-  const [outcome] = await Promise.all([
-    redisPreStop(plan, self, pod, sleep, log),
-    sentinelPreStop(plan, self, pod, sleep),
-  ]);
-  return outcome;
+/** The sentinel container's hook: wait while the failover of this pod's master runs. */
+export function sentinelPreStopScript(plan: PreStopPlan, id: HookIdentity): string {
+  return [...commonLines(plan, id), "failover_done && exit 0", "wait_for_failover"].join("\n");
 }
