@@ -203,7 +203,7 @@ export function comparisonSvg(sides: readonly Side[], title: string): string {
     `<text x="${left}" y="24" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${left}" y="42" fill="#555555">${escapeXml("write unavailability per run (ms, log scale): bar = median, whisker = min-max, dots = runs, dashed = target")}</text>`,
   ];
-  for (const tick of [100, 300, 1000, 3000, 10000, 30000, 100000].filter(
+  for (const tick of [100, 300, 1000, 3000, 10000, 30000, 60000].filter(
     (t) => t <= maxValue * 1.2,
   )) {
     parts.push(
