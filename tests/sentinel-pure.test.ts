@@ -26,6 +26,7 @@ import {
 import { formatDrillReport, formatTable } from "../lib/sentinel/report";
 import { escapeXml, tickStep, timelineSvg } from "../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../lib/tuning";
+import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../lib/sentinel/verify";
 
 describe("sentinel cluster naming and natMap", () => {
   it("derives pod names from the release", () => {
@@ -404,5 +405,41 @@ describe("sentinel local topology config", () => {
 
   it("names the missing binaries when they are not on PATH", () => {
     assert.deepEqual(missingBinaries("/nonexistent"), ["redis-server", "redis-sentinel"]);
+  });
+});
+
+describe("verify output on the console", () => {
+  const report: VerifyReport = {
+    ok: false,
+    masterSet: "mymaster",
+    master: undefined,
+    replicas: [],
+    checks: [
+      { name: "sentinel 10.0.0.5:26379 reachable", ok: true, detail: "answers" },
+      {
+        name: "sentinels agree on master",
+        ok: false,
+        detail: "sentinels disagree on the master of mymaster: a says x, b says y",
+      },
+      { name: "sentinel 10.0.0.5:26379 ckquorum", ok: false, detail: "NOQUORUM" },
+    ],
+    failures: ["sentinels disagree on the master of mymaster: a says x, b says y", "NOQUORUM"],
+  };
+
+  it("ends the text report with the names of the failed checks", () => {
+    const lines = formatVerifyReport(report).split("\n");
+    assert.equal(
+      lines[lines.length - 1],
+      "verify: 2 check(s) failed for mymaster: sentinels agree on master, sentinel 10.0.0.5:26379 ckquorum",
+    );
+  });
+
+  it("lists only the failed checks for stderr beside JSON, and nothing when healthy", () => {
+    assert.deepEqual(formatVerifyFailures(report).split("\n"), [
+      "verify: 2 check(s) failed for mymaster:",
+      "FAIL sentinels agree on master: sentinels disagree on the master of mymaster: a says x, b says y",
+      "FAIL sentinel 10.0.0.5:26379 ckquorum: NOQUORUM",
+    ]);
+    assert.equal(formatVerifyFailures({ ...report, ok: true }), "");
   });
 });
