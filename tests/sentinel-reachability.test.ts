@@ -72,6 +72,24 @@ describe("sentinel reachability", function () {
     }
   });
 
+  it("names the addresses as the settings describe them (the pod behind a port-forward)", async () => {
+    const [port] = await freePorts(1);
+    const { error } = await unreachable(() =>
+      ensureReachable({
+        sentinels: [{ host: "127.0.0.1", port }],
+        masterSet: "mymaster",
+        password: "x",
+        describe: (e) => `redis-node-0:26379 (port-forward ${e.host}:${e.port})`,
+      }),
+    );
+    assert.ok(
+      error.message.startsWith(
+        `cannot reach Redis/Sentinel at redis-node-0:26379 (port-forward 127.0.0.1:${port})`,
+      ),
+      error.message,
+    );
+  });
+
   it("the drill throws it before any scenario's health wait", async () => {
     const [port] = await freePorts(1);
     const unused = async (): Promise<void> => {

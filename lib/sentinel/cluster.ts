@@ -175,6 +175,15 @@ class ClusterSession implements FaultInjector {
         this.target.namespace,
         this.podIps,
       ),
+      // Messages name the pod behind each local port-forward, not only the local port.
+      describe: (reached) => {
+        const forward = this.forwards.find(
+          (f) => f.localHost === reached.host && f.localPort === reached.port,
+        );
+        return forward
+          ? `${forward.podName}:${forward.remotePort} (port-forward ${endpointKey(reached)})`
+          : endpointKey(reached);
+      },
     };
   }
 

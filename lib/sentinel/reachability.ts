@@ -23,11 +23,16 @@ async function probe(endpoint: Endpoint, password: string, timeoutMs: number): P
   client.disconnect();
 }
 
+/** An address this machine connects to, as the settings name it. */
+function named(settings: ConnectionSettings, reached: Endpoint): string {
+  return settings.describe?.(reached) ?? endpointKey(reached);
+}
+
 /** The address as announced, with where it was reached when the NAT map moves it. */
 function describe(settings: ConnectionSettings, announced: Endpoint): string {
   const target = reachable(settings, announced);
   const key = endpointKey(announced);
-  return endpointKey(target) === key ? key : `${key} (via ${endpointKey(target)})`;
+  return endpointKey(target) === key ? key : `${key} (via ${named(settings, target)})`;
 }
 
 /**
@@ -49,7 +54,10 @@ export async function ensureReachable(
   );
   const answered = settings.sentinels.filter((_, i) => !isUnreachableError(results[i]));
   if (answered.length === 0) {
-    throw new RedisUnreachableError(settings.sentinels.map(endpointKey), uniqueMessages(results));
+    throw new RedisUnreachableError(
+      settings.sentinels.map((sentinel) => named(settings, sentinel)),
+      uniqueMessages(results),
+    );
   }
   let master: Endpoint | undefined;
   for (const sentinel of answered) {

@@ -29,6 +29,11 @@ export interface ConnectionSettings {
    * hostnames that only resolve inside the VPC. Defaults to the identity.
    */
   readonly natMap?: NatMapFunction;
+  /**
+   * How to name an address this machine connects to in messages, e.g. the pod and port behind a
+   * local port-forward. Defaults to `host:port`.
+   */
+  readonly describe?: (reached: Endpoint) => string;
 }
 
 export function endpointKey(endpoint: Endpoint): string {
