@@ -41,6 +41,7 @@ describe("sentinel verify (real processes)", function () {
     assert.equal(report.ok, true, report.failures.join("\n"));
     assert.deepEqual(report.failures, []);
     assert.equal(report.replicas.length, 2);
+    assert.equal(report.masters, 1, "the drill's all-down judgement reads this count");
     const names = report.checks.map((c) => c.name).join("\n");
     for (const expected of [
       /ckquorum/,

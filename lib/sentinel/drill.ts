@@ -278,7 +278,6 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions): Promi
     after: { from: recoveredAt ?? endAt, to: endAt },
   };
   const writes = traffic(load.writes, phases);
-  const oneMasterCheck = recovered?.checks.find((c) => c.name === "exactly one master");
   const { problems, warnings } = judgeScenario({
     scenario,
     recovered: recovered?.ok ?? false,
@@ -288,11 +287,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions): Promi
     failovers,
     lostAcknowledgedWrites: lostSeqs.length,
     writeUnavailableMs: writes.unavailableMs,
-    masters: oneMasterCheck
-      ? oneMasterCheck.ok
-        ? 1
-        : Number.parseInt(oneMasterCheck.detail, 10)
-      : undefined,
+    masters: recovered?.masters,
   });
   return {
     scenario,

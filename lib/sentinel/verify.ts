@@ -44,6 +44,8 @@ export interface VerifyReport {
   readonly checks: readonly VerifyCheck[];
   /** One line per failed check, in check order. */
   readonly failures: readonly string[];
+  /** Nodes that report role master; undefined when the node list was not given. */
+  readonly masters?: number;
 }
 
 interface SentinelView {
@@ -128,9 +130,7 @@ export async function verifyTopology(
     await checkNodes(settings, master, replicas, maxLagSeconds, check);
     await checkReplicatedWrite(settings, master, replicas, expectedReplicas, waitTimeoutMs, check);
   }
-  if (options.nodes) {
-    await checkOneMaster(settings, options.nodes, check);
-  }
+  const masters = options.nodes ? await checkOneMaster(settings, options.nodes, check) : undefined;
   const failures = checks.filter((c) => !c.ok).map((c) => c.detail);
   return {
     ok: failures.length === 0 && checks.length > 0,
@@ -139,6 +139,7 @@ export async function verifyTopology(
     replicas,
     checks,
     failures,
+    masters,
   };
 }
 
@@ -367,7 +368,7 @@ async function checkOneMaster(
   settings: ConnectionSettings,
   nodes: readonly Endpoint[],
   check: (name: string, ok: boolean, detail: string) => boolean,
-): Promise<void> {
+): Promise<number> {
   const roles = await Promise.all(
     nodes.map(async (node) => {
       try {
@@ -393,6 +394,7 @@ async function checkOneMaster(
             .join(", ")}`
         : ""),
   );
+  return masters.length;
 }
 
 function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
