@@ -27,6 +27,7 @@ import {
   exitCodeFor,
   runExitCode,
 } from "../lib/automation/errors";
+import { RedisUnreachableError } from "../lib/sentinel/types";
 import { SecretSources, ephemeralStackName, parseCommandLine } from "../lib/automation/options";
 import { formatElapsed, formatEngineEvent } from "../lib/automation/progress";
 
@@ -157,6 +158,11 @@ describe("automation options", () => {
     ],
     ["--run-id outside ephemeral", ["up", "-s", "dev", "--run-id", "1"], /--run-id applies only/],
     ["extra arguments", ["up", "dev"], /unexpected arguments: dev/],
+    [
+      "an unknown drill scenario, before anything is deployed",
+      ["ephemeral", "--scenario", "master-crsh"],
+      /--scenario "master-crsh": use one of master-crash, /,
+    ],
   ];
   for (const [what, argv, message] of usageErrors) {
     it(`rejects ${what} with a UsageError`, () => {
@@ -250,6 +256,10 @@ describe("automation environment", () => {
 describe("automation exit codes and progress", () => {
   it("maps errors to exit codes with instanceof", () => {
     assert.equal(exitCodeFor(new UsageError("x")), ExitCode.usage);
+    assert.equal(
+      exitCodeFor(new RedisUnreachableError(["redis-node-0:26379"]), "verify"),
+      ExitCode.redisUnreachable,
+    );
     assert.equal(exitCodeFor(new PulumiCliMissingError("x")), ExitCode.cliMissing);
     assert.equal(exitCodeFor(new PassphraseMissingError("x")), ExitCode.passphraseMissing);
     assert.equal(exitCodeFor(new ConcurrentUpdateError("x"), "up"), ExitCode.concurrentUpdate);

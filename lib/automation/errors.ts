@@ -9,6 +9,7 @@ import {
 } from "@pulumi/pulumi/automation";
 
 import { ContractError } from "../contract";
+import { RedisUnreachableError } from "../sentinel/types";
 
 export const ExitCode = {
   ok: 0,
@@ -130,6 +131,7 @@ export function exitCodeFor(error: unknown, step?: StepName): ExitCodeValue {
   if (error instanceof StackNotFoundError) return ExitCode.stackNotFound;
   if (error instanceof StackAlreadyExistsError) return ExitCode.stackExists;
   if (error instanceof LeftoversError) return ExitCode.leftovers;
+  if (error instanceof RedisUnreachableError) return ExitCode.redisUnreachable;
   // Verify reads the outputs through the contract: a broken contract fails verification.
   if (error instanceof ContractError) {
     return step === "verify" || step === "drill"

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 
+import { SCENARIOS, isScenarioName } from "../sentinel/scenarios";
 import { UsageError } from "./errors";
 
 export const COMMANDS = [
@@ -272,6 +273,12 @@ export function parseCommandLine(
   const runId = values["run-id"];
   if (runId !== undefined && !RUN_ID.test(runId)) {
     problems.push(`--run-id "${runId}": letters, digits, _ . - only`);
+  }
+  // Checked before anything is deployed: a typo must not cost a whole `up` first.
+  for (const scenario of values.scenario ?? []) {
+    if (!isScenarioName(scenario)) {
+      problems.push(`--scenario "${scenario}": use one of ${SCENARIOS.join(", ")}`);
+    }
   }
   const secretsProvider = values["secrets-provider"] ?? "passphrase";
   if (secretsProvider === "") problems.push("--secrets-provider must not be empty");
