@@ -4,7 +4,16 @@
  * seconds to a ready cluster, the first `up`, a no-op `up`, an in-place update, and `destroy`.
  *   npm run -s bench:e2e [-- --runs N]
  */
-import { parseArgs } from "node:util";
+
+const USAGE = `Usage: npm run -s bench:e2e [-- --runs N]
+  --runs N        runs of up, no-op up, in-place update and destroy (1 to 10, default 1)
+  -h, --help      this text
+
+Prints the seconds as JSON on stdout, progress on stderr.
+
+${exitCodeHelp(["ok", "usage", "internal"])}
+`;
+import { ExitCode, ExitCodeValue, HELP, exitCodeHelp, mainOf, parseFlags } from "../lib/cli";
 
 import { startEnvironment, stopEnvironment } from "../tests/e2e/helpers/environment";
 import { PulumiProject } from "../tests/e2e/helpers/pulumi";
@@ -40,13 +49,15 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "1" } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 10) {
-    process.stderr.write(`--runs "${values.runs}": use an integer from 1 to 10\n`);
-    return 2;
-  }
+function parseBenchArgs(argv: readonly string[]): number | typeof HELP {
+  const flags = parseFlags(argv, { runs: { type: "string" } });
+  if (flags.help) return HELP;
+  const runs = flags.integer("runs", 1, 10) ?? 1;
+  flags.finish();
+  return runs;
+}
+
+async function run(runs: number): Promise<ExitCodeValue> {
   const started = Date.now();
   const env = await startEnvironment();
   try {
@@ -69,16 +80,16 @@ async function main(): Promise<number> {
       results,
     };
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
-    return 0;
+    return ExitCode.ok;
   } finally {
     await stopEnvironment();
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    process.stderr.write(`bench:e2e: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+mainOf({
+  name: "bench:e2e",
+  help: USAGE,
+  failure: ExitCode.internal,
+  parse: parseBenchArgs,
+  run,
+});

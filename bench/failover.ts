@@ -6,13 +6,21 @@
  * Not a test: these are the speed figures the tests deliberately do not assert.
  *
  * Exit 0 when every promise of `SCENARIO_SPECS` holds for the stack's tuning (the bare
- * SENTINEL FAILOVER is reported only), 1 when one does not, 2 for bad flags, 3 without Redis.
+ * SENTINEL FAILOVER is reported only), 13 when one does not, 2 for bad flags, 3 without Redis
+ * (lib/cli/exitCodes.ts).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { errorMessage } from "../lib/sentinel/clients";
+import {
+  ExitCode,
+  ExitCodeValue,
+  HELP,
+  ToolMissingError,
+  exitCodeHelp,
+  mainOf,
+  parseFlags,
+} from "../lib/cli";
 import { ScenarioResult, elapsedPrefix, runDrill } from "../lib/sentinel/drill";
 import {
   LocalTopologyOptions,
@@ -21,7 +29,7 @@ import {
   withLocalTopology,
 } from "../lib/sentinel/localTopology";
 import { preStopPlan } from "../lib/sentinel/preStop";
-import { SCENARIOS, ScenarioName, parseScenarios } from "../lib/sentinel/scenarios";
+import { SCENARIOS, ScenarioName } from "../lib/sentinel/scenarios";
 import {
   CHART_DEFAULT_POD_SHUTDOWN,
   CHART_DEFAULT_TUNING,
@@ -48,25 +56,45 @@ const CHART_SIDE_SCENARIOS: readonly ScenarioName[] = [
   "sentinel-failover",
 ];
 
-const HELP = `Usage: npm run bench:failover [-- --runs N] [--chart-runs M] [--scenarios a,b] [--out DIR]
+const USAGE = `Usage: npm run -s bench:failover [-- --runs N] [--chart-runs M] [--scenarios a,b] [--out DIR]
   --runs N        runs of every scenario with the stack's tuning (default 5)
   --chart-runs M  runs with the chart's defaults of ${CHART_SIDE_SCENARIOS.join(", ")}
                   (default 1; a master crash there takes over 60 s)
   --scenarios a,b only these scenarios (default: all: ${SCENARIOS.join(", ")})
   --out DIR       where failover.json and failover.svg go (default drill-output/bench, ignored by git)
+  -h, --help      this text
+
+The JSON goes to stdout, progress and the table to stderr.
+
+${exitCodeHelp(["ok", "usage", "toolMissing", "drillFailed"])}
 `;
 
-class UsageError extends Error {}
+const BENCH_FLAGS = {
+  runs: { type: "string" },
+  "chart-runs": { type: "string" },
+  scenarios: { type: "string", multiple: true },
+  out: { type: "string" },
+} as const;
 
-function count(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) {
-    return fallback;
-  }
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new UsageError(`${flag}: "${text}" is not allowed; use an integer of at least 0`);
-  }
-  return value;
+interface BenchOptions {
+  readonly runs: number;
+  readonly chartRuns: number;
+  readonly scenarios: readonly ScenarioName[];
+  readonly outDir: string;
+}
+
+/** Parses the flags; every problem at once, scenario names checked before anything starts. */
+function parseBenchArgs(argv: readonly string[]): BenchOptions | typeof HELP {
+  const flags = parseFlags(argv, BENCH_FLAGS);
+  if (flags.help) return HELP;
+  const options = {
+    runs: flags.integer("runs", 0) ?? 5,
+    chartRuns: flags.integer("chart-runs", 0) ?? 1,
+    scenarios: flags.oneOf("scenarios", SCENARIOS) ?? SCENARIOS,
+    outDir: flags.value("out") ?? path.join("drill-output", "bench"),
+  };
+  flags.finish();
+  return options;
 }
 
 interface SideRun {
@@ -119,45 +147,10 @@ function redisVersion(): string {
   }
 }
 
-async function main(): Promise<number> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        runs: { type: "string" },
-        "chart-runs": { type: "string" },
-        scenarios: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    process.stderr.write(`bench:failover: ${errorMessage(error)}\n${HELP}`);
-    return 2;
-  }
-  if (flags.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  let runs: number;
-  let chartRuns: number;
-  let scenarios: ScenarioName[];
-  try {
-    runs = count("--runs", flags.runs, 5);
-    chartRuns = count("--chart-runs", flags["chart-runs"], 1);
-    scenarios =
-      flags.scenarios === undefined ? [...SCENARIOS] : parseScenarios(flags.scenarios.split(","));
-  } catch (error) {
-    process.stderr.write(`bench:failover: ${errorMessage(error)}\n`);
-    return 2;
-  }
+async function run(options: BenchOptions): Promise<ExitCodeValue> {
+  const { runs, chartRuns, scenarios, outDir } = options;
   const missing = missingBinaries();
-  if (missing.length > 0) {
-    process.stderr.write(`${missingBinariesMessage(missing)}\n`);
-    return 3;
-  }
-  const outDir = flags.out ?? path.join("drill-output", "bench");
+  if (missing.length > 0) throw new ToolMissingError(missingBinariesMessage(missing));
   const started = performance.now();
   const progress = (line: string): void => {
     process.stderr.write(`${elapsedPrefix(started, performance.now())}${line}\n`);
@@ -233,13 +226,13 @@ async function main(): Promise<number> {
     `\n${figuresTable(sides)}\n\n${formatVerdicts(verdicts)}\n\nbench:failover: ${held ? "every promise held" : "a promise was missed"} in ${(durationMs / 1000).toFixed(0)} s; wrote ${path.join(outDir, "failover.json")} and ${path.join(outDir, "failover.svg")}\n`,
   );
   process.stdout.write(`${json}\n`);
-  return held ? 0 : 1;
+  return held ? ExitCode.ok : ExitCode.drillFailed;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench:failover: ${errorMessage(error)}\n`);
-    process.exit(1);
-  },
-);
+mainOf({
+  name: "bench:failover",
+  help: USAGE,
+  failure: ExitCode.internal,
+  parse: parseBenchArgs,
+  run,
+});

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { checkPassphrase, findPulumiCli, resolveBackend } from "../lib/automation/environment";
-import { ExitCode, ExitCodeValue, UsageError, exitCodeFor } from "../lib/automation/errors";
+import { ExitCode, ExitCodeValue, exitCodeFor } from "../lib/automation/errors";
+import { HELP, mainOf } from "../lib/cli";
 import { DriverOptions, USAGE, parseCommandLine } from "../lib/automation/options";
 import { formatElapsed } from "../lib/automation/progress";
 import { RunReport, runCommand } from "../lib/automation/workflow";
@@ -65,24 +66,7 @@ function needsStack(options: DriverOptions): boolean {
   return !(options.command === "audit" && options.stackTag !== undefined);
 }
 
-async function main(argv: readonly string[]): Promise<ExitCodeValue> {
-  let options: DriverOptions;
-  try {
-    const parsed = parseCommandLine(argv, {
-      env: process.env,
-      readFile: (file) => fs.readFileSync(file, "utf8"),
-    });
-    if (parsed.kind === "help") {
-      process.stdout.write(USAGE);
-      return ExitCode.ok;
-    }
-    options = parsed.options;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\nRun \`npm run automation -- --help\` for usage.\n`);
-    return ExitCode.usage;
-  }
-
+async function run(options: DriverOptions): Promise<ExitCodeValue> {
   if (needsStack(options)) {
     try {
       // Before any LocalWorkspace call: without the CLI they fail with a bare spawn ENOENT.
@@ -132,19 +116,18 @@ async function main(argv: readonly string[]): Promise<ExitCodeValue> {
   return report.exitCode;
 }
 
-/**
- * Sets the exit code and lets Node exit on its own (so piped output is flushed); if a client
- * left a socket open (Redis, Kubernetes), exits anyway a moment later with the same code.
- */
-function finish(code: ExitCodeValue): void {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 2000).unref();
-}
-
-main(process.argv.slice(2)).then(finish, (error: unknown) => {
+mainOf({
+  name: "automation",
+  help: USAGE,
+  failure: ExitCode.internal,
+  parse: (argv) => {
+    const parsed = parseCommandLine(argv, {
+      env: process.env,
+      readFile: (file) => fs.readFileSync(file, "utf8"),
+    });
+    return parsed.kind === "help" ? HELP : parsed.options;
+  },
+  run,
   // Only bugs get here: every expected failure is a step in the report.
-  process.stderr.write(
-    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  finish(exitCodeFor(error));
+  exitCodeFor: (error) => exitCodeFor(error),
 });

@@ -1,15 +1,16 @@
 /**
  * `npm run drill -- [flags]` / `npm run drill:local`: injects faults under steady load and
  * reports what clients saw, as a table (or JSON) and a timeline SVG.
- * Exit codes in `EXIT` (lib/sentinel/cliArgs.ts): 0 every promise held, 1 a deciding scenario
- * failed, 2 bad flags, 3 a missing prerequisite, 4 nothing answers at the target.
+ * Exit codes: lib/cli/exitCodes.ts (0 every promise held, 13 a deciding scenario failed, 2 bad
+ * flags, 3 a missing tool, 18 nothing answers at the target).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
+import { exitCodeHelp, mainOf } from "../lib/cli";
+import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { drillDeployment } from "../lib/sentinel/cluster";
 import { DrillReport, runDrill } from "../lib/sentinel/drill";
-import { SCENARIOS, SCENARIO_SPECS, parseScenarios } from "../lib/sentinel/scenarios";
+import { SCENARIOS, SCENARIO_SPECS } from "../lib/sentinel/scenarios";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
 import { timelineSvg } from "../lib/sentinel/timeline";
@@ -17,8 +18,8 @@ import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
 
 const DEFAULT_SVG = path.join("drill-output", "timeline.svg");
 
-const HELP = `Usage: npm run drill -- <target> [--scenarios a,b] [--json] [--svg file]
-       npm run drill:local [-- --scenarios a,b] [--chart-defaults]
+const HELP = `Usage: npm run -s drill -- <target> [--scenarios a,b] [--json] [--svg file]
+       npm run -s drill:local [-- --scenarios a,b] [--chart-defaults]
 
 Runs steady writes (SET + WAIT 1, sequence numbers) and replica reads, injects each fault
 once verify passes, and reports per scenario: write/read unavailable windows, errors by kind,
@@ -33,17 +34,17 @@ Targets (choose one):
     --chart-defaults      ... with the chart's default tuning (down-after 60 s) instead
   --outputs <file>        a deployed stack: \`pulumi stack output --json --show-secrets > file\`
     --kubeconfig <file>   kubeconfig to use instead of the stack's kubeconfig output
-    --nodes <n>           Redis nodes in the release (default 3)
+                          (the node count is the stack's: one per sentinelHosts entry)
 
 Output:
-  --scenarios a,b         scenarios to run
+  --scenarios a,b         scenarios to run (checked before anything starts)
   --json                  the report as JSON on stdout (progress goes to stderr)
   --svg <file>            timeline SVG (default ${DEFAULT_SVG})
-  --help                  this text
+  -h, --help              this text
 
-Exit codes: 0 every promise held, 1 a scenario failed (sentinel-failover is reported only and
-never decides it), 2 bad flags, 3 missing prerequisite, 4 cannot reach Redis/Sentinel at the
-target (checked within seconds, before any scenario).
+${exitCodeHelp(["ok", "usage", "toolMissing", "drillFailed", "redisUnreachable"])}
+(sentinel-failover is reported only and never decides the exit code; the target is checked
+within seconds, before any scenario)
 `;
 
 const log = (line: string): void => {
@@ -51,7 +52,7 @@ const log = (line: string): void => {
 };
 
 async function run(options: SentinelCliOptions): Promise<DrillReport> {
-  const scenarios = options.scenarios === undefined ? undefined : parseScenarios(options.scenarios);
+  const scenarios = options.scenarios;
   if (options.local) {
     const tuning = options.chartDefaults ? CHART_DEFAULT_TUNING : DEFAULT_TUNING;
     return withLocalTopology({ tuning }, (topology) => {
@@ -65,31 +66,26 @@ async function run(options: SentinelCliOptions): Promise<DrillReport> {
       });
     });
   }
-  if (options.outputsFile !== undefined) {
-    return drillDeployment(targetFromFiles({ ...options, outputsFile: options.outputsFile }), {
-      scenarios: scenarios === undefined ? undefined : [...scenarios],
-    });
-  }
-  throw new UsageError(
-    "give a target: --local or --outputs <file> (the drill must be able to inject faults, so bare --sentinel addresses are not enough)",
-  );
+  // The parser allows --local or --outputs only: bare addresses cannot take faults.
+  return drillDeployment(targetFromFiles(options.outputsFile ?? "", options.kubeconfigFile), {
+    scenarios: scenarios === undefined ? undefined : [...scenarios],
+  });
 }
 
-mainOf({
-  name: "drill",
-  help: HELP,
-  validate: (options) => {
-    if (options.scenarios !== undefined) parseScenarios(options.scenarios);
-  },
-  run: async (options) => {
-    const report = await run(options);
-    const svgPath = options.svgPath ?? DEFAULT_SVG;
-    fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
-    fs.writeFileSync(svgPath, timelineSvg(report));
-    log(`drill: timeline written to ${svgPath}`);
-    return {
-      ok: report.ok,
-      output: options.json ? drillReportJson(report) : formatDrillReport(report),
-    };
-  },
-});
+mainOf(
+  sentinelProgram({
+    name: "drill",
+    help: HELP,
+    run: async (options) => {
+      const report = await run(options);
+      const svgPath = options.svgPath ?? DEFAULT_SVG;
+      fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
+      fs.writeFileSync(svgPath, timelineSvg(report));
+      log(`drill: timeline written to ${svgPath}`);
+      return {
+        ok: report.ok,
+        output: options.json ? drillReportJson(report) : formatDrillReport(report),
+      };
+    },
+  }),
+);

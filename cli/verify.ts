@@ -1,9 +1,10 @@
 /**
  * `npm run verify -- [flags]`: checks a Sentinel topology and prints one line per check.
- * Exit codes in `EXIT` (lib/sentinel/cliArgs.ts): 0 healthy, 1 a check failed, 2 bad flags,
- * 3 a missing prerequisite, 4 nothing answers at the target.
+ * Exit codes: lib/cli/exitCodes.ts (0 healthy, 12 a check failed, 2 bad flags, 3 a missing
+ * tool, 18 nothing answers at the target).
  */
-import { SentinelCliOptions, UsageError, mainOf, targetFromFiles } from "../lib/sentinel/cliArgs";
+import { exitCodeHelp, mainOf } from "../lib/cli";
+import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { verifyDeployment } from "../lib/sentinel/cluster";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { ensureReachable } from "../lib/sentinel/reachability";
@@ -15,7 +16,7 @@ import {
   waitUntilVerified,
 } from "../lib/sentinel/verify";
 
-const HELP = `Usage: npm run verify -- <target> [--json]
+const HELP = `Usage: npm run -s verify -- <target> [--json]
 
 Checks a Redis Sentinel topology: every sentinel reachable and agreeing on the master,
 SENTINEL CKQUORUM, replicas and sentinels seen by each sentinel, each replica's link and lag,
@@ -33,10 +34,10 @@ Targets (choose one):
 
 Output:
   --json                            the report as JSON on stdout (failed checks also on stderr)
-  --help                            this text
+  -h, --help                        this text
 
-Exit codes: 0 healthy, 1 a check failed, 2 bad flags, 3 missing prerequisite,
-4 cannot reach Redis/Sentinel at the target (checked within seconds, before any check).
+${exitCodeHelp(["ok", "usage", "toolMissing", "verifyFailed", "redisUnreachable"])}
+(the target is checked within seconds, before any check)
 `;
 
 async function run(options: SentinelCliOptions): Promise<VerifyReport> {
@@ -47,14 +48,10 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
     );
   }
   if (options.outputsFile !== undefined) {
-    return verifyDeployment(targetFromFiles({ ...options, outputsFile: options.outputsFile }));
+    return verifyDeployment(targetFromFiles(options.outputsFile, options.kubeconfigFile));
   }
-  const password = options.password ?? process.env.REDIS_PASSWORD;
-  if (options.sentinels.length === 0 || password === undefined) {
-    throw new UsageError(
-      "give a target: --local, --outputs <file>, or --sentinel host:port with --password (or $REDIS_PASSWORD)",
-    );
-  }
+  // The parser checked that --sentinel comes with a password.
+  const password = options.password ?? "";
   const settings = {
     sentinels: options.sentinels,
     masterSet: options.masterSet ?? "mymaster",
@@ -66,17 +63,19 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   });
 }
 
-mainOf({
-  name: "verify",
-  help: HELP,
-  run: async (options) => {
-    const report = await run(options);
-    return options.json
-      ? {
-          ok: report.ok,
-          output: JSON.stringify(report, null, 2),
-          console: formatVerifyFailures(report),
-        }
-      : { ok: report.ok, output: formatVerifyReport(report) };
-  },
-});
+mainOf(
+  sentinelProgram({
+    name: "verify",
+    help: HELP,
+    run: async (options) => {
+      const report = await run(options);
+      return options.json
+        ? {
+            ok: report.ok,
+            output: JSON.stringify(report, null, 2),
+            console: formatVerifyFailures(report),
+          }
+        : { ok: report.ok, output: formatVerifyReport(report) };
+    },
+  }),
+);

@@ -11,6 +11,11 @@ export function stackTagValue(organization: string, project: string, stack: stri
   return `${organization}/${project}/${stack}`;
 }
 
+/** Whether a value has the form `stackTagValue` gives it: `<org>/<project>/<stack>`. */
+export function isStackTag(value: string): boolean {
+  return /^[^/]+\/[^/]+\/[^/]+$/.test(value);
+}
+
 /** The tag Kubernetes and the AWS load balancer controller use to find a cluster's resources. */
 export function clusterTagKey(clusterName: string): string {
   return `kubernetes.io/cluster/${clusterName}`;

@@ -134,7 +134,13 @@ describe("automation options", () => {
   const usageErrors: [string, string[], RegExp][] = [
     ["no command", [], /a command is required/],
     ["an unknown command", ["deploy"], /unknown command "deploy"/],
-    ["an unknown option", ["up", "--stak", "dev"], /Unknown option '--stak'/],
+    ["an unknown option", ["up", "--stak", "dev"], /--stak: unknown flag/],
+    ["an option without its value", ["up", "-s"], /-s: needs a value/],
+    [
+      "a malformed stack tag, before the audit runs",
+      ["audit", "--stack-tag", "bad"],
+      /--stack-tag "bad": expected <org>\/<project>\/<stack>/,
+    ],
     ["a missing stack", ["up"], /up needs --stack/],
     ["audit without stack or tag", ["audit"], /audit needs --stack <name> or --stack-tag/],
     ["config without =", ["up", "-s", "dev", "-c", "redisNodes"], /expected key=value/],
@@ -260,7 +266,7 @@ describe("automation exit codes and progress", () => {
       exitCodeFor(new RedisUnreachableError(["redis-node-0:26379"]), "verify"),
       ExitCode.redisUnreachable,
     );
-    assert.equal(exitCodeFor(new PulumiCliMissingError("x")), ExitCode.cliMissing);
+    assert.equal(exitCodeFor(new PulumiCliMissingError("x")), ExitCode.toolMissing);
     assert.equal(exitCodeFor(new PassphraseMissingError("x")), ExitCode.passphraseMissing);
     assert.equal(exitCodeFor(new ConcurrentUpdateError("x"), "up"), ExitCode.concurrentUpdate);
     assert.equal(exitCodeFor(new StackNotFoundError("x"), "select"), ExitCode.stackNotFound);
@@ -440,10 +446,10 @@ describe("automation CLI (child process)", function () {
   });
 
   it("a missing Pulumi CLI exits 3 with install instructions and a JSON summary", () => {
-    assert.equal(results.noCli.code, ExitCode.cliMissing, results.noCli.err);
+    assert.equal(results.noCli.code, ExitCode.toolMissing, results.noCli.err);
     assert.match(results.noCli.err, /Pulumi CLI was not found on PATH/);
     const summary = JSON.parse(fs.readFileSync(json, "utf8")) as { exitCode: number };
-    assert.equal(summary.exitCode, ExitCode.cliMissing);
+    assert.equal(summary.exitCode, ExitCode.toolMissing);
   });
 
   it("a missing passphrase exits 4", () => {

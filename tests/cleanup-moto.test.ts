@@ -15,6 +15,7 @@ import { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
+import { ExitCode } from "../lib/cli";
 import { auditLeftovers, type AuditClients } from "../lib/cleanup/audit";
 import { createAwsClients, runCleanup, type CleanupClients } from "../lib/cleanup/executor";
 import { systemClock } from "../lib/cleanup/retry";
@@ -516,7 +517,7 @@ describe("cleanup against moto: executor and audit", function () {
     assert.equal(relaxed.expected.length, seed.mine.length);
   });
 
-  it("npm run audit: 0 clean, 1 leftover or look-alike tag, 2 bad flags, 3 no match; --json; env", async () => {
+  it("npm run audit: 0 clean, 15 leftover, 19 no match or look-alike tag, 2 bad flags; --json; env", async () => {
     const audit = (args: string[], env: Record<string, string> = {}) =>
       spawnSync(
         process.execPath,
@@ -527,9 +528,9 @@ describe("cleanup against moto: executor and audit", function () {
           encoding: "utf8",
         },
       );
-    // Nothing carries the tag: not an all-clear (exit 3), unless the caller vouches for it.
+    // Nothing carries the tag: not an all-clear (exit 19), unless the caller vouches for it.
     const none = audit(["--region", "us-east-1", "--stack-tag", STACK]);
-    assert.equal(none.status, 3, none.stdout + none.stderr);
+    assert.equal(none.status, ExitCode.auditNoMatch, none.stdout + none.stderr);
     assert.match(none.stdout, /NO MATCH: nothing carries andyredis\/stack=org\/proj\/dev/);
     assert.doesNotMatch(none.stdout, /OK/);
     const vouched = audit(["--region", "us-east-1", "--stack-tag", STACK, "--allow-no-match"]);
@@ -549,7 +550,7 @@ describe("cleanup against moto: executor and audit", function () {
 
     const id = await stackVolume(0);
     const dirty = audit(["--json"], { ANDYREDIS_STACK_TAG: STACK });
-    assert.equal(dirty.status, 1, dirty.stderr);
+    assert.equal(dirty.status, ExitCode.leftovers, dirty.stderr);
     const report = JSON.parse(dirty.stdout) as { ok: boolean; leftovers: string[] };
     assert.equal(report.ok, false);
     assert.ok(report.leftovers.some((l) => l.includes(id)));
@@ -557,7 +558,7 @@ describe("cleanup against moto: executor and audit", function () {
     // The file backend's organization is `organization`: the user's tag matches nothing while
     // the volume exists. A look-alike: a failure that names the real tag.
     const wrongOrg = audit(["--region", "us-east-1", "--stack-tag", "organization/proj/dev"]);
-    assert.equal(wrongOrg.status, 1, wrongOrg.stdout);
+    assert.equal(wrongOrg.status, ExitCode.auditNoMatch, wrongOrg.stdout);
     assert.match(
       wrongOrg.stdout,
       /andyredis\/stack=org\/proj\/dev \(2 EC2 resource\(s\)\) looks like/,
@@ -570,10 +571,14 @@ describe("cleanup against moto: executor and audit", function () {
       "org/proj/dve",
       "--allow-no-match",
     ]);
-    assert.equal(typo.status, 1, "a look-alike fails even with --allow-no-match");
+    assert.equal(
+      typo.status,
+      ExitCode.auditNoMatch,
+      "a look-alike fails even with --allow-no-match",
+    );
 
     const bad = audit(["--stack-tag", "dev", "--frobnicate"], { AWS_REGION: "" });
-    assert.equal(bad.status, 2);
+    assert.equal(bad.status, ExitCode.usage);
     assert.match(bad.stderr, /--frobnicate: unknown flag/);
     assert.match(bad.stderr, /--region: required/);
     assert.match(bad.stderr, /--stack-tag: got "dev"/);

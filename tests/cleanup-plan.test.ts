@@ -13,7 +13,8 @@ import {
   parseArn,
   type FoundResource,
 } from "../lib/cleanup/audit";
-import { AUDIT_EXIT, auditExitCode, formatAuditReport, parseAuditArgs } from "../cli/audit";
+import { ExitCode, HELP } from "../lib/cli";
+import { auditExitCode, formatAuditReport, parseAuditArgs } from "../lib/cleanup/auditCli";
 import { unwrapSecrets } from "../lib/cleanup/executor";
 import {
   isKubernetesLoadBalancer,
@@ -550,7 +551,7 @@ describe("cleanup plan: the audit when its tag matches nothing", () => {
 });
 
 describe("cleanup plan: the audit CLI's flags and exit codes", () => {
-  it("parses flags (node:util parseArgs), env as fallback, every problem at once", () => {
+  it("parses flags (lib/cli on node:util parseArgs), env as fallback, every problem at once", () => {
     const args = parseAuditArgs(
       ["--region", "r1", "--stack-tag=o/p/s", "--cluster", "c1", "--json", "--allow-no-match"],
       {},
@@ -565,19 +566,20 @@ describe("cleanup plan: the audit CLI's flags and exit codes", () => {
       allowNoMatch: true,
     });
     const fromEnv = parseAuditArgs([], { AWS_REGION: "r2", ANDYREDIS_STACK_TAG: "o/p/t" });
+    assert.ok(fromEnv !== HELP);
     assert.equal(fromEnv.region, "r2");
     assert.equal(fromEnv.stackTag, "o/p/t");
+    assert.equal(parseAuditArgs(["--bogus", "-h"], {}), HELP, "help wins over any problem");
     assert.throws(
       () => parseAuditArgs(["--json=1", "extra", "--frobnicate", "--cluster"], {}),
       (err: Error) => {
         for (const line of [
           /--json: takes no value/,
           /extra: unexpected argument/,
-          /--frobnicate: unknown flag \(allowed: --region, --stack-tag, --cluster, .*--allow-no-match/,
+          /--frobnicate: unknown flag; use --help to list the flags/,
           /--cluster: needs a value/,
           /--region: required/,
           /--stack-tag: got ""/,
-          /^usage: audit/m,
         ]) {
           assert.match(err.message, line);
         }
@@ -585,17 +587,29 @@ describe("cleanup plan: the audit CLI's flags and exit codes", () => {
       },
     );
   });
-  it("exit codes: clean only when the tag matched; no match is 3 unless allowed; failures 1", () => {
-    const report = (matched: number, ok: boolean) =>
-      ({ ...classifyFound([], [], { region: "r", stackTag: "o/p/s" }), matched, ok }) as const;
-    assert.equal(auditExitCode(report(2, true), false), AUDIT_EXIT.clean);
-    assert.equal(auditExitCode(report(0, true), false), AUDIT_EXIT.noMatch);
-    assert.equal(auditExitCode(report(0, true), true), AUDIT_EXIT.clean);
-    assert.equal(auditExitCode(report(0, false), true), AUDIT_EXIT.leftovers);
-    assert.equal(auditExitCode(report(3, false), false), AUDIT_EXIT.leftovers);
+  it("exit codes: clean only when the tag matched; no match or a look-alike 19; leftovers 15", () => {
+    const report = (matched: number, leftovers: string[] = [], lookAlikes: string[] = []) =>
+      ({
+        ...classifyFound([], [], { region: "r", stackTag: "o/p/s" }),
+        matched,
+        leftovers,
+        lookAlikes,
+        ok: leftovers.length === 0 && lookAlikes.length === 0,
+      }) as const;
+    assert.equal(auditExitCode(report(2), false), ExitCode.ok);
+    assert.equal(auditExitCode(report(0), false), ExitCode.auditNoMatch);
+    assert.equal(auditExitCode(report(0), true), ExitCode.ok);
+    // A look-alike tag fails even when the caller vouches for the tag.
+    assert.equal(auditExitCode(report(0, [], ["o/p/S"]), true), ExitCode.auditNoMatch);
+    assert.equal(auditExitCode(report(3, ["vol-1"]), false), ExitCode.leftovers);
     assert.match(
-      formatAuditReport(report(0, true)),
+      formatAuditReport(report(0)),
       /NO MATCH: nothing carries andyredis\/stack=o\/p\/s/,
     );
+    assert.match(
+      formatAuditReport(report(0, [], ["o/p/S"]), true),
+      /FAIL: the tag matched nothing, but a look-alike/,
+    );
+    assert.match(formatAuditReport(report(3, ["vol-1"])), /FAIL: billable resources remain$/);
   });
 });

@@ -3,7 +3,13 @@
  * percentiles, the table, the SVG, flag parsing, and the config the local topology writes.
  */
 import * as assert from "node:assert/strict";
-import { UsageError, parseSentinelCliArgs, targetFromOutputs } from "../lib/sentinel/cliArgs";
+import { HELP, UsageError } from "../lib/cli";
+import { ContractError } from "../lib/contract";
+import {
+  SentinelCliOptions,
+  parseSentinelCliArgs,
+  targetFromOutputs,
+} from "../lib/sentinel/cliArgs";
 import { parseScenarios, recoveryTimeoutFor, stallMsFor, DrillReport } from "../lib/sentinel/drill";
 import { missingBinaries, redisNodeConfig, sentinelConfig } from "../lib/sentinel/localTopology";
 import {
@@ -306,8 +312,18 @@ describe("sentinel drill output", () => {
 });
 
 describe("sentinel CLI flags", () => {
+  const parse = (
+    command: "verify" | "drill",
+    argv: string[],
+    env: Record<string, string> = {},
+  ): SentinelCliOptions => {
+    const options = parseSentinelCliArgs(command, argv, env);
+    assert.ok(options !== HELP);
+    return options;
+  };
+
   it("parses targets and output flags", () => {
-    const options = parseSentinelCliArgs([
+    const options = parse("verify", [
       "--sentinel",
       "127.0.0.1:26379,127.0.0.1:26380",
       "--sentinel=10.0.0.1:26379",
@@ -322,16 +338,18 @@ describe("sentinel CLI flags", () => {
     ]);
     assert.equal(options.json, true);
     assert.equal(options.password, "pw");
-    assert.deepEqual(parseSentinelCliArgs(["--local", "--scenarios", "a, b"]).scenarios, [
-      "a",
-      "b",
-    ]);
+    assert.equal(parse("verify", ["--sentinel", "h:1"], { REDIS_PASSWORD: "e" }).password, "e");
+    assert.deepEqual(
+      parse("drill", ["--local", "--scenarios", "master-crash, all-down"]).scenarios,
+      ["master-crash", "all-down"],
+    );
+    assert.equal(parseSentinelCliArgs("drill", ["--bogus", "-h"]), HELP);
   });
 
   it("reports every problem at once, one line each", () => {
     assert.throws(
       () =>
-        parseSentinelCliArgs([
+        parse("verify", [
           "--bogus",
           "--sentinel",
           "nohost",
@@ -349,29 +367,51 @@ describe("sentinel CLI flags", () => {
             '--sentinel: "nohost" is not host:port',
             '--nodes: "1" is not allowed; use an integer of at least 2',
             "choose one target: --local, --outputs <file>, or --sentinel host:port",
+            "--sentinel: needs --password <pw> or $REDIS_PASSWORD",
           ].join("\n"),
     );
-    assert.throws(() => parseSentinelCliArgs(["--chart-defaults"]), /only applies to --local/);
+    assert.throws(() => parse("drill", ["--chart-defaults"]), /only applies to --local/);
+    assert.throws(() => parse("drill", []), /give a target: --local or --outputs <file>/);
+    assert.throws(() => parse("drill", ["--sentinel", "h:1"]), /--sentinel: unknown flag/);
+    assert.throws(
+      () => parse("drill", ["--local", "--scenarios", "master-crash,graceful"]),
+      /--scenarios: unknown graceful; use one of master-crash,/,
+    );
+    assert.throws(
+      () => parse("verify", ["--local", "--kubeconfig", "k"]),
+      /only applies to --outputs/,
+    );
+    assert.throws(() => parse("verify", ["--local", "--outputs"]), /--outputs: needs a value/);
   });
 
-  it("builds a deployment target from stack outputs", () => {
-    const target = targetFromOutputs(
-      {
-        kubeconfig: "apiVersion: v1",
-        redisNamespace: "redis",
-        redisReleaseName: "redis",
-        redisMasterSet: "mymaster",
-        redisPassword: "pw",
-      },
-      undefined,
-      undefined,
-    );
+  const outputs = {
+    deploymentMode: "clusterOnly",
+    kubeconfig: "apiVersion: v1",
+    redisNamespace: "redis",
+    redisReleaseName: "redis",
+    redisMasterSet: "mymaster",
+    redisPassword: "pw",
+    stackTag: "organization/andyredis/dev",
+    sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
+    redisClientLabel: { key: "redis-client", value: "true" },
+    sentinelHosts: ["a:26379", "b:26379", "c:26379", "d:26379", "e:26379"],
+  };
+
+  it("builds a deployment target from stack outputs through the contract", () => {
+    const target = targetFromOutputs(outputs, undefined);
     assert.equal(target.releaseName, "redis");
     assert.equal(target.kubeconfig, "apiVersion: v1");
+    assert.equal(target.nodes, 5, "one node per sentinel host");
+    assert.equal(targetFromOutputs(outputs, "override").kubeconfig, "override");
     assert.throws(
-      () => targetFromOutputs({ kubeconfig: "[secret]", redisNamespace: "redis" }, undefined, 3),
-      /kubeconfig: is "\[secret\]"; save the outputs with --show-secrets\nredisReleaseName: missing/,
+      () => targetFromOutputs({ ...outputs, kubeconfig: "[secret]" }, undefined, "o.json"),
+      (error: Error) =>
+        error instanceof ContractError &&
+        /"kubeconfig" is masked \("\[secret\]"\): read the outputs with --show-secrets/.test(
+          error.message,
+        ),
     );
+    assert.throws(() => targetFromOutputs([], undefined), UsageError);
   });
 });
 

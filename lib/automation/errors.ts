@@ -1,6 +1,6 @@
 /**
- * Exit codes of the Automation API driver and the mapping from errors to them. CI scripts branch
- * on these numbers, so they are part of the driver's interface: add codes, never renumber.
+ * The driver's errors and their mapping to the exit codes of lib/cli/exitCodes.ts, the one table
+ * every command line shares.
  */
 import {
   ConcurrentUpdateError,
@@ -8,43 +8,11 @@ import {
   StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 
+import { ExitCode, ExitCodeValue, ToolMissingError, UsageError, commonExitCode } from "../cli";
 import { ContractError } from "../contract";
-import { RedisUnreachableError } from "../sentinel/types";
 
-export const ExitCode = {
-  ok: 0,
-  /** A bug or an error no other code describes. */
-  internal: 1,
-  /** Bad command line: unknown command or option, malformed value. */
-  usage: 2,
-  /** The Pulumi CLI is not on PATH. */
-  cliMissing: 3,
-  /** The passphrase secrets provider has no passphrase. */
-  passphraseMissing: 4,
-  stackNotFound: 5,
-  /** Another update holds the stack's lock. */
-  concurrentUpdate: 6,
-  /** `ephemeral` picked a name that already exists. */
-  stackExists: 7,
-  previewFailed: 10,
-  upFailed: 11,
-  /** `verify` failed, or the outputs verify needs do not follow the contract. */
-  verifyFailed: 12,
-  drillFailed: 13,
-  destroyFailed: 14,
-  /** Destroy succeeded, but the audit found tagged resources left behind. */
-  leftovers: 15,
-  /** The audit itself could not run (credentials, API errors): leftovers unknown. */
-  auditFailed: 16,
-  /** `up` succeeded but the outputs break the contract other stacks consume. */
-  contractViolated: 17,
-  /** verify or drill: no Redis or Sentinel answers at the deployment's addresses. */
-  redisUnreachable: 18,
-  /** Interrupted twice (SIGINT): the driver stopped without finishing cleanup. */
-  interrupted: 130,
-} as const;
-
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode, UsageError };
+export type { ExitCodeValue };
 
 /** The steps the driver runs; each has the exit code its failure maps to. */
 export type StepName =
@@ -76,16 +44,8 @@ const STEP_EXIT_CODES: Readonly<Record<StepName, ExitCodeValue>> = {
   remove: ExitCode.internal,
 };
 
-/** A bad command line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 /** The Pulumi CLI is not installed where the Automation API looks for it. */
-export class PulumiCliMissingError extends Error {
+export class PulumiCliMissingError extends ToolMissingError {
   constructor(message: string) {
     super(message);
     this.name = "PulumiCliMissingError";
@@ -124,14 +84,13 @@ export class CheckFailedError extends Error {
  * step (a locked stack, a missing stack, a missing CLI) win over the step's own code.
  */
 export function exitCodeFor(error: unknown, step?: StepName): ExitCodeValue {
-  if (error instanceof UsageError) return ExitCode.usage;
-  if (error instanceof PulumiCliMissingError) return ExitCode.cliMissing;
+  const common = commonExitCode(error);
+  if (common !== undefined) return common;
   if (error instanceof PassphraseMissingError) return ExitCode.passphraseMissing;
   if (error instanceof ConcurrentUpdateError) return ExitCode.concurrentUpdate;
   if (error instanceof StackNotFoundError) return ExitCode.stackNotFound;
   if (error instanceof StackAlreadyExistsError) return ExitCode.stackExists;
   if (error instanceof LeftoversError) return ExitCode.leftovers;
-  if (error instanceof RedisUnreachableError) return ExitCode.redisUnreachable;
   // Verify reads the outputs through the contract: a broken contract fails verification.
   if (error instanceof ContractError) {
     return step === "verify" || step === "drill"

@@ -2,10 +2,9 @@
  * The driver's command line: a pure parser from argv to typed options, and the help text. All
  * validation errors are collected and thrown once as a UsageError (exit code 2).
  */
-import { parseArgs } from "node:util";
-
+import { ExitCodeName, ExitCode, UsageError, exitCodeHelp, parseFlags } from "../cli";
 import { SCENARIOS, isScenarioName } from "../sentinel/scenarios";
-import { UsageError } from "./errors";
+import { isStackTag } from "../tags";
 
 export const COMMANDS = [
   "preview",
@@ -82,6 +81,11 @@ export interface DriverOptions {
 export type ParsedCommandLine =
   { readonly kind: "help" } | { readonly kind: "run"; readonly options: DriverOptions };
 
+/** Every code but the audit CLI's own "no match": the driver audits destroyed stacks. */
+const DRIVER_EXIT_CODES = (Object.keys(ExitCode) as ExitCodeName[]).filter(
+  (name) => name !== "auditNoMatch",
+);
+
 export const USAGE = `Usage: npm run automation -- <command> [options]
 
 Drives this Pulumi project with the Automation API (LocalWorkspace over the project directory).
@@ -119,14 +123,7 @@ Environment:
   PULUMI_CONFIG_PASSPHRASE      passphrase of the passphrase secrets provider
   PULUMI_CONFIG_PASSPHRASE_FILE   ... or a file holding it
 
-Exit codes:
-  0 ok                       2 usage error              3 Pulumi CLI missing
-  4 passphrase missing       5 stack not found          6 stack locked by another update
-  7 stack already exists     10 preview failed          11 update failed
-  12 verification failed     13 drill failed            14 destroy failed
-  15 leftovers after destroy 16 audit could not run     17 outputs break the contract
-  18 no Redis answers (verify, drill)
-  1 internal error           130 interrupted
+${exitCodeHelp(DRIVER_EXIT_CODES)}
 `;
 
 /** For callers that pass no secrets: every secret flag is refused as unreadable. */
@@ -209,6 +206,25 @@ function secretFromEnv(
   return { key: pair.key, value, secret: true };
 }
 
+const DRIVER_FLAGS = {
+  stack: { type: "string", short: "s" },
+  region: { type: "string" },
+  config: { type: "string", short: "c", multiple: true },
+  // Declared only to refuse it with a reason: a secret on the command line leaks.
+  secret: { type: "string", multiple: true },
+  "secret-file": { type: "string", multiple: true },
+  "secret-env": { type: "string", multiple: true },
+  json: { type: "string" },
+  "secrets-provider": { type: "string" },
+  "run-id": { type: "string" },
+  scenario: { type: "string", multiple: true },
+  "skip-drill": { type: "boolean" },
+  "stack-tag": { type: "string" },
+  remove: { type: "boolean" },
+  "show-secrets": { type: "boolean" },
+  raw: { type: "boolean" },
+} as const;
+
 /**
  * Parses the arguments after `npm run automation --`. Throws one UsageError listing every
  * problem.
@@ -217,40 +233,27 @@ export function parseCommandLine(
   argv: readonly string[],
   sources: SecretSources = NO_SECRET_SOURCES,
 ): ParsedCommandLine {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: "string", short: "s" },
-        region: { type: "string" },
-        config: { type: "string", short: "c", multiple: true },
-        // Declared only to refuse it with a reason: a secret on the command line leaks.
-        secret: { type: "string", multiple: true },
-        "secret-file": { type: "string", multiple: true },
-        "secret-env": { type: "string", multiple: true },
-        json: { type: "string" },
-        "secrets-provider": { type: "string" },
-        "run-id": { type: "string" },
-        scenario: { type: "string", multiple: true },
-        "skip-drill": { type: "boolean" },
-        "stack-tag": { type: "string" },
-        remove: { type: "boolean" },
-        "show-secrets": { type: "boolean" },
-        raw: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) return { kind: "help" };
-
-  const problems: string[] = [];
+  const flags = parseFlags(argv, DRIVER_FLAGS, { positionals: true });
+  if (flags.help) return { kind: "help" };
+  const values = {
+    stack: flags.value("stack"),
+    region: flags.value("region"),
+    config: flags.values("config"),
+    secret: flags.values("secret"),
+    "secret-file": flags.values("secret-file"),
+    "secret-env": flags.values("secret-env"),
+    json: flags.value("json"),
+    "secrets-provider": flags.value("secrets-provider"),
+    "run-id": flags.value("run-id"),
+    scenario: flags.values("scenario"),
+    "skip-drill": flags.has("skip-drill"),
+    "stack-tag": flags.value("stack-tag"),
+    remove: flags.has("remove"),
+    "show-secrets": flags.has("show-secrets"),
+    raw: flags.has("raw"),
+  };
+  const positionals = flags.positionals;
+  const problems = [...flags.problemList()];
   const [commandText, ...extra] = positionals;
   if (commandText === undefined) {
     problems.push(`a command is required: one of ${COMMANDS.join(", ")}`);
@@ -279,6 +282,10 @@ export function parseCommandLine(
     if (!isScenarioName(scenario)) {
       problems.push(`--scenario "${scenario}": use one of ${SCENARIOS.join(", ")}`);
     }
+  }
+  const stackTag = values["stack-tag"];
+  if (stackTag !== undefined && !isStackTag(stackTag)) {
+    problems.push(`--stack-tag "${stackTag}": expected <org>/<project>/<stack>`);
   }
   const secretsProvider = values["secrets-provider"] ?? "passphrase";
   if (secretsProvider === "") problems.push("--secrets-provider must not be empty");

@@ -26,7 +26,7 @@ import type {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { clusterTagKey, STACK_TAG_KEY } from "../tags";
+import { clusterTagKey, isStackTag, STACK_TAG_KEY } from "../tags";
 import {
   findClassicLoadBalancers,
   findKubernetesSecurityGroups,
@@ -484,7 +484,7 @@ export async function auditLeftovers(
 ): Promise<AuditReport> {
   const problems: string[] = [];
   if (!options.region) problems.push("region: required (flag --region, or AWS_REGION)");
-  if (!/^[^/]+\/[^/]+\/[^/]+$/.test(options.stackTag)) {
+  if (!isStackTag(options.stackTag)) {
     problems.push(
       `stackTag: got ${JSON.stringify(options.stackTag)}, expected <org>/<project>/<stack> ` +
         "(flag --stack-tag, or ANDYREDIS_STACK_TAG)",

@@ -7,6 +7,7 @@
  */
 import * as net from "node:net";
 import type { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
+import type { DeploymentTarget } from "../contract";
 import { DEFAULT_TUNING, RedisTuning } from "../tuning";
 import { errorMessage, recordFromReply, withConnection } from "./clients";
 import { DrillReport, parseScenarios, runDrill } from "./drill";
@@ -30,14 +31,7 @@ import {
 } from "./types";
 import { VerifyReport, verifyTopology } from "./verify";
 
-export interface DeploymentTarget {
-  kubeconfig: string; // kubeconfig content (YAML or JSON), from the stack's secret output
-  namespace: string; // stack output redisNamespace
-  releaseName: string; // stack output redisReleaseName (pods are <release>-node-<i>, headless svc <release>-headless)
-  masterSet: string; // stack output redisMasterSet
-  password: string; // stack output redisPassword (same password for Redis and Sentinel)
-  nodes?: number; // Redis nodes, default 3
-}
+export type { DeploymentTarget };
 
 /** How long a deleted pod may take to be Ready again (image cached, volume re-attached). */
 const POD_READY_TIMEOUT_MS = 5 * 60 * 1000;
@@ -140,7 +134,7 @@ class ClusterSession implements FaultInjector {
     const servers: net.Server[] = [];
     const forwards: ForwardedPort[] = [];
     try {
-      for (const podName of podNames(target.releaseName, target.nodes ?? 3)) {
+      for (const podName of podNames(target.releaseName, target.nodes)) {
         for (const remotePort of [REDIS_PORT, SENTINEL_PORT]) {
           const { server, port } = await forwardPort(
             forwarder,
@@ -188,12 +182,12 @@ class ClusterSession implements FaultInjector {
   }
 
   verifyOptions(): { expectedReplicas: number; expectedSentinels: number; nodes: Endpoint[] } {
-    const nodes = this.target.nodes ?? 3;
+    const nodes = this.target.nodes;
     return { expectedReplicas: nodes - 1, expectedSentinels: nodes, nodes: this.nodes() };
   }
 
   nodes(): Endpoint[] {
-    return podNames(this.target.releaseName, this.target.nodes ?? 3).map((pod) => ({
+    return podNames(this.target.releaseName, this.target.nodes).map((pod) => ({
       host: announcedHostname(pod, this.target.releaseName, this.target.namespace),
       port: REDIS_PORT,
     }));
@@ -244,7 +238,7 @@ class ClusterSession implements FaultInjector {
   /** Deletes every pod with its normal grace period (Redis flushes its AOF on SIGTERM). */
   async stopAll(): Promise<void> {
     await Promise.all(
-      podNames(this.target.releaseName, this.target.nodes ?? 3).map((name) =>
+      podNames(this.target.releaseName, this.target.nodes).map((name) =>
         this.core.deleteNamespacedPod({ name, namespace: this.target.namespace }),
       ),
     );
@@ -252,7 +246,7 @@ class ClusterSession implements FaultInjector {
 
   async startAll(): Promise<void> {
     // StatefulSet pods come back in order (node-0 first); wait for each.
-    for (const name of podNames(this.target.releaseName, this.target.nodes ?? 3)) {
+    for (const name of podNames(this.target.releaseName, this.target.nodes)) {
       await this.waitReady(name);
     }
     await this.refreshPodIps();
@@ -277,7 +271,7 @@ class ClusterSession implements FaultInjector {
 
   private async refreshPodIps(): Promise<void> {
     this.podIps.clear();
-    for (const name of podNames(this.target.releaseName, this.target.nodes ?? 3)) {
+    for (const name of podNames(this.target.releaseName, this.target.nodes)) {
       try {
         const pod = await this.core.readNamespacedPod({ name, namespace: this.target.namespace });
         if (pod.status?.podIP) {

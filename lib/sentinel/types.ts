@@ -2,6 +2,7 @@
  * Types shared by verify, drill and the two ways of reaching a topology (local processes, or a
  * deployed stack through Kubernetes port-forwards).
  */
+import { ToolMissingError } from "../cli/errors";
 
 /** A host and port, as Sentinel announces it or as we reach it. */
 export interface Endpoint {
@@ -50,7 +51,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** `@kubernetes/client-node` could not be loaded: cluster mode cannot run here. */
-export class KubernetesClientUnavailableError extends Error {
+export class KubernetesClientUnavailableError extends ToolMissingError {
   constructor(message: string) {
     super(message);
     this.name = "KubernetesClientUnavailableError";
@@ -61,7 +62,7 @@ export class KubernetesClientUnavailableError extends Error {
  * Nothing answers at any of these addresses: no sentinel listening, a name that does not
  * resolve, a port-forward that cannot open. Thrown within seconds, before any wait for a healthy
  * topology, so that a wrong target is not a minutes-long silent retry. The CLIs exit with
- * `EXIT.unreachable` for it.
+ * `ExitCode.redisUnreachable` (18) for it.
  */
 export class RedisUnreachableError extends Error {
   readonly addresses: readonly string[];
