@@ -4,6 +4,10 @@
  * seconds to a ready cluster, the first `up`, a no-op `up`, an in-place update, and `destroy`.
  *   npm run -s bench:e2e [-- --runs N]
  */
+import { ExitCode, ExitCodeValue, HELP, exitCodeHelp, mainOf, parseFlags } from "../lib/cli";
+import { startEnvironment, stopEnvironment } from "../tests/e2e/helpers/environment";
+import { PulumiProject } from "../tests/e2e/helpers/pulumi";
+import { createClusterOnlyStack } from "../tests/e2e/helpers/stack";
 
 const USAGE = `Usage: npm run -s bench:e2e [-- --runs N]
   --runs N        runs of up, no-op up, in-place update and destroy (1 to 10, default 1)
@@ -13,11 +17,6 @@ Prints the seconds as JSON on stdout, progress on stderr.
 
 ${exitCodeHelp(["ok", "usage", "internal"])}
 `;
-import { ExitCode, ExitCodeValue, HELP, exitCodeHelp, mainOf, parseFlags } from "../lib/cli";
-
-import { startEnvironment, stopEnvironment } from "../tests/e2e/helpers/environment";
-import { PulumiProject } from "../tests/e2e/helpers/pulumi";
-import { createClusterOnlyStack } from "../tests/e2e/helpers/stack";
 
 interface RunFigures {
   readonly firstUp: number;
