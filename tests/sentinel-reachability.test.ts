@@ -72,6 +72,28 @@ describe("sentinel reachability", function () {
     }
   });
 
+  it("a server that accepts and never answers (a port-forward to a pod without Redis) counts as unreachable", async () => {
+    const silent = new Set<net.Socket>();
+    const server = net.createServer((socket) => silent.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const { error, ms } = await unreachable(() =>
+        ensureReachable({
+          sentinels: [{ host: "127.0.0.1", port }],
+          masterSet: "mymaster",
+          password: "x",
+        }),
+      );
+      assert.ok(ms < PROMISED_MS, `took ${ms} ms`);
+      assert.deepEqual(error.addresses, [`127.0.0.1:${port}`]);
+      assert.match(error.message, /timed out/i);
+    } finally {
+      for (const socket of silent) socket.destroy();
+      server.close();
+    }
+  });
+
   it("names the addresses as the settings describe them (the pod behind a port-forward)", async () => {
     const [port] = await freePorts(1);
     const { error } = await unreachable(() =>

@@ -4,6 +4,8 @@
  * the VPC, a port-forward that cannot open) then fails within seconds with
  * `RedisUnreachableError`, instead of a health wait of minutes per scenario.
  */
+import { ReplyError } from "ioredis";
+
 import { connectOnce, errorMessage, isUnreachableError } from "./clients";
 import { sentinelMasterOf } from "./admin";
 import {
@@ -52,7 +54,12 @@ export async function ensureReachable(
       ),
     ),
   );
-  const answered = settings.sentinels.filter((_, i) => !isUnreachableError(results[i]));
+  // A sentinel answered if it replied at all, even with an error (a wrong password). Silence
+  // until the timeout is no answer: a port-forward whose pod has no running container accepts
+  // the connection locally and then says nothing.
+  const answered = settings.sentinels.filter(
+    (_, i) => results[i] === undefined || results[i] instanceof ReplyError,
+  );
   if (answered.length === 0) {
     throw new RedisUnreachableError(
       settings.sentinels.map((sentinel) => named(settings, sentinel)),

@@ -92,6 +92,16 @@ describe("e2e: the Automation API driver", function () {
     assert.ok(result.seconds < 60, `verify took ${result.seconds} s`);
   });
 
+  it("drill says the same before any scenario, and refuses an unknown scenario before anything", async () => {
+    const result = await driver(["drill", "--stack", "auto", "--scenario", "master-crash"]);
+    assert.equal(result.code, ExitCode.redisUnreachable, result.stdout + result.stderr);
+    assert.match(result.stdout + result.stderr, /cannot reach Redis/);
+    assert.ok(result.seconds < 60, `drill took ${result.seconds} s`);
+    const typo = await driver(["drill", "--stack", "auto", "--scenario", "master-crsh"]);
+    assert.equal(typo.code, ExitCode.usage);
+    assert.match(typo.stderr, /--scenario "master-crsh": use one of/);
+  });
+
   it("destroy removes the release and skips the AWS audit of a clusterOnly stack", async () => {
     const json = path.join(project.dir, "destroy.json");
     const result = await driver(["destroy", "--stack", "auto", "--remove"], json);
