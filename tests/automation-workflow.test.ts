@@ -312,10 +312,10 @@ describe("automation workflow: ephemeral", () => {
 
   it("still destroys when the drill fails, exits 13", async () => {
     const { fake, report } = await run(
-      ["ephemeral", "--run-id", "1", "--scenario", "kill-master"],
+      ["ephemeral", "--run-id", "1", "--scenario", "master-crash"],
       { drill: "report-failure" },
     );
-    assert.deepEqual(fake.drillScenarios, [["kill-master"]]);
+    assert.deepEqual(fake.drillScenarios, [["master-crash"]]);
     assert.ok(fake.calls.includes("destroy"));
     assert.equal(report.exitCode, ExitCode.drillFailed);
   });
