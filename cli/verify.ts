@@ -25,7 +25,7 @@ and a write on the master acknowledged (WAIT) and readable on every replica.
 Targets (choose one):
   --sentinel host:port[,host:port]  sentinels reachable from here (repeatable), with
       --master-set <name>           master set (default mymaster)
-      --password <pw>               Redis/Sentinel password (default $REDIS_PASSWORD)
+      (the Redis/Sentinel password of --sentinel comes from $REDIS_PASSWORD only)
   --outputs <file>                  a deployed stack: \`pulumi stack output --json --show-secrets > file\`;
       --kubeconfig <file>           kubeconfig to use instead of the stack's kubeconfig output
       --nodes <n>                   Redis nodes in the release (default 3)

@@ -18,6 +18,9 @@ import { SentinelCliCommand, sentinelProgram } from "../lib/sentinel/cliArgs";
 import { KubernetesClientUnavailableError, RedisUnreachableError } from "../lib/sentinel/types";
 
 /** Runs a program through the shell with stdout and stderr captured. */
+/** The password the Sentinel CLIs take from the environment, never from a flag. */
+const PASSWORD_ENV = { REDIS_PASSWORD: "p" };
+
 async function capture<O>(program: CliProgram<O>, argv: string[] = []) {
   const out: string[] = [];
   const err: string[] = [];
@@ -131,8 +134,11 @@ describe("cli shell", () => {
 
     it("exit 0 when the check holds, 12 (verify) or 13 (drill) when it fails", async () => {
       const fine = await capture(
-        sentinelProgram(command("verify", async () => ({ ok: true, output: "fine" }))),
-        ["--sentinel", "h:1", "--password", "p"],
+        sentinelProgram(
+          command("verify", async () => ({ ok: true, output: "fine" })),
+          PASSWORD_ENV,
+        ),
+        ["--sentinel", "h:1"],
       );
       assert.deepEqual(fine, { code: ExitCode.ok, out: "fine\n", err: "" });
       const failedVerify = await capture(
@@ -142,8 +148,9 @@ describe("cli shell", () => {
             output: "{}",
             console: "FAIL sentinel reachable",
           })),
+          PASSWORD_ENV,
         ),
-        ["--sentinel", "h:1", "--password", "p"],
+        ["--sentinel", "h:1"],
       );
       assert.deepEqual(failedVerify, {
         code: ExitCode.verifyFailed,

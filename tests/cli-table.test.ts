@@ -114,7 +114,7 @@ const TABLE: readonly Row[] = [
   {
     command: "verify",
     case: "bad value",
-    args: ["--sentinel", "nohost", "--password", "pw"],
+    args: ["--sentinel", "nohost"],
     code: 2,
     firstLine: usage("verify", '--sentinel: "nohost" is not host:port'),
   },

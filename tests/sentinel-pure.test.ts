@@ -323,14 +323,11 @@ describe("sentinel CLI flags", () => {
   };
 
   it("parses targets and output flags", () => {
-    const options = parse("verify", [
-      "--sentinel",
-      "127.0.0.1:26379,127.0.0.1:26380",
-      "--sentinel=10.0.0.1:26379",
-      "--password",
-      "pw",
-      "--json",
-    ]);
+    const options = parse(
+      "verify",
+      ["--sentinel", "127.0.0.1:26379,127.0.0.1:26380", "--sentinel=10.0.0.1:26379", "--json"],
+      { REDIS_PASSWORD: "pw" },
+    );
     assert.deepEqual(options.sentinels, [
       { host: "127.0.0.1", port: 26379 },
       { host: "127.0.0.1", port: 26380 },
@@ -367,8 +364,18 @@ describe("sentinel CLI flags", () => {
             '--sentinel: "nohost" is not host:port',
             '--nodes: "1" is not allowed; use an integer of at least 2',
             "choose one target: --local, --outputs <file>, or --sentinel host:port",
-            "--sentinel: needs --password <pw> or $REDIS_PASSWORD",
+            "--sentinel: needs the password in $REDIS_PASSWORD",
           ].join("\n"),
+    );
+    assert.throws(
+      () =>
+        parse("verify", ["--sentinel", "h:1", "--password", "hunter22"], { REDIS_PASSWORD: "e" }),
+      (error: Error) =>
+        error instanceof UsageError &&
+        /--password: a password on the command line shows in `ps` and logs; set REDIS_PASSWORD/.test(
+          error.message,
+        ) &&
+        !error.message.includes("hunter22"),
     );
     assert.throws(() => parse("drill", ["--chart-defaults"]), /only applies to --local/);
     assert.throws(() => parse("drill", []), /give a target: --local or --outputs <file>/);

@@ -110,7 +110,9 @@ export function parseSentinelCliArgs(
     chartDefaults: false,
     sentinels,
     masterSet: flags.value("master-set"),
-    password: flags.value("password") ?? env.REDIS_PASSWORD,
+    // Only from the environment: on the command line a password shows in `ps`, shell history
+    // and npm's echo of the script's arguments.
+    password: env.REDIS_PASSWORD === "" ? undefined : env.REDIS_PASSWORD,
     outputsFile: flags.value("outputs"),
     kubeconfigFile: flags.value("kubeconfig"),
     nodes: flags.integer("nodes", 2),
@@ -123,10 +125,15 @@ export function parseSentinelCliArgs(
     "--local, --outputs <file>, or --sentinel host:port",
   );
   const bySentinel = sentinels.length > 0 || flags.value("sentinel") !== undefined;
-  if (bySentinel && options.password === undefined) {
-    flags.problem("--sentinel: needs --password <pw> or $REDIS_PASSWORD");
+  if (flags.value("password") !== undefined) {
+    flags.problem(
+      "--password: a password on the command line shows in `ps` and logs; set REDIS_PASSWORD instead",
+    );
   }
-  for (const flag of ["master-set", "password", "nodes"] as const) {
+  if (bySentinel && options.password === undefined) {
+    flags.problem("--sentinel: needs the password in $REDIS_PASSWORD");
+  }
+  for (const flag of ["master-set", "nodes"] as const) {
     if (flags.value(flag) !== undefined && !bySentinel) {
       flags.problem(`--${flag}: only applies to --sentinel`);
     }
