@@ -80,7 +80,6 @@ export interface StackProvider {
   create(name: string): Promise<StackSession>;
 }
 
-/** What verify and drill need to reach the deployment (matches `DeploymentTarget`). */
 /** What verify and drill need: `deploymentTarget` of the stack's outputs. */
 export type VerifyTarget = DeploymentTarget;
 
@@ -262,7 +261,7 @@ class Run {
     this.ports.log(line);
   }
 
-  /** Whether the last record of `step` is a failure. */
+  /** Whether `step` has failed in this run. */
   failed(step: StepName): boolean {
     return this.steps.some((s) => s.step === step && s.status === "failed");
   }
@@ -590,8 +589,11 @@ async function createdNoAwsResources(
   outputs: StackOutputMap | undefined,
 ): Promise<boolean> {
   const fromOutputs = outputs?.deploymentMode?.value;
-  if (fromOutputs === "clusterOnly" || fromOutputs === "aws") return fromOutputs === "clusterOnly";
-  return (await configValue(options, session, MODE_CONFIG_KEY)) === "clusterOnly";
+  const mode =
+    typeof fromOutputs === "string"
+      ? fromOutputs
+      : await configValue(options, session, MODE_CONFIG_KEY);
+  return mode === "clusterOnly";
 }
 
 export async function runDestroy(ports: DriverPorts, options: DriverOptions): Promise<RunReport> {
