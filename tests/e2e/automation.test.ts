@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ExitCode } from "../../lib/automation/errors";
 import type { RunReport } from "../../lib/automation/workflow";
 import { environment } from "./helpers/environment";
-import { Kube, eventually, isNotFound, kube } from "./helpers/kube";
+import { Kube, kube, namespaceDeleted } from "./helpers/kube";
 import { CommandResult, PulumiProject, runCommand } from "./helpers/pulumi";
 import { assertNoSecretPrinted } from "./helpers/secrets";
 import { e2eChart } from "./helpers/stack";
@@ -111,14 +111,7 @@ describe("e2e: the Automation API driver", function () {
       report.steps.map((s) => `${s.step}:${s.status}`),
       ["select:ok", "destroy:ok", "audit:skipped", "remove:ok"],
     );
-    await eventually("the namespace to be deleted", async () => {
-      try {
-        await k.core.readNamespace({ name: "redis" });
-        return undefined;
-      } catch (error) {
-        return isNotFound(error) ? true : undefined;
-      }
-    });
+    await namespaceDeleted(k, "redis");
   });
 
   it("ephemeral runs up, verify, then always destroys and removes the stack", async () => {

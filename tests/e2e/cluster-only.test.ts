@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { parseStackOutputs } from "../../lib/contract";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 import { environment } from "./helpers/environment";
-import { Kube, eventually, helmRelease, isNotFound, kube } from "./helpers/kube";
+import { Kube, eventually, helmRelease, kube, namespaceDeleted } from "./helpers/kube";
 import { PulumiProject, history } from "./helpers/pulumi";
 import { assertNoSecretPrinted } from "./helpers/secrets";
 import { createClusterOnlyStack } from "./helpers/stack";
@@ -247,19 +247,7 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
 
   it("pulumi destroy leaves nothing of the release, and no namespace", async () => {
     await project.pulumiOk(["destroy", "--yes", "--stack", STACK]);
-    const gone = await eventually(
-      "the namespace to be deleted",
-      async () => {
-        try {
-          await k.core.readNamespace({ name: NAMESPACE });
-          return undefined;
-        } catch (error) {
-          return isNotFound(error) ? true : undefined;
-        }
-      },
-      120_000,
-    );
-    assert.equal(gone, true);
+    await namespaceDeleted(k, NAMESPACE);
     // With the namespace, every object in it is gone; the PVCs' volumes are released.
     const pvcs = await k.core.listPersistentVolumeClaimForAllNamespaces();
     assert.deepEqual(

@@ -60,6 +60,26 @@ export async function eventually<T>(
   }
 }
 
+/** Waits until the namespace is gone (its finalizers run: every object in it is deleted). */
+export async function namespaceDeleted(
+  client: Kube,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await eventually(
+    `the namespace ${name} to be deleted`,
+    async () => {
+      try {
+        await client.core.readNamespace({ name });
+        return undefined;
+      } catch (error) {
+        return isNotFound(error) ? true : undefined;
+      }
+    },
+    timeoutMs,
+  );
+}
+
 /** What Helm stores about a release, decoded from its `sh.helm.release.v1.<name>.v<n>` Secret. */
 export interface HelmRelease {
   readonly name: string;

@@ -33,11 +33,6 @@ export function capturedText(): readonly Capture[] {
   return captures;
 }
 
-/** Keeps text a test produced by other means (a driver's log) for the secret grep. */
-export function capture(label: string, text: string): void {
-  captures.push({ label, text });
-}
-
 export interface RunOptions {
   /** Standard input (a secret config value: never on the command line). */
   readonly input?: string;
