@@ -4,7 +4,7 @@
  * usage errors and --help, each with its exit code.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { runProcess } from "./helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -402,27 +402,19 @@ describe("automation CLI (child process)", function () {
     pathDirs: string[],
     extraEnv: Record<string, string>,
   ): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/automation.ts", ...args],
-        {
-          cwd: root,
-          // A clean environment: no passphrase, no backend, PATH only as given (plus node).
-          env: {
-            HOME: tmp,
-            PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
-            ...extraEnv,
-          },
+    return runProcess(
+      process.execPath,
+      [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/automation.ts", ...args],
+      {
+        cwd: root,
+        // A clean environment: no passphrase, no backend, PATH only as given (plus node).
+        env: {
+          HOME: tmp,
+          PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
+          ...extraEnv,
         },
-      );
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, out, err }));
-    });
+      },
+    ).then(({ code, stdout, stderr }) => ({ code, out: stdout, err: stderr }));
   }
 
   before(async () => {

@@ -6,7 +6,7 @@
  * against moto. No `setMocks` here: the program's placement of the hook is the lead's test.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { runProcess } from "./helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -41,18 +41,9 @@ function runSerialized(
       () => { process.stdout.write("DELETE-OK\\n"); },
       (err) => { process.stderr.write("DELETE-FAILED: " + err.message + "\\n"); process.exitCode = 1; },
     );`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script, providerFile, JSON.stringify(props)], {
-      cwd: PROJECT_DIR,
-      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  return runProcess(process.execPath, ["-e", script, providerFile, JSON.stringify(props)], {
+    cwd: PROJECT_DIR,
+    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
   });
 }
 

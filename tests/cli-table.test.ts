@@ -6,7 +6,7 @@
  * (a few at a time) in `before` and the tests check their results.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { runProcess } from "./helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -276,15 +276,11 @@ function run(file: string, args: readonly string[], command = process.execPath):
     command === process.execPath
       ? [require.resolve("ts-node/dist/bin"), "--transpile-only", file, ...args]
       : [...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd: ROOT, env: ENV });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
+  return runProcess(command, argv, { cwd: ROOT, env: ENV }).then(({ code, stdout, stderr }) => ({
+    code,
+    out: stdout,
+    err: stderr,
+  }));
 }
 
 /** Runs the tasks at most `limit` at a time (two shared cores; ts-node is CPU-bound at start). */

@@ -4,18 +4,17 @@
  * passphrase secrets provider. Everything a command prints is kept, so that the suite can look
  * for secrets in it at the end (`capturedText`).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { ProcessResult, runProcess } from "../../helpers/process";
 import { REPO_DIR, environment } from "./environment";
 
-export interface CommandResult {
+export interface CommandResult extends ProcessResult {
+  /** -1 when a signal ended the process. */
   readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
 }
 
 interface Capture {
@@ -45,29 +44,25 @@ export interface RunOptions {
 }
 
 /** Runs a command, capturing its output; never throws for a non-zero exit. */
-export function runCommand(
+export async function runCommand(
   file: string,
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
   options: RunOptions = {},
 ): Promise<CommandResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { cwd, env: { ...env, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (options.showsSecrets !== true) {
-        captures.push({ label: `${path.basename(file)} ${args.join(" ")}`, text: stdout + stderr });
-      }
-      resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
-    });
-    child.stdin.end(options.input ?? "");
+  const result = await runProcess(file, args, {
+    cwd,
+    env: { ...env, ...options.env },
+    input: options.input,
   });
+  if (options.showsSecrets !== true) {
+    captures.push({
+      label: `${path.basename(file)} ${args.join(" ")}`,
+      text: result.stdout + result.stderr,
+    });
+  }
+  return { ...result, code: result.code ?? -1 };
 }
 
 /** The repository's files as a fresh clone has them (tracked and new, not ignored). */
