@@ -3,8 +3,8 @@
  *
  * Why not `@kubernetes/client-node`: the hook's provider is serialized into state and runs at
  * destroy time with whatever `node_modules` is there then; a dozen calls over `https` depend on
- * no client version (2.x of that client needs Node >= 22.19 and throws at load time on Node 20,
- * so the project pins 1.4 for the drill's port-forwards). The kubeconfig forms EKS uses are
+ * no client version, and a client upgrade cannot break a stack's stored destroy hook. The
+ * kubeconfig forms EKS uses are
  * supported: a bearer token, client certificates, and an `exec` credential plugin
  * (`aws eks get-token`). Everything is `require`d inside the functions (see `types.ts`).
  */

@@ -102,7 +102,7 @@ type KubernetesClient = typeof import("@kubernetes/client-node");
 
 /**
  * Loads @kubernetes/client-node when first needed, so verify/drill against a local topology
- * never depend on it. (2.x needs Node 22.19+ through undici 8; 1.4.0 loads on Node 20.)
+ * never depend on it. It needs Node 22.19 or newer (undici 8), the floor in `engines`.
  */
 async function loadKubernetesClient(): Promise<KubernetesClient> {
   try {
@@ -110,7 +110,7 @@ async function loadKubernetesClient(): Promise<KubernetesClient> {
   } catch (error) {
     throw new KubernetesClientUnavailableError(
       `cannot load @kubernetes/client-node (${errorMessage(error)}) on Node ${process.version}; ` +
-        "cluster mode needs it (2.x needs Node 22.19 or newer)",
+        "cluster mode needs it, and it needs Node 22.19 or newer",
     );
   }
 }
