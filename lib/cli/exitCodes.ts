@@ -2,7 +2,7 @@
  * The exit codes of every command line of the project: the Automation driver, verify, drill,
  * audit and the benchmarks. CI scripts branch on these numbers, so they are an interface: add
  * codes, never renumber. Each code means one thing whichever command returns it. The table in
- * docs/automation.md ("Exit codes") is checked against this one by tests/cli-table.test.ts.
+ * docs/automation.md ("Exit codes") is checked against this one by tests/integration/cli-table.test.ts.
  */
 export const ExitCode = {
   ok: 0,

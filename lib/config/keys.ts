@@ -4,12 +4,12 @@
  * description. Everything else is derived from it or checked against it:
  * - `DEFAULTS` (below) and the fallbacks `config.ts` applies;
  * - the `config:` declarations of Pulumi.yaml (`pulumiYamlConfig` in `render.ts`, compared by
- *   tests/docs.test.ts);
+ *   tests/fast/docs.test.ts);
  * - the README's configuration tables (`readmeRows` in `render.ts`, compared by the same test);
  * - the checks (`config.ts` reads each key as its `type` says, against `allowed`/`min`/`max`, and
  *   refuses a key set in a mode it does not apply to).
  *
- * Adding a key: an entry here and its reading in `config.ts`; tests/docs.test.ts then fails
+ * Adding a key: an entry here and its reading in `config.ts`; tests/fast/docs.test.ts then fails
  * with the Pulumi.yaml block and README rows to paste.
  */
 import type { DeploymentMode } from "../configTypes";

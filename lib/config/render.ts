@@ -1,6 +1,6 @@
 /**
  * The config table (`keys.ts`) rendered as what Pulumi.yaml declares and what the README lists.
- * tests/docs.test.ts compares both files with these; `npm run config:docs` prints them.
+ * tests/fast/docs.test.ts compares both files with these; `npm run config:docs` prints them.
  */
 import {
   ALL_KEYS,

@@ -13,7 +13,7 @@ import {
   promiseOf,
   resetRegistry,
   settle,
-} from "../mocks";
+} from "./mocks";
 import { parseConfig, RawConfig, SecretKey } from "../../config";
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..");

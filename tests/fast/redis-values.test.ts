@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { ImageRef, RedisConfig } from "../lib/configTypes";
+import { ImageRef, RedisConfig } from "../../lib/configTypes";
 import {
   chartConstraintProblems,
   chartSource,
@@ -11,26 +11,26 @@ import {
   JsonValue,
   maxmemoryDirective,
   redisPasswordProblems,
-} from "../lib/redis/chartValues";
-import { DEFAULT_CHART, PINNED_CHART_VERSION } from "../lib/redis/defaults";
-import { redisEndpoints } from "../lib/redis/endpoints";
+} from "../../lib/redis/chartValues";
+import { DEFAULT_CHART, PINNED_CHART_VERSION } from "../../lib/redis/defaults";
+import { redisEndpoints } from "../../lib/redis/endpoints";
 import {
   chartImageVerdict,
   CHART_ORIGINAL_IMAGES,
   DEFAULT_REDIS_IMAGES,
   imageName,
   imagesNeedInsecureFlag,
-} from "../lib/redis/images";
-import { parseQuantity } from "../lib/redis/quantity";
-import { sampleRedisConfig } from "../lib/redis/sampleConfig";
+} from "../../lib/redis/images";
+import { parseQuantity } from "../../lib/redis/quantity";
+import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 import {
   DEFAULT_TUNING,
   POD_SHUTDOWN,
   RedisTuning,
   redisServerDirectives,
   replicaPriorityForOrdinal,
-} from "../lib/tuning";
-import { preStopPlan } from "../lib/sentinel/preStop";
+} from "../../lib/tuning";
+import { preStopPlan } from "../../lib/sentinel/preStop";
 
 const opts: ChartValuesOptions = { existingSecretName: "redis-password" };
 

@@ -4,22 +4,22 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tar from "tar";
-import { parseConfig, parseImageRef, StackContext } from "../config";
-import { chartLocationProblem, localChartPath } from "../lib/config/chart";
+import { parseConfig, parseImageRef, StackContext } from "../../config";
+import { chartLocationProblem, localChartPath } from "../../lib/config/chart";
 import {
   KNOWN_REGIONS,
   kubernetesVersionProblem,
   passwordProblem,
   persistenceSizeProblem,
   regionProblem,
-} from "../lib/config/checks";
-import { ALL_KEYS, allowedText, DEFAULTS, specOf } from "../lib/config/keys";
-import { checkKubeconfig } from "../lib/config/kubeconfig";
-import * as cleanupTypes from "../lib/cleanup/types";
-import { redisPasswordProblems } from "../lib/redis/chartValues";
-import { DEFAULT_REDIS_IMAGES } from "../lib/redis/images";
-import { reservedTagProblem } from "../lib/tags";
-import { DEFAULT_TUNING } from "../lib/tuning";
+} from "../../lib/config/checks";
+import { ALL_KEYS, allowedText, DEFAULTS, specOf } from "../../lib/config/keys";
+import { checkKubeconfig } from "../../lib/config/kubeconfig";
+import * as cleanupTypes from "../../lib/cleanup/types";
+import { redisPasswordProblems } from "../../lib/redis/chartValues";
+import { DEFAULT_REDIS_IMAGES } from "../../lib/redis/images";
+import { reservedTagProblem } from "../../lib/tags";
+import { DEFAULT_TUNING } from "../../lib/tuning";
 
 const CHART_TGZ = path.join(
   __dirname,

@@ -8,8 +8,8 @@ import * as path from "node:path";
 
 import { parse } from "yaml";
 
-import { COMMANDS } from "../lib/automation/options";
-import { SCENARIOS } from "../lib/sentinel/drill";
+import { COMMANDS } from "../../lib/automation/options";
+import { SCENARIOS } from "../../lib/sentinel/drill";
 
 interface Step {
   name?: string;
@@ -28,7 +28,7 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(__dirname, "..", "..");
 const workflow = parse(
   fs.readFileSync(path.join(root, ".github", "workflows", "ephemeral.yml"), "utf8"),
 ) as Workflow;

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { kubeApiFromKubeconfig, resolveKubeconfig } from "../lib/cleanup/kubeClient";
+import { kubeApiFromKubeconfig, resolveKubeconfig } from "../../lib/cleanup/kubeClient";
 import {
   clusterVolumeView,
   planPvcStep,
@@ -15,9 +15,9 @@ import {
   type KubeApi,
   type PvcInfo,
   type PvInfo,
-} from "../lib/cleanup/kubernetes";
-import type { CleanupSettings, Clock } from "../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../lib/configTypes";
+} from "../../lib/cleanup/kubernetes";
+import type { CleanupSettings, Clock } from "../../lib/cleanup/types";
+import type { VolumeCleanupMode } from "../../lib/configTypes";
 
 function fakeClock(): Clock {
   let t = 0;

@@ -4,20 +4,20 @@
  * usage errors and --help, each with its exit code.
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "./helpers/process";
+import { runProcess } from "../helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
 
-import { ContractError } from "../lib/contract";
+import { ContractError } from "../../lib/contract";
 import {
   FileProbe,
   checkPassphrase,
   findPulumiCli,
   resolveBackend,
-} from "../lib/automation/environment";
+} from "../../lib/automation/environment";
 import {
   ExitCode,
   LeftoversError,
@@ -26,10 +26,10 @@ import {
   UsageError,
   exitCodeFor,
   runExitCode,
-} from "../lib/automation/errors";
-import { RedisUnreachableError } from "../lib/sentinel/types";
-import { SecretSources, ephemeralStackName, parseCommandLine } from "../lib/automation/options";
-import { formatElapsed, formatEngineEvent } from "../lib/automation/progress";
+} from "../../lib/automation/errors";
+import { RedisUnreachableError } from "../../lib/sentinel/types";
+import { SecretSources, ephemeralStackName, parseCommandLine } from "../../lib/automation/options";
+import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 
 function probe(executables: string[] = [], readable: string[] = []): FileProbe {
   return {
@@ -383,7 +383,7 @@ describe("automation CLI (child process)", function () {
   // Each run starts ts-node and loads the Automation API (a few seconds): the runs start
   // together in `before`, and the tests check their results.
   this.timeout(60_000);
-  const root = path.resolve(__dirname, "..");
+  const root = path.resolve(__dirname, "..", "..");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "automation-cli-"));
   const json = path.join(tmp, "summary.json");
   interface Result {

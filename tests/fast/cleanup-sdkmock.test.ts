@@ -36,11 +36,11 @@ import {
 import { EFS, EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
-import { auditLeftovers } from "../lib/cleanup/audit";
-import { runCleanup } from "../lib/cleanup/executor";
-import type { CleanupSettings, Clock } from "../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../lib/configTypes";
-import { STACK_TAG_KEY } from "../lib/tags";
+import { auditLeftovers } from "../../lib/cleanup/audit";
+import { runCleanup } from "../../lib/cleanup/executor";
+import type { CleanupSettings, Clock } from "../../lib/cleanup/types";
+import type { VolumeCleanupMode } from "../../lib/configTypes";
+import { STACK_TAG_KEY } from "../../lib/tags";
 
 const STACK = "org/proj/dev";
 const cfg = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };

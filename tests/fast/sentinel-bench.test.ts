@@ -9,9 +9,9 @@ import {
   formatVerdicts,
   scenarioFigures,
   targetVerdicts,
-} from "../bench/failoverSummary";
-import { ScenarioResult } from "../lib/sentinel/drill";
-import { ScenarioName } from "../lib/sentinel/scenarios";
+} from "../../bench/failoverSummary";
+import { ScenarioResult } from "../../lib/sentinel/drill";
+import { ScenarioName } from "../../lib/sentinel/scenarios";
 
 function result(
   scenario: ScenarioName,

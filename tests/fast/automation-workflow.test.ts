@@ -6,8 +6,8 @@ import * as assert from "node:assert/strict";
 
 import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
 
-import { ExitCode } from "../lib/automation/errors";
-import { DriverOptions, parseCommandLine } from "../lib/automation/options";
+import { ExitCode } from "../../lib/automation/errors";
+import { DriverOptions, parseCommandLine } from "../../lib/automation/options";
 import {
   AuditScope,
   ChangeCounts,
@@ -20,7 +20,7 @@ import {
   StackSession,
   VerifyTarget,
   runCommand,
-} from "../lib/automation/workflow";
+} from "../../lib/automation/workflow";
 
 /** Outputs of a healthy `aws` stack, as `stack.outputs()` returns them. */
 function healthyOutputs(stack: string): StackOutputMap {

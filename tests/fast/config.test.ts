@@ -10,13 +10,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as tar from "tar";
-import { named, registered, resetRegistry, settle } from "./mocks";
-import { ConfigError, loadConfig, NAMESPACE } from "../config";
-import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../lib/config/keys";
-import { StackConfig } from "../lib/configTypes";
-import { chartConstraintProblems } from "../lib/redis/chartValues";
-import { tuningProblems } from "../lib/tuning";
-import { createStack } from "../stack";
+import { named, registered, resetRegistry, settle } from "../helpers/mocks";
+import { ConfigError, loadConfig, NAMESPACE } from "../../config";
+import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../../lib/config/keys";
+import { StackConfig } from "../../lib/configTypes";
+import { chartConstraintProblems } from "../../lib/redis/chartValues";
+import { tuningProblems } from "../../lib/tuning";
+import { createStack } from "../../stack";
 
 const CHART_TGZ = path.join(
   __dirname,
@@ -928,7 +928,7 @@ describe("config: every bad stack config is refused before any resource, naming 
       ),
     );
     assert.ok(run.error instanceof ConfigError);
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
     const shown = readme.slice(readme.indexOf("    error: invalid stack configuration"));
     const block = shown.slice(0, shown.indexOf("```")).trimEnd();
     // The engine prints "error: " before the message and indents it under the stack.

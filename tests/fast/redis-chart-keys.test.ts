@@ -2,12 +2,15 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { unknownKeyPaths } from "../lib/redis/chartKeys";
-import { chartValues } from "../lib/redis/chartValues";
-import { sampleRedisConfig } from "../lib/redis/sampleConfig";
+import { unknownKeyPaths } from "../../lib/redis/chartKeys";
+import { chartValues } from "../../lib/redis/chartValues";
+import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 
 /** The chart's default values.yaml; CI checks out `shared/` beside the repository. */
-const REFERENCE = path.join(__dirname, "../../shared/reference/bitnami-redis-23.1.1-values.yaml");
+const REFERENCE = path.join(
+  __dirname,
+  "../../../shared/reference/bitnami-redis-23.1.1-values.yaml",
+);
 
 function loadReference(): unknown {
   if (!fs.existsSync(REFERENCE)) {

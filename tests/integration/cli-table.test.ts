@@ -6,14 +6,14 @@
  * (a few at a time) in `before` and the tests check their results.
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "./helpers/process";
+import { runProcess } from "../helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../lib/cli";
+import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../../lib/cli";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 interface Result {
   readonly code: number | null;

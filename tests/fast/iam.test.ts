@@ -3,8 +3,8 @@ import {
   ebsCsiAddonConfiguration,
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
-} from "../lib/iam";
-import { defaultTags, STACK_TAG_KEY, stackTagValue } from "../lib/tags";
+} from "../../lib/iam";
+import { defaultTags, STACK_TAG_KEY, stackTagValue } from "../../lib/tags";
 
 describe("iam and tags", () => {
   it("lets only the Pod Identity agent assume the CSI role, with session tags", () => {

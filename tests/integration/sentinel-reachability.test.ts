@@ -5,11 +5,11 @@
  */
 import * as assert from "node:assert/strict";
 import * as net from "node:net";
-import { runDrill } from "../lib/sentinel/drill";
-import { freePorts } from "../lib/sentinel/localTopology";
-import { ensureReachable } from "../lib/sentinel/reachability";
-import { FaultInjector, RedisUnreachableError } from "../lib/sentinel/types";
-import { DEFAULT_TUNING } from "../lib/tuning";
+import { runDrill } from "../../lib/sentinel/drill";
+import { freePorts } from "../../lib/sentinel/localTopology";
+import { ensureReachable } from "../../lib/sentinel/reachability";
+import { FaultInjector, RedisUnreachableError } from "../../lib/sentinel/types";
+import { DEFAULT_TUNING } from "../../lib/tuning";
 
 const PROMISED_MS = 15000;
 

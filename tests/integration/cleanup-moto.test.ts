@@ -15,14 +15,14 @@ import { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
-import { ExitCode } from "../lib/cli";
-import { auditLeftovers, type AuditClients } from "../lib/cleanup/audit";
-import { createAwsClients, runCleanup, type CleanupClients } from "../lib/cleanup/executor";
-import { systemClock } from "../lib/cleanup/retry";
-import type { CleanupSettings } from "../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../lib/configTypes";
-import { STACK_TAG_KEY } from "../lib/tags";
-import { startMoto, type MotoServer } from "./helpers/moto";
+import { ExitCode } from "../../lib/cli";
+import { auditLeftovers, type AuditClients } from "../../lib/cleanup/audit";
+import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
+import { systemClock } from "../../lib/cleanup/retry";
+import type { CleanupSettings } from "../../lib/cleanup/types";
+import type { VolumeCleanupMode } from "../../lib/configTypes";
+import { STACK_TAG_KEY } from "../../lib/tags";
+import { startMoto, type MotoServer } from "../helpers/moto";
 
 const STACK = "org/proj/dev";
 const OTHER_STACK = "org/proj/dev2";
@@ -523,7 +523,7 @@ describe("cleanup against moto: executor and audit", function () {
         process.execPath,
         [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/audit.ts", ...args],
         {
-          cwd: path.resolve(__dirname, ".."),
+          cwd: path.resolve(__dirname, "..", ".."),
           env: { PATH: process.env.PATH ?? "", ...moto.env, ...env },
           encoding: "utf8",
         },

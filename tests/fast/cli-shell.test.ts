@@ -13,9 +13,9 @@ import {
   UsageError,
   parseFlags,
   runCli,
-} from "../lib/cli";
-import { SentinelCliCommand, sentinelProgram } from "../lib/sentinel/cliArgs";
-import { KubernetesClientUnavailableError, RedisUnreachableError } from "../lib/sentinel/types";
+} from "../../lib/cli";
+import { SentinelCliCommand, sentinelProgram } from "../../lib/sentinel/cliArgs";
+import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/types";
 
 /** Runs a program through the shell with stdout and stderr captured. */
 /** The password the Sentinel CLIs take from the environment, never from a flag. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { BuiltStack, buildStack } from "./helpers/program";
+import { BuiltStack, buildStack } from "../helpers/program";
 import {
   ContractError,
   MASKED_SECRET,
@@ -18,7 +18,7 @@ import {
   SECRET_OUTPUT_NAMES,
   checkOutputValue,
   parseStackOutputs,
-} from "../lib/contract";
+} from "../../lib/contract";
 
 function clusterOnlyOutputs(): Record<string, unknown> {
   return {
@@ -157,7 +157,10 @@ describe("output contract", () => {
   });
 
   it("is documented: docs/automation.md names every output", () => {
-    const docs = fs.readFileSync(path.resolve(__dirname, "..", "docs", "automation.md"), "utf8");
+    const docs = fs.readFileSync(
+      path.resolve(__dirname, "..", "..", "docs", "automation.md"),
+      "utf8",
+    );
     const missing = OUTPUT_NAMES.filter((name) => !docs.includes(`\`${name}\``));
     assert.deepEqual(missing, []);
   });

@@ -11,9 +11,9 @@ import {
   resetRegistry,
   settle,
   ZONES,
-} from "./mocks";
-import { buildStack, BuiltStack, resolveOutputs, stackFileConfig } from "./helpers/program";
-import { STACK_TAG_KEY } from "../lib/tags";
+} from "../helpers/mocks";
+import { buildStack, BuiltStack, resolveOutputs, stackFileConfig } from "../helpers/program";
+import { STACK_TAG_KEY } from "../../lib/tags";
 
 const STACK_TAG = "acme/andyredis/dev";
 
@@ -50,7 +50,7 @@ describe("program: index.ts with Pulumi.dev.yaml", function () {
   before(async () => {
     resetRegistry();
     pulumi.runtime.setAllConfig(stackFileConfig("dev"));
-    exports = (await import("../index")) as unknown as Record<string, unknown>;
+    exports = (await import("../../index")) as unknown as Record<string, unknown>;
     values = await resolveOutputs(exports);
     await settle();
   });
@@ -374,8 +374,8 @@ describe("program: what waits for the EKS cluster", function () {
     resetRegistry();
     const release = holdType("eks:index:Cluster");
     try {
-      const { createStack } = await import("../stack");
-      const { parseConfig } = await import("../config");
+      const { createStack } = await import("../../stack");
+      const { parseConfig } = await import("../../config");
       createStack(
         parseConfig({}, { organization: "acme", project: "andyredis", stack: "dev" }),
         {},

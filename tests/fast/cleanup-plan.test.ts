@@ -12,10 +12,10 @@ import {
   looksLikeStackTag,
   parseArn,
   type FoundResource,
-} from "../lib/cleanup/audit";
-import { ExitCode, HELP } from "../lib/cli";
-import { auditExitCode, formatAuditReport, parseAuditArgs } from "../lib/cleanup/auditCli";
-import { unwrapSecrets } from "../lib/cleanup/executor";
+} from "../../lib/cleanup/audit";
+import { ExitCode, HELP } from "../../lib/cli";
+import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
+import { unwrapSecrets } from "../../lib/cleanup/executor";
 import {
   isKubernetesLoadBalancer,
   isKubernetesSecurityGroup,
@@ -23,7 +23,7 @@ import {
   isPulumiManaged,
   kubernetesOwnerOf,
   securityGroupOwner,
-} from "../lib/cleanup/network";
+} from "../../lib/cleanup/network";
 import {
   actionForMode,
   isReleaseClaimName,
@@ -34,12 +34,12 @@ import {
   tagsToRecord,
   type SnapshotInfo,
   type VolumeScope,
-} from "../lib/cleanup/plan";
-import { waitUntil } from "../lib/cleanup/retry";
-import type { Clock, VolumeInfo } from "../lib/cleanup/types";
-import { snapshotTags } from "../lib/cleanup/volumes";
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
-import { STACK_TAG_KEY } from "../lib/tags";
+} from "../../lib/cleanup/plan";
+import { waitUntil } from "../../lib/cleanup/retry";
+import type { Clock, VolumeInfo } from "../../lib/cleanup/types";
+import { snapshotTags } from "../../lib/cleanup/volumes";
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../../lib/configTypes";
+import { STACK_TAG_KEY } from "../../lib/tags";
 
 const STACK = "org/proj/dev";
 

@@ -2,13 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { NAMESPACE } from "../config";
-import { ALL_KEYS, declaredDefault, DEFAULTS, SECRET_KEYS, specOf } from "../lib/config/keys";
-import { pulumiYamlConfig, README_HEADER, readmeRows, readmeTables } from "../lib/config/render";
-import { SECTIONS } from "../lib/config/keys";
-import { DEFAULT_TUNING } from "../lib/tuning";
+import { NAMESPACE } from "../../config";
+import { ALL_KEYS, declaredDefault, DEFAULTS, SECRET_KEYS, specOf } from "../../lib/config/keys";
+import { pulumiYamlConfig, README_HEADER, readmeRows, readmeTables } from "../../lib/config/render";
+import { SECTIONS } from "../../lib/config/keys";
+import { DEFAULT_TUNING } from "../../lib/tuning";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 interface Declaration {

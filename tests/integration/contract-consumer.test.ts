@@ -1,7 +1,7 @@
 /**
  * Runs tests/fixtures/consumer.spec.ts (the consumer example under Pulumi mocks) in a child
  * mocha process. `pulumi.runtime.setMocks` is process-wide and the last call wins, so the
- * consumer's own mocks must not share a process with the program tests' tests/mocks.ts.
+ * consumer's own mocks must not share a process with the program tests' tests/helpers/mocks.ts.
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,7 +11,7 @@ describe("consumer example under mocks (child mocha process)", function () {
   this.timeout(120_000);
 
   it("passes every consumer spec", async () => {
-    const root = path.resolve(__dirname, "..");
+    const root = path.resolve(__dirname, "..", "..");
     const { code, output } = await new Promise<{ code: number | null; output: string }>(
       (resolve, reject) => {
         const child = spawn(

@@ -3,15 +3,20 @@
  * percentiles, the table, the SVG, flag parsing, and the config the local topology writes.
  */
 import * as assert from "node:assert/strict";
-import { HELP, UsageError } from "../lib/cli";
-import { ContractError } from "../lib/contract";
+import { HELP, UsageError } from "../../lib/cli";
+import { ContractError } from "../../lib/contract";
 import {
   SentinelCliOptions,
   parseSentinelCliArgs,
   targetFromOutputs,
-} from "../lib/sentinel/cliArgs";
-import { parseScenarios, recoveryTimeoutFor, stallMsFor, DrillReport } from "../lib/sentinel/drill";
-import { missingBinaries, redisNodeConfig, sentinelConfig } from "../lib/sentinel/localTopology";
+} from "../../lib/sentinel/cliArgs";
+import {
+  parseScenarios,
+  recoveryTimeoutFor,
+  stallMsFor,
+  DrillReport,
+} from "../../lib/sentinel/drill";
+import { missingBinaries, redisNodeConfig, sentinelConfig } from "../../lib/sentinel/localTopology";
 import {
   Sample,
   classifyError,
@@ -21,18 +26,18 @@ import {
   spans,
   totalMs,
   unavailableWindows,
-} from "../lib/sentinel/metrics";
+} from "../../lib/sentinel/metrics";
 import {
   announcedHostname,
   buildNatMap,
   podNameForHost,
   podNames,
   splitAddressKey,
-} from "../lib/sentinel/natMap";
-import { formatDrillReport, formatTable } from "../lib/sentinel/report";
-import { escapeXml, tickStep, timelineSvg } from "../lib/sentinel/timeline";
-import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../lib/tuning";
-import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../lib/sentinel/verify";
+} from "../../lib/sentinel/natMap";
+import { formatDrillReport, formatTable } from "../../lib/sentinel/report";
+import { escapeXml, tickStep, timelineSvg } from "../../lib/sentinel/timeline";
+import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../../lib/tuning";
+import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../../lib/sentinel/verify";
 
 describe("sentinel cluster naming and natMap", () => {
   it("derives pod names from the release", () => {

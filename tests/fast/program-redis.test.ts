@@ -9,10 +9,10 @@ import {
   resetRegistry,
   settle,
   unwrapSecret,
-} from "./mocks";
-import { buildStack, BuiltStack, STACK_CONTEXT } from "./helpers/program";
-import { parseConfig } from "../config";
-import { createStack } from "../stack";
+} from "../helpers/mocks";
+import { buildStack, BuiltStack, STACK_CONTEXT } from "../helpers/program";
+import { parseConfig } from "../../config";
+import { createStack } from "../../stack";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";

@@ -5,11 +5,11 @@
  * no speed is asserted here (the figures come from `npm run bench:failover`).
  */
 import * as assert from "node:assert/strict";
-import { ScenarioResult, runDrill } from "../lib/sentinel/drill";
-import { LocalTopology } from "../lib/sentinel/localTopology";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/sentinel/scenarios";
-import { verifyTopology } from "../lib/sentinel/verify";
-import { closeAndAssertClean, requireRedis, startTopology } from "./helpers/redisTopology";
+import { ScenarioResult, runDrill } from "../../lib/sentinel/drill";
+import { LocalTopology } from "../../lib/sentinel/localTopology";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../../lib/sentinel/scenarios";
+import { verifyTopology } from "../../lib/sentinel/verify";
+import { closeAndAssertClean, requireRedis, startTopology } from "../helpers/redisTopology";
 
 /** Problems that are about time: a loaded test machine may break them, the bench judges them. */
 const TIMING_PROBLEM = /^writes unavailable for \d+ ms in all/;

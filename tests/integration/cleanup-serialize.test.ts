@@ -6,7 +6,7 @@
  * against moto. No `setMocks` here: the program's placement of the hook is the lead's test.
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "./helpers/process";
+import { runProcess } from "../helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,11 +18,11 @@ import {
   codeVersionOf,
   validateVolumeCleanupArgs,
   volumeCleanupProvider,
-} from "../components/volumeCleanup";
-import { STACK_TAG_KEY } from "../lib/tags";
-import { startMoto, type MotoServer } from "./helpers/moto";
+} from "../../components/volumeCleanup";
+import { STACK_TAG_KEY } from "../../lib/tags";
+import { startMoto, type MotoServer } from "../helpers/moto";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const STACK = "org/proj/dev";
 
 /** Loads the serialized provider like the engine and calls one method; resolves with the outcome. */

@@ -7,7 +7,7 @@ import {
   replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
   tuningProblems,
-} from "../lib/tuning";
+} from "../../lib/tuning";
 
 describe("tuning", () => {
   it("accepts the deployed defaults for 3 sentinels and 2 replicas", () => {

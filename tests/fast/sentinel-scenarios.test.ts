@@ -8,17 +8,17 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { FaultContext, injectFault } from "../lib/sentinel/drill";
-import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../lib/sentinel/preStop";
+import { FaultContext, injectFault } from "../../lib/sentinel/drill";
+import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../../lib/sentinel/preStop";
 import {
   SCENARIOS,
   SCENARIO_SPECS,
   ScenarioObservation,
   judgeScenario,
   parseScenarios,
-} from "../lib/sentinel/scenarios";
-import { Endpoint, FaultInjector, SentinelAdmin, endpointKey } from "../lib/sentinel/types";
-import { CHART_DEFAULT_POD_SHUTDOWN, DEFAULT_TUNING, POD_SHUTDOWN } from "../lib/tuning";
+} from "../../lib/sentinel/scenarios";
+import { Endpoint, FaultInjector, SentinelAdmin, endpointKey } from "../../lib/sentinel/types";
+import { CHART_DEFAULT_POD_SHUTDOWN, DEFAULT_TUNING, POD_SHUTDOWN } from "../../lib/tuning";
 
 const healthy: ScenarioObservation = {
   scenario: "planned-failover",
@@ -42,7 +42,7 @@ describe("drill scenarios: the list and the judgement", () => {
   });
 
   it("docs/drill.md describes every scenario and points to the one exit-code table", () => {
-    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "drill.md"), "utf8");
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "drill.md"), "utf8");
     for (const scenario of SCENARIOS) {
       assert.ok(doc.includes(`| \`${scenario}\``), `docs/drill.md has no row for ${scenario}`);
     }

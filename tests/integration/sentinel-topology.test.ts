@@ -6,9 +6,9 @@ import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalTopology, withLocalTopology } from "../lib/sentinel/localTopology";
-import { sleep } from "../lib/sentinel/types";
-import { assertPidsGone, pidsInDirectory, requireRedis } from "./helpers/redisTopology";
+import { LocalTopology, withLocalTopology } from "../../lib/sentinel/localTopology";
+import { sleep } from "../../lib/sentinel/types";
+import { assertPidsGone, pidsInDirectory, requireRedis } from "../helpers/redisTopology";
 
 describe("sentinel local topology cleanup (real processes)", function () {
   this.timeout(60000);
@@ -33,7 +33,7 @@ describe("sentinel local topology cleanup (real processes)", function () {
   });
 
   it("removes every process and the temp dir when drill:local gets Ctrl-C", async () => {
-    const root = path.join(__dirname, "..");
+    const root = path.join(__dirname, "..", "..");
     const child = spawn(
       process.execPath,
       [

@@ -3,10 +3,10 @@
  * fails with the right line when a replica is down and when the sentinels lose quorum.
  */
 import * as assert from "node:assert/strict";
-import { LocalTopology } from "../lib/sentinel/localTopology";
-import { Endpoint, endpointKey, sleep } from "../lib/sentinel/types";
-import { VerifyReport, verifyTopology, waitUntilVerified } from "../lib/sentinel/verify";
-import { closeAndAssertClean, requireRedis, startTopology } from "./helpers/redisTopology";
+import { LocalTopology } from "../../lib/sentinel/localTopology";
+import { Endpoint, endpointKey, sleep } from "../../lib/sentinel/types";
+import { VerifyReport, verifyTopology, waitUntilVerified } from "../../lib/sentinel/verify";
+import { closeAndAssertClean, requireRedis, startTopology } from "../helpers/redisTopology";
 
 /** Polls verify until `predicate` holds (a sentinel needs down-after to notice a loss). */
 async function verifyUntil(
