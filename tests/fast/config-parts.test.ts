@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tar from "tar";
+import { REFERENCE_CHART } from "../helpers/paths";
 import { parseConfig, parseImageRef, StackContext } from "../../config";
 import { chartLocationProblem, localChartPath } from "../../lib/config/chart";
 import {
@@ -21,15 +22,6 @@ import { DEFAULT_REDIS_IMAGES } from "../../lib/redis/images";
 import { reservedTagProblem } from "../../lib/tags";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 
-const CHART_TGZ = path.join(
-  __dirname,
-  "..",
-  "..",
-  "shared",
-  "reference",
-  "charts",
-  "redis-23.1.1.tgz",
-);
 const CONTEXT: StackContext = { organization: "acme", project: "andyredis", stack: "dev" };
 
 describe("config parts: the key table", () => {
@@ -143,7 +135,7 @@ describe("config parts: user tags", () => {
 
 describe("config parts: the chart location", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-chart-"));
-  tar.x({ file: CHART_TGZ, cwd: tmp, sync: true });
+  tar.x({ file: REFERENCE_CHART, cwd: tmp, sync: true });
   const dir = path.join(tmp, "redis");
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -161,7 +153,7 @@ describe("config parts: the chart location", () => {
   });
 
   it("accepts the chart archive and the unpacked chart at the configured version", () => {
-    assert.equal(chartLocationProblem(CHART_TGZ, "23.1.1", tmp), undefined);
+    assert.equal(chartLocationProblem(REFERENCE_CHART, "23.1.1", tmp), undefined);
     assert.equal(chartLocationProblem(dir, "23.1.1", tmp), undefined);
     assert.equal(
       chartLocationProblem("redis", "23.1.1", tmp),
@@ -172,7 +164,7 @@ describe("config parts: the chart location", () => {
 
   it("refuses the right chart at another version, naming both", () => {
     assert.match(
-      String(chartLocationProblem(CHART_TGZ, "23.2.0", tmp)),
+      String(chartLocationProblem(REFERENCE_CHART, "23.2.0", tmp)),
       /holds redis chart 23\.1\.1, not 23\.2\.0/,
     );
     assert.match(

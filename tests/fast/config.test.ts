@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as tar from "tar";
+import { REFERENCE_CHART } from "../helpers/paths";
 import { named, registered, resetRegistry, settle } from "../helpers/mocks";
 import { ConfigError, loadConfig, NAMESPACE } from "../../config";
 import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../../lib/config/keys";
@@ -17,16 +18,6 @@ import { StackConfig } from "../../lib/configTypes";
 import { chartConstraintProblems } from "../../lib/redis/chartValues";
 import { tuningProblems } from "../../lib/tuning";
 import { createStack } from "../../stack";
-
-const CHART_TGZ = path.join(
-  __dirname,
-  "..",
-  "..",
-  "shared",
-  "reference",
-  "charts",
-  "redis-23.1.1.tgz",
-);
 
 /** A stack file's `config:` values, keys without the namespace, values as YAML parses them. */
 type StackValues = Record<string, unknown>;
@@ -102,7 +93,7 @@ fs.writeFileSync(
 );
 const redisChartDir = path.join(tmp, "unpacked");
 fs.mkdirSync(redisChartDir);
-tar.x({ file: CHART_TGZ, cwd: redisChartDir, sync: true });
+tar.x({ file: REFERENCE_CHART, cwd: redisChartDir, sync: true });
 
 // Root-level: the fixtures serve both suites below.
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -499,7 +490,7 @@ const bad: BadCase[] = [
   },
   {
     name: "a chart archive at another version",
-    stack: { config: { redisChart: CHART_TGZ, redisChartVersion: "23.2.0" } },
+    stack: { config: { redisChart: REFERENCE_CHART, redisChartVersion: "23.2.0" } },
     key: "redisChart",
     says: /holds redis chart 23\.1\.1, not 23\.2\.0/,
   },
@@ -1058,10 +1049,10 @@ describe("config: the valid edge cases are accepted", function () {
   });
 
   it("accepts the local chart archive and gives Helm its path with no repository", async () => {
-    const config = await accepted(clusterOnly({ redisChart: CHART_TGZ }));
-    assert.equal(config.redis.chart, CHART_TGZ);
+    const config = await accepted(clusterOnly({ redisChart: REFERENCE_CHART }));
+    assert.equal(config.redis.chart, REFERENCE_CHART);
     const release = named("kubernetes:helm.sh/v3:Release", "redis-release");
-    assert.equal(release.inputs.chart, CHART_TGZ);
+    assert.equal(release.inputs.chart, REFERENCE_CHART);
     assert.equal(release.inputs.repositoryOpts, undefined);
   });
 

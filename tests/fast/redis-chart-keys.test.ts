@@ -1,24 +1,18 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parse } from "yaml";
+import { REFERENCE_VALUES } from "../helpers/paths";
 import { unknownKeyPaths } from "../../lib/redis/chartKeys";
 import { chartValues } from "../../lib/redis/chartValues";
 import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 
-/** The chart's default values.yaml; CI checks out `shared/` beside the repository. */
-const REFERENCE = path.join(
-  __dirname,
-  "../../../shared/reference/bitnami-redis-23.1.1-values.yaml",
-);
-
 function loadReference(): unknown {
-  if (!fs.existsSync(REFERENCE)) {
+  if (!fs.existsSync(REFERENCE_VALUES)) {
     throw new Error(
-      `the chart's reference values are missing: expected ${REFERENCE} (shared/ must sit beside the repository)`,
+      `the chart's reference values are missing: expected ${REFERENCE_VALUES} (shared/ must sit beside the repository)`,
     );
   }
-  return parse(fs.readFileSync(REFERENCE, "utf8"));
+  return parse(fs.readFileSync(REFERENCE_VALUES, "utf8"));
 }
 
 describe("redis chart keys", () => {

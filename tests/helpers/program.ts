@@ -14,9 +14,10 @@ import {
   resetRegistry,
   settle,
 } from "./mocks";
+import { PROJECT_DIR } from "./paths";
 import { parseConfig, RawConfig, SecretKey } from "../../config";
 
-export const PROJECT_DIR = path.join(__dirname, "..", "..");
+export { PROJECT_DIR };
 
 /** `Pulumi.<stack>.yaml`'s config as the raw strings Pulumi hands the program. */
 export function stackFileConfig(stack: string): Record<string, string> {
