@@ -1,12 +1,8 @@
 /**
- * The driver's command line, environment checks, progress lines and exit-code mapping (pure),
- * and the real CLI's preflight in a child process: missing Pulumi CLI, missing passphrase,
- * usage errors and --help, each with its exit code.
+ * The driver's command line, environment checks, progress lines and exit-code mapping (pure;
+ * the real CLI's preflight in a child process is tests/integration/automation-cli.test.ts).
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "../helpers/process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
@@ -376,76 +372,5 @@ describe("automation exit codes and progress", () => {
       formatEngineEvent({ sequence: 6, timestamp: 0, cancelEvent: {} }, 2, "update"),
       undefined,
     );
-  });
-});
-
-describe("automation CLI (child process)", function () {
-  // Each run starts ts-node and loads the Automation API (a few seconds): the runs start
-  // together in `before`, and the tests check their results.
-  this.timeout(60_000);
-  const root = path.resolve(__dirname, "..", "..");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "automation-cli-"));
-  const json = path.join(tmp, "summary.json");
-  interface Result {
-    code: number | null;
-    out: string;
-    err: string;
-  }
-  const results: Record<"usage" | "noCli" | "noPassphrase", Result> = {
-    usage: { code: null, out: "", err: "" },
-    noCli: { code: null, out: "", err: "" },
-    noPassphrase: { code: null, out: "", err: "" },
-  };
-
-  function cli(
-    args: string[],
-    pathDirs: string[],
-    extraEnv: Record<string, string>,
-  ): Promise<Result> {
-    return runProcess(
-      process.execPath,
-      [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/automation.ts", ...args],
-      {
-        cwd: root,
-        // A clean environment: no passphrase, no backend, PATH only as given (plus node).
-        env: {
-          HOME: tmp,
-          PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
-          ...extraEnv,
-        },
-      },
-    ).then(({ code, stdout, stderr }) => ({ code, out: stdout, err: stderr }));
-  }
-
-  before(async () => {
-    // A stand-in `pulumi` so the passphrase check is reached; the driver never runs it there.
-    const bin = path.join(tmp, "bin");
-    fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
-    const [usage, noCli, noPassphrase] = await Promise.all([
-      cli(["up"], [], {}),
-      cli(["up", "-s", "dev", "--json", json], ["/nonexistent"], { PULUMI_CONFIG_PASSPHRASE: "x" }),
-      cli(["preview", "-s", "dev"], [bin], {}),
-    ]);
-    Object.assign(results, { usage, noCli, noPassphrase });
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  it("a usage error exits 2 and points to --help", () => {
-    assert.equal(results.usage.code, ExitCode.usage, results.usage.err);
-    assert.match(results.usage.err, /up needs --stack/);
-    assert.match(results.usage.err, /--help/);
-  });
-
-  it("a missing Pulumi CLI exits 3 with install instructions and a JSON summary", () => {
-    assert.equal(results.noCli.code, ExitCode.toolMissing, results.noCli.err);
-    assert.match(results.noCli.err, /Pulumi CLI was not found on PATH/);
-    const summary = JSON.parse(fs.readFileSync(json, "utf8")) as { exitCode: number };
-    assert.equal(summary.exitCode, ExitCode.toolMissing);
-  });
-
-  it("a missing passphrase exits 4", () => {
-    assert.equal(results.noPassphrase.code, ExitCode.passphraseMissing, results.noPassphrase.err);
-    assert.match(results.noPassphrase.err, /PULUMI_CONFIG_PASSPHRASE/);
   });
 });

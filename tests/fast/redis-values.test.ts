@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { ImageRef, RedisConfig } from "../../lib/configTypes";
 import {
   chartConstraintProblems,
@@ -23,13 +22,7 @@ import {
 } from "../../lib/redis/images";
 import { parseQuantity } from "../../lib/redis/quantity";
 import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
-import {
-  DEFAULT_TUNING,
-  POD_SHUTDOWN,
-  RedisTuning,
-  redisServerDirectives,
-  replicaPriorityForOrdinal,
-} from "../../lib/tuning";
+import { DEFAULT_TUNING, POD_SHUTDOWN, RedisTuning, redisServerDirectives } from "../../lib/tuning";
 import { preStopPlan } from "../../lib/sentinel/preStop";
 
 const opts: ChartValuesOptions = { existingSecretName: "redis-password" };
@@ -124,20 +117,6 @@ describe("redis chart values", () => {
       assert.doesNotMatch(sentinelHook[2], /CLIENT PAUSE|SENTINEL FAILOVER/);
       // common.tplvalues.render would run tpl on a value containing "{{".
       assert.ok(!JSON.stringify(values).includes("{{"));
-    });
-
-    it("gives each pod the replica-priority of its ordinal, as bash expands the chart's ARGS line", () => {
-      const flags = at(values, "replica.extraFlags") as string[];
-      assert.equal(flags[0], "--replica-priority");
-      // start-node.sh renders each flag as ARGS+=({{ . | quote }}); Go's %q equals JSON here.
-      const script = `ARGS=(); ${flags.map((f) => `ARGS+=(${JSON.stringify(f)})`).join("; ")}; echo "\${ARGS[1]}"`;
-      for (const ordinal of [0, 1, 2]) {
-        const rendered = execFileSync("bash", ["-c", script], {
-          env: { HOSTNAME: `redis-node-${ordinal}` },
-          encoding: "utf8",
-        }).trim();
-        assert.equal(Number(rendered), replicaPriorityForOrdinal(ordinal), `node-${ordinal}`);
-      }
     });
 
     it("turns on automateClusterRecovery and leaves replicaSyncCheck off", () => {

@@ -1,15 +1,12 @@
 /**
- * The drill's logic without Redis: the judgement of an observation, the preStop hook scripts
- * against a fake redis-cli, and the fault orchestration against a fake injector and a fake
- * Sentinel. Milliseconds, no Redis processes.
+ * The drill's logic without Redis: the judgement of an observation and the fault orchestration
+ * against a fake injector and a fake Sentinel. Milliseconds, no processes (the preStop hook
+ * scripts run in bash in tests/integration/chart-scripts.test.ts).
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { FaultContext, injectFault } from "../../lib/sentinel/drill";
-import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../../lib/sentinel/preStop";
 import {
   SCENARIOS,
   SCENARIO_SPECS,
@@ -18,7 +15,7 @@ import {
   parseScenarios,
 } from "../../lib/sentinel/scenarios";
 import { Endpoint, FaultInjector, SentinelAdmin, endpointKey } from "../../lib/sentinel/types";
-import { CHART_DEFAULT_POD_SHUTDOWN, DEFAULT_TUNING, POD_SHUTDOWN } from "../../lib/tuning";
+import { DEFAULT_TUNING } from "../../lib/tuning";
 
 const healthy: ScenarioObservation = {
   scenario: "planned-failover",
@@ -123,133 +120,6 @@ describe("drill scenarios: the list and the judgement", () => {
       (c.warnings ?? []).forEach((pattern, i) => assert.match(warnings[i], pattern));
     });
   }
-});
-
-/**
- * A fake redis-cli on PATH: logs each call, answers ROLE from a file, and names this pod as
- * master in the sentinel's replies until `switchAfter` queries have been made.
- */
-function fakeRedisCli(role: string, switchAfter: number) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-fake-cli-"));
-  fs.writeFileSync(
-    path.join(dir, "redis-cli"),
-    `#!/bin/bash
-echo "$*" >> "${dir}/calls"
-echo "$REDISCLI_AUTH" > "${dir}/auth"
-master() { n=$(cat "${dir}/polls" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${dir}/polls"
-  if [ $n -gt ${switchAfter} ]; then echo "10.0.0.2 6379"; else echo "10.0.0.1 6379"; fi; }
-case "$*" in
-  *" ROLE") echo ${role}; echo 0 ;;
-  *"SENTINEL MASTER "*) read -r ip port <<< "$(master)"; printf 'name\nmymaster\nip\n%s\nport\n%s\nflags\nmaster\n' "$ip" "$port" ;;
-  *"GET-MASTER-ADDR-BY-NAME"*) read -r ip port <<< "$(master)"; printf '%s\n%s\n' "$ip" "$port" ;;
-  *) echo OK ;;
-esac
-`,
-    { mode: 0o755 },
-  );
-  const run = (script: string): { code: number; calls: string[]; auth: string } => {
-    const result = spawnSync("bash", ["-c", script], {
-      env: {
-        PATH: `${dir}:${process.env.PATH ?? ""}`,
-        REDIS_PORT: "6379",
-        REDIS_SENTINEL_PORT: "26379",
-        REDIS_PASSWORD: "s3cret-password",
-      },
-      encoding: "utf8",
-    });
-    const read = (file: string): string => {
-      try {
-        return fs.readFileSync(path.join(dir, file), "utf8");
-      } catch {
-        return "";
-      }
-    };
-    const calls = read("calls")
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => l.replace(/^--no-auth-warning -h 127\.0\.0\.1 -p \d+ /, ""));
-    const auth = read("auth").trim();
-    fs.rmSync(dir, { recursive: true, force: true });
-    return { code: result.status ?? -1, calls, auth };
-  };
-  return { run };
-}
-
-describe("drill: the preStop hooks the stack deploys (bash, against a fake redis-cli)", () => {
-  it("renders the chart 23.1.1 arithmetic from the grace period", () => {
-    assert.deepEqual(preStopPlan(POD_SHUTDOWN), {
-      pauseMs: (2 + POD_SHUTDOWN.terminationGracePeriodSeconds - 10) * 1000,
-      waitPolls: POD_SHUTDOWN.terminationGracePeriodSeconds - 10,
-      pollIntervalMs: 1000,
-      doneWhen: "switch",
-    });
-    assert.equal(preStopPlan(CHART_DEFAULT_POD_SHUTDOWN, "chart").pauseMs, 22000);
-    assert.throws(
-      () => preStopPlan({ terminationGracePeriodSeconds: 10 }),
-      /terminationGracePeriodSeconds: 10 is not allowed; use an integer of at least 11/,
-    );
-  });
-
-  const plan = { ...preStopPlan({ terminationGracePeriodSeconds: 15 }), pollIntervalMs: 10 };
-  const identity = { masterSet: "mymaster", selfHostExpression: "10.0.0.1" };
-
-  it("does nothing on a replica", () => {
-    const { code, calls } = fakeRedisCli("slave", 0).run(redisPreStopScript(plan, identity));
-    assert.equal(code, 0);
-    assert.deepEqual(calls, ["ROLE"]);
-  });
-
-  it("on the master: pauses writes, fails over, and waits for the sentinel's master record to change", () => {
-    const { code, calls, auth } = fakeRedisCli("master", 3).run(redisPreStopScript(plan, identity));
-    assert.equal(code, 0);
-    assert.deepEqual(calls, [
-      "ROLE",
-      "SENTINEL MASTER mymaster",
-      "CLIENT PAUSE 7000 WRITE",
-      "SENTINEL FAILOVER mymaster",
-      "SENTINEL MASTER mymaster",
-      "SENTINEL MASTER mymaster",
-      "SENTINEL MASTER mymaster",
-    ]);
-    assert.equal(auth, "s3cret-password", "the password goes through REDISCLI_AUTH");
-    assert.ok(!calls.some((c) => c.includes("s3cret")), "never on a command line");
-  });
-
-  it("gives up with exit 1 after grace - 10 polls", () => {
-    const { code, calls } = fakeRedisCli("master", 1000).run(redisPreStopScript(plan, identity));
-    assert.equal(code, 1);
-    assert.equal(calls.filter((c) => c === "SENTINEL MASTER mymaster").length, 1 + plan.waitPolls);
-  });
-
-  it("skips a master whose failover is already done", () => {
-    const { code, calls } = fakeRedisCli("master", 0).run(redisPreStopScript(plan, identity));
-    assert.equal(code, 0);
-    assert.deepEqual(calls, ["ROLE", "SENTINEL MASTER mymaster"]);
-  });
-
-  it("the sentinel container's hook only waits", () => {
-    const { code, calls } = fakeRedisCli("master", 2).run(sentinelPreStopScript(plan, identity));
-    assert.equal(code, 0);
-    assert.deepEqual(calls, [
-      "SENTINEL MASTER mymaster",
-      "SENTINEL MASTER mymaster",
-      "SENTINEL MASTER mymaster",
-    ]);
-  });
-
-  it("the chart's own sequence asks GET-MASTER-ADDR-BY-NAME instead (for the comparison)", () => {
-    const chart = { ...plan, doneWhen: "chart" as const };
-    const { code, calls } = fakeRedisCli("master", 1).run(redisPreStopScript(chart, identity));
-    assert.equal(code, 0);
-    assert.deepEqual(calls, [
-      "ROLE",
-      "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
-      "CLIENT PAUSE 7000 WRITE",
-      "SENTINEL FAILOVER mymaster",
-      "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
-    ]);
-  });
 });
 
 describe("drill: fault orchestration against fakes", () => {
