@@ -21,45 +21,16 @@ import {
   VerifyTarget,
   runCommand,
 } from "../../lib/automation/workflow";
+import { OUTPUT_CONTRACT, type RedisOutputName } from "../../lib/contract";
+import { fakeClock } from "../helpers/clock";
+import { SAMPLE_KUBECONFIG, SAMPLE_REDIS_PASSWORD, sampleOutputs } from "../helpers/outputs";
 
 /** Outputs of a healthy `aws` stack, as `stack.outputs()` returns them. */
 function healthyOutputs(stack: string): StackOutputMap {
-  const plain: Record<string, unknown> = {
-    accountId: "123456789012",
-    callerArn: "arn:aws:iam::123456789012:role/ci",
-    callerUser: "AROAEXAMPLE:ci",
-    clusterName: `andyredis-${stack}`,
-    region: "ap-northeast-2",
-    vpcId: "vpc-0123",
-    vpcCidr: "10.107.0.0/16",
-    publicSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
-    publicSubnetCidrs: ["10.107.85.0/24", "10.107.86.0/24", "10.107.87.0/24"],
-    privateSubnetIds: ["subnet-d", "subnet-e", "subnet-f"],
-    privateSubnetCidrs: ["10.107.88.0/24", "10.107.89.0/24", "10.107.80.0/24"],
-    natIps: ["3.3.3.3"],
-    nodeSecurityGroupId: "sg-0123",
-    targetGroupArn: "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/x/1",
-    albDnsName: "alb-1.ap-northeast-2.elb.amazonaws.com",
-    efsId: "fs-0123",
-    efsMountTargetIds: ["fsmt-1", "fsmt-2", "fsmt-3"],
-    deploymentMode: "aws",
-    stackTag: `organization/andyredis/${stack}`,
-    sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    sentinelHosts: [
-      "redis-node-0.redis-headless",
-      "redis-node-1.redis-headless",
-      "redis-node-2.redis-headless",
-    ],
-    redisMasterSet: "mymaster",
-    redisNamespace: "redis",
-    redisReleaseName: "redis",
-    redisMasterEndpoint: "redis-master.redis.svc.cluster.local:6379",
-    redisClientLabel: { key: "andyredis/redis-client", value: "true" },
-  };
   const map: Record<string, { value: unknown; secret: boolean }> = {};
-  for (const [k, v] of Object.entries(plain)) map[k] = { value: v, secret: false };
-  map.kubeconfig = { value: "apiVersion: v1\nkind: Config\n", secret: true };
-  map.redisPassword = { value: "s3cret-password", secret: true };
+  for (const [name, value] of Object.entries(sampleOutputs({ mode: "aws", stack }))) {
+    map[name] = { value, secret: OUTPUT_CONTRACT[name as RedisOutputName].secret };
+  }
   return map;
 }
 
@@ -90,7 +61,8 @@ class Fake {
   auditScopes: AuditScope[] = [];
   verifyTargets: VerifyTarget[] = [];
   drillScenarios: (readonly string[])[] = [];
-  private clock = Date.UTC(2026, 0, 2, 3, 4, 5);
+  /** Each step of a fake port takes a second. */
+  private readonly clock = fakeClock(Date.UTC(2026, 0, 2, 3, 4, 5));
   private interrupted = false;
   private upDone = false;
 
@@ -98,7 +70,7 @@ class Fake {
 
   private behave(step: string, behaviour: Behaviour | undefined): void {
     this.calls.push(step);
-    this.clock += 1000;
+    this.clock.advance(1000);
     if (behaviour === "throw") throw new Error(`${step} exploded`);
   }
 
@@ -203,7 +175,7 @@ class Fake {
         },
       },
       log: (line) => this.lines.push(line),
-      now: () => this.clock,
+      now: () => this.clock.now(),
       random: () => 0.5,
       defaultRegion: "ap-northeast-2",
       interrupted: () => this.interrupted,
@@ -258,7 +230,7 @@ describe("automation workflow: ephemeral", () => {
         clusterName: "andyredis-pr-7-42-1",
       },
     ]);
-    assert.equal(fake.verifyTargets[0].password, "s3cret-password");
+    assert.equal(fake.verifyTargets[0].password, SAMPLE_REDIS_PASSWORD);
     assert.equal(fake.verifyTargets[0].nodes, 3);
   });
 
@@ -420,7 +392,7 @@ describe("automation workflow: ephemeral", () => {
   it("never puts secrets into the report", async () => {
     const { report } = await run(["ephemeral", "--run-id", "1"]);
     const text = JSON.stringify(report);
-    assert.ok(!text.includes("s3cret-password"));
+    assert.ok(!text.includes(SAMPLE_REDIS_PASSWORD));
     assert.ok(!text.includes("kind: Config"));
     assert.equal(report.outputs?.redisPassword, REDACTED);
   });
@@ -473,9 +445,9 @@ describe("automation workflow: single commands", () => {
   it("outputs prints them with secrets masked unless --show-secrets", async () => {
     const masked = await run(["outputs", "-s", "dev"]);
     assert.ok(masked.fake.lines.includes(`redisPassword: ${REDACTED}`));
-    assert.ok(!masked.fake.lines.some((l) => l.includes("s3cret-password")));
+    assert.ok(!masked.fake.lines.some((l) => l.includes(SAMPLE_REDIS_PASSWORD)));
     const shown = await run(["outputs", "-s", "dev", "--show-secrets"]);
-    assert.ok(shown.fake.lines.includes("redisPassword: s3cret-password"));
+    assert.ok(shown.fake.lines.includes(`redisPassword: ${SAMPLE_REDIS_PASSWORD}`));
     // The JSON summary stays redacted either way.
     assert.equal(shown.report.outputs?.redisPassword, REDACTED);
   });
@@ -485,11 +457,11 @@ describe("automation workflow: single commands", () => {
     assert.equal(verify.report.exitCode, ExitCode.verifyFailed);
     assert.deepEqual(verify.fake.verifyTargets, [
       {
-        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        kubeconfig: SAMPLE_KUBECONFIG,
         namespace: "redis",
         releaseName: "redis",
         masterSet: "mymaster",
-        password: "s3cret-password",
+        password: SAMPLE_REDIS_PASSWORD,
         nodes: 3,
       },
     ]);

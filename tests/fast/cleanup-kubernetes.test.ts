@@ -16,18 +16,9 @@ import {
   type PvcInfo,
   type PvInfo,
 } from "../../lib/cleanup/kubernetes";
-import type { CleanupSettings, Clock } from "../../lib/cleanup/types";
+import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
-
-function fakeClock(): Clock {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: async (ms) => {
-      t += ms;
-    },
-  };
-}
+import { fakeClock } from "../helpers/clock";
 
 const pvc = (n: number, pv?: string): PvcInfo => ({
   namespace: "redis",

@@ -38,25 +38,13 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
 import { auditLeftovers } from "../../lib/cleanup/audit";
 import { runCleanup } from "../../lib/cleanup/executor";
-import type { CleanupSettings, Clock } from "../../lib/cleanup/types";
+import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
+import { type FakeClock, fakeClock } from "../helpers/clock";
 
 const STACK = "org/proj/dev";
 const cfg = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
-
-function fakeClock(): Clock & { slept: number[] } {
-  let t = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => t,
-    sleep: async (ms) => {
-      slept.push(ms);
-      t += ms;
-    },
-  };
-}
 
 const claimOf = (id: string): number => Number(id.replace(/\D/g, "") || "0");
 
@@ -89,7 +77,7 @@ describe("cleanup with aws-sdk-client-mock: what the emulator cannot do", () => 
     elbMock = mockClient(ElasticLoadBalancingClient);
   });
   let logs: string[];
-  let clock: ReturnType<typeof fakeClock>;
+  let clock: FakeClock;
 
   beforeEach(() => {
     ec2Mock.reset();

@@ -19,30 +19,7 @@ import {
   checkOutputValue,
   parseStackOutputs,
 } from "../../lib/contract";
-
-function clusterOnlyOutputs(): Record<string, unknown> {
-  return {
-    kubeconfig: "apiVersion: v1\n",
-    deploymentMode: "clusterOnly",
-    stackTag: "organization/andyredis/dev",
-    sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    sentinelHosts: ["a.redis-headless", "b.redis-headless", "c.redis-headless"],
-    redisMasterSet: "mymaster",
-    redisNamespace: "redis",
-    redisReleaseName: "redis",
-    redisPassword: "hunter2-very-secret",
-    redisClientLabel: { key: "andyredis/redis-client", value: "true" },
-  };
-}
-
-function awsOutputs(): Record<string, unknown> {
-  const result: Record<string, unknown> = { ...clusterOnlyOutputs(), deploymentMode: "aws" };
-  for (const name of OUTPUT_NAMES) {
-    if (OUTPUT_CONTRACT[name].presence !== "aws") continue;
-    result[name] = OUTPUT_CONTRACT[name].kind === "stringArray" ? [`${name}-1`] : `${name}-value`;
-  }
-  return result;
-}
+import { SAMPLE_REDIS_PASSWORD, sampleOutputs } from "../helpers/outputs";
 
 describe("output contract", () => {
   // The program's exports are typed from the contract (stack.ts), so a missing or renamed
@@ -89,7 +66,7 @@ describe("output contract", () => {
     assert.throws(
       () =>
         parseStackOutputs("dev", {
-          ...clusterOnlyOutputs(),
+          ...sampleOutputs(),
           redisPassword: MASKED_SECRET,
           kubeconfig: MASKED_SECRET,
         }),
@@ -98,17 +75,13 @@ describe("output contract", () => {
   });
 
   it("gives verify and drill one node per sentinel host", () => {
-    const five = {
-      ...clusterOnlyOutputs(),
-      sentinelHosts: [0, 1, 2, 3, 4].map((i) => `redis-node-${i}.redis-headless`),
-    };
-    const target = deploymentTarget(parseStackOutputs("dev", five));
+    const target = deploymentTarget(parseStackOutputs("dev", { ...sampleOutputs({ nodes: 5 }) }));
     assert.equal(target.nodes, 5);
-    assert.equal(target.password, "hunter2-very-secret");
+    assert.equal(target.password, SAMPLE_REDIS_PASSWORD);
   });
 
   it("parses a clusterOnly stack without AWS outputs", () => {
-    const parsed = parseStackOutputs("dev", { ...clusterOnlyOutputs(), somethingNew: 1 });
+    const parsed = parseStackOutputs("dev", { ...sampleOutputs(), somethingNew: 1 });
     assert.equal(parsed.deploymentMode, "clusterOnly");
     assert.equal(parsed.vpcId, undefined);
     assert.deepEqual(parsed.redisClientLabel, { key: "andyredis/redis-client", value: "true" });
@@ -117,8 +90,9 @@ describe("output contract", () => {
   });
 
   it("parses an aws stack and requires its foundation outputs", () => {
-    assert.equal(parseStackOutputs("dev", awsOutputs()).region, "region-value");
-    const partial = awsOutputs();
+    const outputs = { ...sampleOutputs({ mode: "aws", region: "eu-west-1" }) };
+    assert.equal(parseStackOutputs("dev", outputs).region, "eu-west-1");
+    const partial: Record<string, unknown> = { ...outputs };
     delete partial.vpcId;
     delete partial.natIps;
     assert.throws(
@@ -128,13 +102,13 @@ describe("output contract", () => {
   });
 
   it("collects every problem into one ContractError naming the stack", () => {
-    const broken = {
-      ...clusterOnlyOutputs(),
+    const broken: Record<string, unknown> = {
+      ...sampleOutputs(),
       deploymentMode: "kubernetes",
       sentinelHosts: "a:26379",
       redisClientLabel: { key: "" },
     };
-    delete (broken as Record<string, unknown>).redisPassword;
+    delete broken.redisPassword;
     assert.throws(
       () => parseStackOutputs("organization/andyredis/dev", broken),
       (error: unknown) => {

@@ -38,6 +38,7 @@ import { formatDrillReport, formatTable } from "../../lib/sentinel/report";
 import { escapeXml, tickStep, timelineSvg } from "../../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../../lib/tuning";
 import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../../lib/sentinel/verify";
+import { SAMPLE_KUBECONFIG, sampleOutputs } from "../helpers/outputs";
 
 describe("sentinel cluster naming and natMap", () => {
   it("derives pod names from the release", () => {
@@ -396,23 +397,12 @@ describe("sentinel CLI flags", () => {
     assert.throws(() => parse("verify", ["--local", "--outputs"]), /--outputs: needs a value/);
   });
 
-  const outputs = {
-    deploymentMode: "clusterOnly",
-    kubeconfig: "apiVersion: v1",
-    redisNamespace: "redis",
-    redisReleaseName: "redis",
-    redisMasterSet: "mymaster",
-    redisPassword: "pw",
-    stackTag: "organization/andyredis/dev",
-    sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-    redisClientLabel: { key: "redis-client", value: "true" },
-    sentinelHosts: ["a:26379", "b:26379", "c:26379", "d:26379", "e:26379"],
-  };
+  const outputs = sampleOutputs({ nodes: 5 }, { redisReleaseName: "cache" });
 
   it("builds a deployment target from stack outputs through the contract", () => {
     const target = targetFromOutputs(outputs, undefined);
-    assert.equal(target.releaseName, "redis");
-    assert.equal(target.kubeconfig, "apiVersion: v1");
+    assert.equal(target.releaseName, "cache");
+    assert.equal(target.kubeconfig, SAMPLE_KUBECONFIG);
     assert.equal(target.nodes, 5, "one node per sentinel host");
     assert.equal(targetFromOutputs(outputs, "override").kubeconfig, "override");
     assert.throws(

@@ -6,6 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { isSecretEnvelope } from "./pulumiMarkers";
+
 export const MOCK_ORGANIZATION = "acme";
 export const MOCK_PROJECT = "andyredis";
 export const MOCK_STACK = "dev";
@@ -276,9 +278,5 @@ export async function settle(quietMs = 150, timeoutMs = 15000): Promise<void> {
 
 /** Unwraps a secret input as the engine delivers it to `newResource`. */
 export function unwrapSecret(value: unknown): { secret: boolean; value: unknown } {
-  const sig = "4dabf18193072939515e22adb298388d";
-  if (value && typeof value === "object" && (value as Record<string, unknown>)[sig] !== undefined) {
-    return { secret: true, value: (value as Record<string, unknown>).value };
-  }
-  return { secret: false, value };
+  return isSecretEnvelope(value) ? { secret: true, value: value.value } : { secret: false, value };
 }

@@ -19,8 +19,11 @@ import {
   validateVolumeCleanupArgs,
   volumeCleanupProvider,
 } from "../../components/volumeCleanup";
+import { unwrapSecrets } from "../../lib/cleanup/executor";
+import { parseCleanupSettings } from "../../lib/cleanup/plan";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";
+import { secretEnvelope, unknownValue } from "../helpers/pulumiMarkers";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const STACK = "org/proj/dev";
@@ -152,10 +155,7 @@ describe("cleanup hook serialized into the state and run from it", function () {
       // As the engine may hand it over: the kubeconfig still in its secret envelope.
       props({
         mode: "snapshot",
-        kubeconfig: {
-          "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-          value: "",
-        },
+        kubeconfig: secretEnvelope(""),
       }),
       moto.env,
     );
@@ -200,10 +200,17 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
     timeoutSeconds: 600,
   };
 
-  it("create returns the inputs as outputs with a fresh ID", async () => {
-    const r = await volumeCleanupProvider.create(base);
-    assert.match(r.id, /^volume-cleanup-[0-9a-f-]{36}$/);
-    assert.deepEqual(r.outs, base);
+  // At destroy the engine hands `delete` the outputs stored at create: they are all it has.
+  it("create stores what delete reads back: every setting, under a fresh ID", async () => {
+    const inputs = { ...base, kubeconfig: secretEnvelope(base.kubeconfig) };
+    const first = await volumeCleanupProvider.create(inputs);
+    const second = await volumeCleanupProvider.create(inputs);
+    assert.match(first.id, /^volume-cleanup-[0-9a-f-]{36}$/);
+    assert.notEqual(first.id, second.id);
+    assert.deepEqual(
+      parseCleanupSettings(unwrapSecrets(first.outs ?? {})),
+      parseCleanupSettings(base),
+    );
   });
 
   it("a new mode or timeout is an in-place update that stores the new inputs", async () => {
@@ -236,10 +243,7 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
     // The secret envelope the engine may wrap the provider in changes nothing.
     const wrapped = {
       ...v1,
-      __provider: {
-        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-        value: v1.__provider,
-      },
+      __provider: secretEnvelope(v1.__provider),
     };
     assert.equal((await volumeCleanupProvider.diff?.("id", v1, wrapped))?.changes, false);
   });
@@ -258,7 +262,7 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
       {},
       {
         ...base,
-        kubeconfig: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        kubeconfig: unknownValue,
         mode: "wipe",
       },
     );

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../../lib/cli";
+import { sampleOutputs } from "../helpers/outputs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -303,21 +304,7 @@ describe("every CLI: help, unknown flag, missing value, bad value, missing file 
   let jsonRun: Result;
 
   before(async () => {
-    fs.writeFileSync(
-      outputsFile,
-      JSON.stringify({
-        deploymentMode: "clusterOnly",
-        kubeconfig: "apiVersion: v1",
-        stackTag: "organization/andyredis/dev",
-        sentinelEndpoint: "redis.redis.svc.cluster.local:26379",
-        sentinelHosts: ["redis-node-0.redis-headless.redis.svc.cluster.local:26379"],
-        redisMasterSet: "mymaster",
-        redisNamespace: "redis",
-        redisReleaseName: "redis",
-        redisPassword: "pw",
-        redisClientLabel: { key: "redis-client", value: "true" },
-      }),
-    );
+    fs.writeFileSync(outputsFile, JSON.stringify(sampleOutputs()));
     const tasks: (() => Promise<unknown>)[] = TABLE.map(
       (row) => async () => results.set(row, await run(SCRIPTS[row.command], row.args)),
     );
