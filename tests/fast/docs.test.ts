@@ -119,3 +119,47 @@ describe("docs and schema match the config table", () => {
     assert.ok(readme.includes("npm test"));
   });
 });
+
+/** What makes a module do I/O: these imports (a client type means it is handed a client), or these globals. */
+const IO_IMPORT =
+  /^import [^;]*?from "((?:node:)?(?:fs|net|child_process|http|https|os|dns|tls)|ioredis|@aws-sdk\/[^"]+|@kubernetes\/client-node|@pulumi\/pulumi\/automation)"|require\("((?:node:)?(?:fs|net|child_process|http|https|os)|@aws-sdk\/[^"]+)"\)/m;
+const IO_GLOBAL = /\bprocess\.(?:env|exit|stdout|stderr|argv)\b|\bDate\.now\(|\bsetTimeout\(/;
+
+/** The automation errors wrap the SDK's error classes; importing them is no I/O. */
+const PURE_DESPITE_IMPORT = new Set(["lib/automation/errors.ts", "lib/automation/progress.ts"]);
+
+function libModules(dir = "lib"): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const file = `${dir}/${entry.name}`;
+    return entry.isDirectory() ? libModules(file) : file.endsWith(".ts") ? [file] : [];
+  });
+}
+
+/** The backquoted lib/ paths of the README's bullet that starts with `label`. */
+function readmeModules(readme: string, label: string): string[] {
+  const start = readme.indexOf(`\n- ${label}`);
+  assert.ok(start >= 0, `README has no "- ${label}" bullet`);
+  const end = readme.indexOf("\n- ", start + 1);
+  const bullet = readme.slice(start, end < 0 ? undefined : end);
+  return [...bullet.matchAll(/`(lib\/[^`]+\.ts)`/g)].map((m) => m[1]).sort();
+}
+
+describe("the README's account of lib/", () => {
+  const readme = read("README.md");
+  const modules = libModules().sort();
+  const doesIo = (file: string): boolean => {
+    const source = read(file);
+    return IO_GLOBAL.test(source) || (IO_IMPORT.test(source) && !PURE_DESPITE_IMPORT.has(file));
+  };
+
+  it("calls pure exactly the modules that touch no file, network, process, environment or clock", () => {
+    assert.deepEqual(
+      readmeModules(readme, "Pure"),
+      modules.filter((file) => !doesIo(file)),
+    );
+  });
+
+  it("lists every module that does I/O as such", () => {
+    assert.deepEqual(readmeModules(readme, "I/O"), modules.filter(doesIo));
+  });
+});

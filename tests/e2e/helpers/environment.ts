@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { compareVersions, PROJECT_PACKAGE, pulumiSdkVersion } from "../../helpers/toolchain";
 
 const run = promisify(execFile);
 
@@ -143,11 +144,35 @@ export async function startEnvironment(): Promise<E2eEnvironment> {
   if (current !== undefined) return current;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-e2e-"));
   const given = process.env.ANDYREDIS_E2E_KUBECONFIG;
-  current =
+  const started =
     given !== undefined && given !== ""
       ? givenCluster(workDir, given)
       : await startSimulatedCluster(workDir);
+  try {
+    await assertPulumiCliCoversSdk(started.env);
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
+  current = started;
   return current;
+}
+
+/**
+ * An engine older than the SDK may lack what the SDK asks of it: refuse it up front, naming the
+ * install command, instead of failing somewhere in the first `up`.
+ */
+async function assertPulumiCliCoversSdk(env: NodeJS.ProcessEnv): Promise<void> {
+  const { stdout } = await run("pulumi", ["version"], { env });
+  const cli = stdout.trim();
+  const sdk = pulumiSdkVersion();
+  if (compareVersions(cli, sdk) < 0) {
+    throw new Error(
+      `the Pulumi CLI on PATH is ${cli}, older than the lock file's @pulumi/pulumi ${sdk}: ` +
+        `build the toolchain with \`PULUMI_VERSION=${PROJECT_PACKAGE.config.pulumiCli} bash ` +
+        "../shared/e2e-toolchain/install.sh` or install a newer CLI",
+    );
+  }
 }
 
 /** The environment the root hook started; fails when used outside the e2e suite. */

@@ -1,0 +1,35 @@
+/**
+ * The versions the project's toolchain must meet: the Pulumi CLI CI builds (package.json
+ * `config.pulumiCli`) against the @pulumi/pulumi the lock file installs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_DIR } from "./paths";
+
+interface PackageJson {
+  readonly version: string;
+  readonly engines?: { readonly node?: string };
+  readonly config: { readonly pulumiCli: string; readonly node24: string; readonly node22: string };
+}
+
+function readPackage(file: string): PackageJson {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as PackageJson;
+}
+
+/** The project's package.json. */
+export const PROJECT_PACKAGE = readPackage(path.join(PROJECT_DIR, "package.json"));
+
+/** The @pulumi/pulumi version installed from the lock file. */
+export function pulumiSdkVersion(): string {
+  return readPackage(require.resolve("@pulumi/pulumi/package.json")).version;
+}
+
+/** Compares dotted numeric versions ("3.274.1", "v3.270.0"): negative, zero or positive. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string): number[] => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) {
+    if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+  }
+  return 0;
+}
