@@ -1,6 +1,6 @@
 /**
  * The destroy hook under the real engine: a program holding only the `VolumeCleanup` component
- * (tests/e2e/destroy-hook/program), run with the Pulumi CLI 3.248 of ../shared/e2e-toolchain on a
+ * (tests/e2e/destroy-hook/program), run with the Pulumi CLI of ../shared/e2e-toolchain (3.274.1) on a
  * file backend, against moto (the AWS endpoint) and a real Kubernetes API (kube-apiserver and
  * kube-controller-manager, kwok nodes). `pulumi destroy` runs the hook from the state, in the
  * engine's own dynamic-provider process; nothing here calls the hook's code directly.

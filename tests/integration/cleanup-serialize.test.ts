@@ -1,6 +1,6 @@
 /**
  * The hook really runs from the state: the provider is serialized the way the engine does it
- * (@pulumi/pulumi 3.248 `dynamic/index.js` → `serializeFunction(() => provider, { allowSecrets:
+ * (@pulumi/pulumi 3.270 `dynamic/index.js` → `serializeFunction(() => provider, { allowSecrets:
  * true })`), loaded in a fresh Node process (no ts-node, cwd = the project, as the engine's
  * dynamic provider host does with `require-from-string`), and its `delete(id, props)` is called
  * against moto. No `setMocks` here: the program's placement of the hook is the lead's test.
