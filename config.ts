@@ -715,10 +715,44 @@ export interface StackSecrets {
 }
 
 /** Which config keys the engine handed over encrypted (the SDK keeps this internal). */
-function encryptedKeys(keys: readonly string[]): readonly string[] | undefined {
+function runtimeSecretCheck(): ((key: string) => boolean) | undefined {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-  const isSecret = runtime.isConfigSecret;
-  return isSecret === undefined ? undefined : keys.filter((key) => isSecret(key));
+  return runtime.isConfigSecret;
+}
+
+/** What the engine hands the program: every config value as text, and the stack it runs for. */
+export interface EngineConfig {
+  /** Every config value by its full key (`andyredis:<key>`, `aws:region`), as text. */
+  readonly values: Readonly<Record<string, string>>;
+  /** Whether the engine handed a key over encrypted; undefined when the SDK cannot tell. */
+  readonly isSecret?: (key: string) => boolean;
+  readonly organization: string;
+  readonly project: string;
+  readonly stack: string;
+}
+
+/**
+ * `loadConfig` without the Pulumi runtime: validates the config the engine hands the program and
+ * returns it with the raw values (the secrets' text included). Throws a `ConfigError`.
+ */
+export function readEngineConfig(engine: EngineConfig): { config: StackConfig; raw: RawConfig } {
+  const raw: RawConfig = {};
+  for (const key of ALL_KEYS) {
+    const value = engine.values[`${NAMESPACE}:${key}`];
+    if (value !== undefined) raw[key] = value;
+  }
+  const prefix = `${NAMESPACE}:`;
+  const namespaced = Object.keys(engine.values).filter((k) => k.startsWith(prefix));
+  const isSecret = engine.isSecret;
+  const config = parseConfig(raw, {
+    organization: engine.organization,
+    project: engine.project,
+    stack: engine.stack,
+    awsRegion: engine.values["aws:region"],
+    encryptedKeys: isSecret === undefined ? undefined : namespaced.filter((key) => isSecret(key)),
+    keysSet: namespaced.map((k) => k.slice(prefix.length)),
+  });
+  return { config, raw };
 }
 
 /**
@@ -726,20 +760,12 @@ function encryptedKeys(keys: readonly string[]): readonly string[] | undefined {
  * before any resource exists, and returns it with the secrets as secret outputs.
  */
 export function loadConfig(): { config: StackConfig; secrets: StackSecrets } {
-  const raw: RawConfig = {};
-  for (const key of ALL_KEYS) {
-    const value = pulumi.runtime.getConfig(`${NAMESPACE}:${key}`);
-    if (value !== undefined) raw[key] = value;
-  }
-  const prefix = `${NAMESPACE}:`;
-  const namespaced = Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(prefix));
-  const config = parseConfig(raw, {
+  const { config, raw } = readEngineConfig({
+    values: pulumi.runtime.allConfig(),
+    isSecret: runtimeSecretCheck(),
     organization: pulumi.getOrganization(),
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
-    awsRegion: pulumi.runtime.getConfig("aws:region"),
-    encryptedKeys: encryptedKeys(namespaced),
-    keysSet: namespaced.map((k) => k.slice(prefix.length)),
   });
   const secret = (key: SecretKey): pulumi.Output<string> | undefined =>
     raw[key] ? pulumi.secret(raw[key]) : undefined;

@@ -1,8 +1,9 @@
 /**
  * The stack config as a user meets it: stack-file values (as YAML gives them) plus the defaults
- * Pulumi.yaml declares, handed to the program as the real engine does, through `loadConfig` and
- * `createStack` exactly as index.ts calls them. Every bad config must be refused before any
- * resource is registered, with a line naming the key; the valid edge cases must pass.
+ * Pulumi.yaml declares, handed over as the real engine does. Every bad config is checked through
+ * `readEngineConfig` (what `loadConfig` runs on the runtime's config) for a line naming the key;
+ * a sample of them, and every valid edge case, through `index.ts` itself, which must refuse a bad
+ * config before it registers any resource.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -11,13 +12,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as tar from "tar";
 import { REFERENCE_CHART } from "../helpers/paths";
-import { named, registered, resetRegistry, settle } from "../helpers/mocks";
-import { ConfigError, loadConfig, NAMESPACE } from "../../config";
+import { BUILD_TIMEOUT_MS, ProgramRun, runIndex, STACK_CONTEXT } from "../helpers/program";
+import { ConfigError, NAMESPACE, readEngineConfig } from "../../config";
 import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../../lib/config/keys";
 import { StackConfig } from "../../lib/configTypes";
 import { chartConstraintProblems } from "../../lib/redis/chartValues";
 import { tuningProblems } from "../../lib/tuning";
-import { createStack } from "../../stack";
 
 /** A stack file's `config:` values, keys without the namespace, values as YAML parses them. */
 type StackValues = Record<string, unknown>;
@@ -39,37 +39,37 @@ function engineText(value: unknown): string {
       : String(value);
 }
 
-/** Sets the runtime config as the engine would: Pulumi.yaml's defaults, then the stack's values. */
-function setStackConfig(stack: Stack): void {
-  const all: Record<string, string> = {};
-  for (const key of ALL_KEYS) all[`${NAMESPACE}:${key}`] = declaredDefaultText(key);
+/** The runtime config the engine would set: Pulumi.yaml's defaults, then the stack's values. */
+function engineConfig(stack: Stack): { values: Record<string, string>; secretKeys: string[] } {
+  const values: Record<string, string> = {};
+  for (const key of ALL_KEYS) values[`${NAMESPACE}:${key}`] = declaredDefaultText(key);
   for (const [key, value] of Object.entries({ ...stack.config, ...stack.secrets })) {
-    all[`${NAMESPACE}:${key}`] = engineText(value);
+    values[`${NAMESPACE}:${key}`] = engineText(value);
   }
-  if (stack.awsRegion !== undefined) all["aws:region"] = stack.awsRegion;
-  pulumi.runtime.setAllConfig(
-    all,
-    Object.keys(stack.secrets ?? {}).map((key) => `${NAMESPACE}:${key}`),
-  );
+  if (stack.awsRegion !== undefined) values["aws:region"] = stack.awsRegion;
+  const secretKeys = Object.keys(stack.secrets ?? {}).map((key) => `${NAMESPACE}:${key}`);
+  return { values, secretKeys };
 }
 
-/** Runs the program's first two steps (index.ts) and reports what happened. */
-async function runProgram(
-  stack: Stack,
-): Promise<{ error?: unknown; config?: StackConfig; resources: number }> {
-  resetRegistry();
-  setStackConfig(stack);
+/** What `loadConfig` makes of the stack's config: the config, or what it threw. */
+function readStack(stack: Stack): { config?: StackConfig; error?: unknown } {
+  const { values, secretKeys } = engineConfig(stack);
   try {
-    const { config, secrets } = loadConfig();
-    createStack(config, secrets);
-    await settle(50);
-    return { config, resources: registered.length };
+    const { config } = readEngineConfig({
+      values,
+      isSecret: (key) => secretKeys.includes(key),
+      ...STACK_CONTEXT,
+    });
+    return { config };
   } catch (error) {
-    await settle(50);
-    return { error, resources: registered.length };
-  } finally {
-    pulumi.runtime.setAllConfig({});
+    return { error };
   }
+}
+
+/** Runs `index.ts` with the stack's config, as the engine does. */
+function runProgram(stack: Stack): Promise<ProgramRun> {
+  const { values, secretKeys } = engineConfig(stack);
+  return runIndex(values, secretKeys);
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-config-"));
@@ -861,33 +861,57 @@ const bad: BadCase[] = [
   },
 ];
 
-describe("config: every bad stack config is refused before any resource, naming the key", function () {
-  this.timeout(60000);
+/** Asserts that `error` refuses the case's config with one line naming its key. */
+function assertRefused(error: unknown, c: BadCase): asserts error is ConfigError {
+  assert.ok(error instanceof ConfigError, `not refused (${String(error ?? "accepted")})`);
+  const prefix = `${NAMESPACE}:${c.key}: `;
+  const lines = error.lines.filter((line) => line.startsWith(prefix));
+  assert.equal(lines.length, 1, `expected one line for ${c.key}, got:\n${error.lines.join("\n")}`);
+  if (c.says) assert.match(lines[0], c.says);
+  for (const key of c.notKeys ?? []) {
+    assert.ok(
+      !error.lines.some((line) => line.startsWith(`${NAMESPACE}:${key}:`)),
+      `${key} was blamed`,
+    );
+  }
+}
 
+describe("config: every bad stack config is refused, naming the key", () => {
   it("has at least 75 cases", () => assert.ok(bad.length >= 75, String(bad.length)));
 
   for (const c of bad) {
-    it(`refuses ${c.name}`, async () => {
+    it(`refuses ${c.name}`, () => assertRefused(readStack(c.stack).error, c));
+  }
+});
+
+/**
+ * Bad cases of each kind: a value, a cross-key rule, a secret's value, a secret in plain text,
+ * a file, a key of the other mode, a typo; each alone, so that nothing else is refused with it.
+ */
+const THROUGH_INDEX = [
+  "an unknown mode",
+  "a misaligned VPC CIDR",
+  "min above desired",
+  "a short password",
+  "a password in plain text",
+  "a chart file that does not exist",
+  "clusterOnly with natMode",
+  "a misspelt key",
+];
+
+describe("config: index.ts refuses a bad config before it registers any resource", () => {
+  for (const name of THROUGH_INDEX) {
+    const c = bad.find((b) => b.name === name);
+    it(`refuses ${name}`, async () => {
+      assert.ok(c, `no bad case named ${name}`);
       const run = await runProgram(c.stack);
-      assert.ok(
-        run.error instanceof ConfigError,
-        `not refused (${String(run.error ?? "accepted")})`,
+      assertRefused(run.error, c);
+      assert.equal(run.exports, undefined);
+      assert.deepEqual(
+        run.resources.all.map((r) => `${r.type} ${r.name}`),
+        [],
+        "resources were registered before the refusal",
       );
-      assert.equal(run.resources, 0, "resources were registered before the refusal");
-      const prefix = `${NAMESPACE}:${c.key}: `;
-      const lines = run.error.lines.filter((line) => line.startsWith(prefix));
-      assert.equal(
-        lines.length,
-        1,
-        `expected one line for ${c.key}, got:\n${run.error.lines.join("\n")}`,
-      );
-      if (c.says) assert.match(lines[0], c.says);
-      for (const key of c.notKeys ?? []) {
-        assert.ok(
-          !run.error.lines.some((line) => line.startsWith(`${NAMESPACE}:${key}:`)),
-          `${key} was blamed`,
-        );
-      }
     });
   }
 
@@ -908,7 +932,7 @@ describe("config: every bad stack config is refused before any resource, naming 
     assert.ok(!message.includes("short"), "the password is in the message");
     // The runtime prints a RunError's message alone: no stack trace, no dump of its fields.
     assert.ok(pulumi.RunError.isInstance(run.error));
-    assert.equal(run.resources, 0);
+    assert.deepEqual(run.resources.all, []);
   });
 
   it("prints what the README shows for a refused config", async () => {
@@ -937,20 +961,25 @@ describe("config: every bad stack config is refused before any resource, naming 
 });
 
 describe("config: the valid edge cases are accepted", function () {
-  this.timeout(60000);
+  this.timeout(BUILD_TIMEOUT_MS);
+  let run: ProgramRun;
 
+  /** Runs index.ts with the stack's config, which must build; returns the config it read. */
   const accepted = async (stack: Stack): Promise<StackConfig> => {
-    const run = await runProgram(stack);
+    run = await runProgram(stack);
     assert.equal(run.error, undefined, run.error instanceof Error ? run.error.message : "");
-    assert.ok(run.config);
-    assert.ok(run.resources > 0);
+    assert.ok(run.exports);
+    assert.ok(run.resources.all.length > 0);
+    const { config, error } = readStack(stack);
+    assert.equal(error, undefined);
+    assert.ok(config);
     // The table's checks cover what the library validators check.
     assert.deepEqual(
-      tuningProblems(run.config.redis.tuning, run.config.redis.nodes, run.config.redis.nodes - 1),
+      tuningProblems(config.redis.tuning, config.redis.nodes, config.redis.nodes - 1),
       [],
     );
-    assert.deepEqual(chartConstraintProblems(run.config.redis), []);
-    return run.config;
+    assert.deepEqual(chartConstraintProblems(config.redis), []);
+    return config;
   };
 
   it("accepts the defaults (only Pulumi.yaml's declarations)", async () => {
@@ -1051,7 +1080,7 @@ describe("config: the valid edge cases are accepted", function () {
   it("accepts the local chart archive and gives Helm its path with no repository", async () => {
     const config = await accepted(clusterOnly({ redisChart: REFERENCE_CHART }));
     assert.equal(config.redis.chart, REFERENCE_CHART);
-    const release = named("kubernetes:helm.sh/v3:Release", "redis-release");
+    const release = run.resources.named("kubernetes:helm.sh/v3:Release", "redis-release");
     assert.equal(release.inputs.chart, REFERENCE_CHART);
     assert.equal(release.inputs.repositoryOpts, undefined);
   });

@@ -1,18 +1,13 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { unwrapSecret } from "../helpers/mocks";
 import {
-  countsByType,
-  holdType,
-  named,
-  ofType,
-  registered,
-  resetRegistry,
-  settle,
-  unwrapSecret,
-} from "../helpers/mocks";
-import { buildStack, BuiltStack, STACK_CONTEXT } from "../helpers/program";
-import { parseConfig } from "../../config";
-import { createStack } from "../../stack";
+  BUILD_TIMEOUT_MS,
+  buildStack,
+  BuiltStack,
+  registeredWhileHeld,
+  Registrations,
+} from "../helpers/program";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
@@ -31,20 +26,22 @@ function loadBalancerTypes(value: unknown, path = "values"): string[] {
 }
 
 describe("program: the Redis release", function () {
-  this.timeout(60000);
+  this.timeout(BUILD_TIMEOUT_MS);
   let stack: BuiltStack;
+  let resources: Registrations;
 
   before(async () => {
     stack = await buildStack({});
+    resources = stack.resources;
   });
 
   it("installs chart redis 23.1.1 from its OCI location, with an explicit name, in its own namespace", () => {
-    const release = named(RELEASE, "redis-release").inputs;
+    const release = resources.named(RELEASE, "redis-release").inputs;
     assert.equal(release.name, "redis");
     assert.equal(release.chart, "oci://registry-1.docker.io/bitnamicharts/redis");
     assert.equal(release.version, "23.1.1");
     assert.equal(release.namespace, "redis");
-    const namespace = named("kubernetes:core/v1:Namespace", "redis-namespace").inputs as {
+    const namespace = resources.named("kubernetes:core/v1:Namespace", "redis-namespace").inputs as {
       metadata: { name: string };
     };
     assert.equal(namespace.metadata.name, "redis");
@@ -52,7 +49,7 @@ describe("program: the Redis release", function () {
 
   it("runs on the cluster's Kubernetes provider", () => {
     for (const type of [RELEASE, "kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret"]) {
-      for (const r of ofType(type)) {
+      for (const r of resources.ofType(type)) {
         assert.match(
           r.provider ?? "",
           /pulumi:providers:kubernetes::cluster-k8s::/,
@@ -63,7 +60,7 @@ describe("program: the Redis release", function () {
   });
 
   it("carries the tuned Sentinel values and keeps the password out of them", () => {
-    const values = named(RELEASE, "redis-release").inputs.values as Record<
+    const values = resources.named(RELEASE, "redis-release").inputs.values as Record<
       string,
       Record<string, unknown>
     >;
@@ -84,13 +81,13 @@ describe("program: the Redis release", function () {
   it("stores the generated password in a secret Kubernetes Secret", () => {
     // The Secret class marks its whole stringData secret.
     const stringData = unwrapSecret(
-      named("kubernetes:core/v1:Secret", "redis-password").inputs.stringData,
+      resources.named("kubernetes:core/v1:Secret", "redis-password").inputs.stringData,
     );
     assert.equal(stringData.secret, true);
     assert.deepEqual(Object.values(stringData.value as Record<string, string>), [
       "mock-generated-password-0123456789",
     ]);
-    assert.equal(ofType("random:index/randomPassword:RandomPassword").length, 1);
+    assert.equal(resources.ofType("random:index/randomPassword:RandomPassword").length, 1);
   });
 
   it("exports the endpoint outputs and keeps the password and kubeconfig secret", async () => {
@@ -115,32 +112,43 @@ describe("program: the Redis release", function () {
       false,
     );
   });
+});
 
-  it("uses the password from config instead of generating one", async () => {
-    const withPassword = await buildStack({}, { redisPassword: "from-config-0123" });
-    assert.equal(ofType("random:index/randomPassword:RandomPassword").length, 0);
-    assert.equal(withPassword.values.redisPassword, "from-config-0123");
-    assert.equal(
-      await pulumi.isSecret(withPassword.outputs.redisPassword as pulumi.Output<string>),
-      true,
-    );
+/** One build with the non-default choices the tests below look at, each independent of the others. */
+const NON_DEFAULT = [
+  { redisMasterService: "false", volumeCleanupMode: "snapshot", cleanupTimeoutSeconds: "900" },
+  { redisPassword: "from-config-0123" },
+] as const;
+
+describe("program: a password from config, no master-only Service", function () {
+  this.timeout(BUILD_TIMEOUT_MS);
+  let stack: BuiltStack;
+
+  before(async () => {
+    stack = await buildStack(...NON_DEFAULT);
   });
 
-  it("drops the master-only Service endpoint when config turns it off", async () => {
-    const without = await buildStack({ redisMasterService: "false" });
-    assert.equal(without.values.redisMasterEndpoint, undefined);
+  it("uses the password from config instead of generating one", async () => {
+    assert.equal(stack.resources.ofType("random:index/randomPassword:RandomPassword").length, 0);
+    assert.equal(stack.values.redisPassword, "from-config-0123");
+    assert.equal(await pulumi.isSecret(stack.outputs.redisPassword as pulumi.Output<string>), true);
+  });
+
+  it("drops the master-only Service endpoint when config turns it off", () => {
+    assert.equal(stack.values.redisMasterEndpoint, undefined);
   });
 });
 
 describe("program: the destroy hook", function () {
-  this.timeout(60000);
+  this.timeout(BUILD_TIMEOUT_MS);
+  let resources: Registrations;
 
   before(async () => {
-    await buildStack({ volumeCleanupMode: "snapshot", cleanupTimeoutSeconds: "900" });
+    ({ resources } = await buildStack(...NON_DEFAULT));
   });
 
   it("registers the hook with what its delete needs at destroy time, the kubeconfig as a secret", () => {
-    const hooks = ofType(DYNAMIC);
+    const hooks = resources.ofType(DYNAMIC);
     assert.equal(hooks.length, 1);
     const inputs = hooks[0].inputs;
     assert.equal(inputs.region, "ap-northeast-2");
@@ -156,7 +164,7 @@ describe("program: the destroy hook", function () {
 
   it("keeps the PVCs when the release goes in snapshot mode, so the hook can snapshot them", () => {
     // In sentinel mode the chart's one StatefulSet reads sentinel.*, not replica.*.
-    const values = named(RELEASE, "redis-release").inputs.values as {
+    const values = resources.named(RELEASE, "redis-release").inputs.values as {
       sentinel: Record<string, unknown>;
     };
     assert.deepEqual(values.sentinel.persistentVolumeClaimRetentionPolicy, {
@@ -168,36 +176,24 @@ describe("program: the destroy hook", function () {
 });
 
 describe("program: what waits for what", function () {
-  this.timeout(60000);
-
-  async function registeredWhileHeld(type: string): Promise<Record<string, number>> {
-    resetRegistry();
-    const release = holdType(type);
-    try {
-      createStack(parseConfig({}, STACK_CONTEXT), {});
-      await settle();
-      return countsByType();
-    } finally {
-      release();
-      await settle();
-    }
-  }
+  this.timeout(BUILD_TIMEOUT_MS);
+  const countsWhileHeld = async (type: string) => (await registeredWhileHeld(type)).countsByType();
 
   it("the release waits for the StorageClass", async () => {
-    const counts = await registeredWhileHeld("kubernetes:storage.k8s.io/v1:StorageClass");
+    const counts = await countsWhileHeld("kubernetes:storage.k8s.io/v1:StorageClass");
     assert.equal(counts["kubernetes:storage.k8s.io/v1:StorageClass"], 1);
     assert.equal(counts[RELEASE], undefined);
     assert.equal(counts[DYNAMIC], 1, "the hook does not need the StorageClass");
   });
 
   it("the release waits for the destroy hook", async () => {
-    const counts = await registeredWhileHeld(DYNAMIC);
+    const counts = await countsWhileHeld(DYNAMIC);
     assert.equal(counts[DYNAMIC], 1);
     assert.equal(counts[RELEASE], undefined);
   });
 
   it("the hook and the release wait for the EBS CSI add-on", async () => {
-    const counts = await registeredWhileHeld("aws:eks/addon:Addon");
+    const counts = await countsWhileHeld("aws:eks/addon:Addon");
     assert.ok((counts["aws:eks/addon:Addon"] ?? 0) >= 1);
     assert.equal(counts[DYNAMIC], undefined);
     assert.equal(counts[RELEASE], undefined);
@@ -205,7 +201,7 @@ describe("program: what waits for what", function () {
 
   it("the hook waits for the node group and the cluster", async () => {
     for (const type of ["eks:index:ManagedNodeGroup", "eks:index:Cluster"]) {
-      const counts = await registeredWhileHeld(type);
+      const counts = await countsWhileHeld(type);
       assert.equal(counts[type], 1);
       assert.equal(counts[DYNAMIC], undefined, `the hook did not wait for ${type}`);
     }
@@ -213,19 +209,21 @@ describe("program: what waits for what", function () {
 });
 
 describe("program: cluster-only mode", function () {
-  this.timeout(60000);
+  this.timeout(BUILD_TIMEOUT_MS);
   let stack: BuiltStack;
+  let resources: Registrations;
 
   before(async () => {
     stack = await buildStack(
       { mode: "clusterOnly", kubeContext: "kind-andyredis", redisPersistenceSize: "1Gi" },
       { kubeconfig: "apiVersion: v1\nkind: Config\n" },
     );
+    resources = stack.resources;
   });
 
   it("registers no AWS resource and no destroy hook", () => {
     assert.deepEqual(
-      registered.filter(
+      resources.all.filter(
         (r) =>
           r.type.startsWith("aws:") ||
           r.type.startsWith("eks:") ||
@@ -233,13 +231,13 @@ describe("program: cluster-only mode", function () {
       ),
       [],
     );
-    assert.equal(ofType(DYNAMIC).length, 0);
+    assert.equal(resources.ofType(DYNAMIC).length, 0);
   });
 
   it("installs the same release on a provider for the given kubeconfig and context", () => {
-    const provider = named("pulumi:providers:kubernetes", "existing-cluster").inputs;
+    const provider = resources.named("pulumi:providers:kubernetes", "existing-cluster").inputs;
     assert.equal(provider.context, "kind-andyredis");
-    const release = named(RELEASE, "redis-release");
+    const release = resources.named(RELEASE, "redis-release");
     assert.match(release.provider ?? "", /pulumi:providers:kubernetes::existing-cluster::/);
     const values = release.inputs.values as { replica: { persistence: Record<string, unknown> } };
     assert.equal(values.replica.persistence.size, "1Gi");

@@ -261,19 +261,33 @@ export function promiseOf<T>(output: pulumi.Output<T>, timeoutMs = 10000): Promi
   });
 }
 
-/**
- * Waits until no resource has been registered for a few turns of the event loop: resources
- * created inside `apply` (and components' children) register after the constructor returns.
- */
-export async function settle(quietMs = 150, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = -1;
-  while (Date.now() < deadline) {
-    if (registered.length === last) return;
-    last = registered.length;
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
+/** Resolves when every registration, invoke and log call the Pulumi runtime has in flight is done. */
+function waitForRPCs(): Promise<void> {
+  // The runtime's own count (`rpcKeepAlive`), which it waits on before it disconnects; not in
+  // the SDK's typings, so checked here: an SDK that drops it fails every program test loudly.
+  const wait = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  if (typeof wait !== "function") {
+    throw new Error(
+      "@pulumi/pulumi has no runtime.waitForRPCs any more: settle() needs a new signal",
+    );
   }
-  throw new Error(`registrations did not settle within ${timeoutMs} ms`);
+  return wait();
+}
+
+/**
+ * Waits until the program has registered everything it will. Under the mocks every step of a
+ * registration is a promise: once the runtime has nothing in flight and a turn of the event loop
+ * (which runs every pending promise callback, the program's `apply`s among them) has registered
+ * nothing new, nothing else can come. While a type is held (`holdType`), its registrations and
+ * whatever waits for them stay in flight, so only the turn counts.
+ */
+export async function settle(): Promise<void> {
+  for (;;) {
+    const seen = registered.length;
+    if (gates.size === 0) await waitForRPCs();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (registered.length === seen) return;
+  }
 }
 
 /** Unwraps a secret input as the engine delivers it to `newResource`. */

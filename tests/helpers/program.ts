@@ -1,21 +1,26 @@
 /**
- * Runs the program under the shared mocks: with `Pulumi.dev.yaml`'s config through `index.ts`, or
- * with any raw config through `createStack`.
+ * Runs the program under the shared mocks: through `index.ts` with a runtime config, as the
+ * engine runs it, or with any raw config through `createStack`. Every run waits for the last
+ * registration (`settle`) and keeps what it registered, so that tests can share one build.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import {
+  holdType,
   MOCK_ORGANIZATION,
   MOCK_PROJECT,
   MOCK_STACK,
   promiseOf,
+  RegisteredResource,
+  registered,
   resetRegistry,
   settle,
 } from "./mocks";
 import { PROJECT_DIR } from "./paths";
 import { parseConfig, RawConfig, SecretKey } from "../../config";
+import { createStack } from "../../stack";
 
 export { PROJECT_DIR };
 
@@ -47,22 +52,98 @@ export async function resolveOutputs(
   return Object.fromEntries(entries);
 }
 
+/**
+ * The timeout of a suite that builds the program: the first build in a process loads what the
+ * Pulumi runtime loads lazily (about 2 s on two busy cores); later builds take 0.1-0.3 s.
+ */
+export const BUILD_TIMEOUT_MS = 10000;
+
 export const STACK_CONTEXT = {
   organization: MOCK_ORGANIZATION,
   project: MOCK_PROJECT,
   stack: MOCK_STACK,
 };
 
+/** What one run of the program registered, in order. */
+export class Registrations {
+  constructor(readonly all: readonly RegisteredResource[]) {}
+
+  ofType(type: string): RegisteredResource[] {
+    return this.all.filter((r) => r.type === type);
+  }
+
+  named(type: string, name: string): RegisteredResource {
+    const found = this.all.find((r) => r.type === type && r.name === name);
+    if (!found) {
+      const names = this.ofType(type).map((r) => r.name);
+      throw new Error(`no ${type} named ${name} (have: ${names.join(", ") || "none"})`);
+    }
+    return found;
+  }
+
+  /** Counts the resources by type. */
+  countsByType(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.all) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+  }
+}
+
+/**
+ * Runs a program build with V8's stack traces off and unmapped. The Pulumi runtime captures a
+ * stack trace for every promise and registration it makes (for its leak and error reports, and
+ * with no depth limit for each resource's source position), and ts-node's source-map support
+ * maps each trace frame by frame: that was four fifths of a build's time. An error thrown
+ * meanwhile keeps its message, which is all the tests read of it.
+ */
+async function withoutStackTraces<T>(build: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = 0;
+  // V8's own formatting (typed as always set, but undefined until someone sets it).
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  try {
+    return await build();
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+}
+
+export interface BuiltStack {
+  /** The stack's exports as the program returns them (outputs, for secrecy checks). */
+  readonly outputs: Record<string, unknown>;
+  /** The same, resolved. */
+  readonly values: Record<string, unknown>;
+  /** Every resource the build registered. */
+  readonly resources: Registrations;
+}
+
+const builds = new Map<string, Promise<BuiltStack>>();
+
 /**
  * Builds the stack for a raw config with `createStack`, waits for every registration, and
- * returns the outputs. The registry is reset first, so `registered` holds this build only.
+ * returns the outputs and the registrations. A build is made once per config and shared: tests
+ * only read it.
  */
-export async function buildStack(
+export function buildStack(
   raw: RawConfig,
   secrets: Partial<Record<SecretKey, string>> = {},
 ): Promise<BuiltStack> {
+  const key = JSON.stringify([raw, secrets]);
+  let build = builds.get(key);
+  if (!build) {
+    build = withoutStackTraces(() => newBuild(raw, secrets));
+    builds.set(key, build);
+  }
+  return build;
+}
+
+async function newBuild(
+  raw: RawConfig,
+  secrets: Partial<Record<SecretKey, string>>,
+): Promise<BuiltStack> {
   resetRegistry();
-  const { createStack } = await import("../../stack");
   // Secrets reach the config check like any key, and count as set with --secret.
   const config = parseConfig(
     { ...raw, ...secrets },
@@ -74,12 +155,75 @@ export async function buildStack(
   }) as unknown as Record<string, unknown>;
   const values = await resolveOutputs(outputs);
   await settle();
-  return { outputs, values };
+  return { outputs, values, resources: new Registrations([...registered]) };
 }
 
-export interface BuiltStack {
-  /** The stack's exports as the program returns them (outputs, for secrecy checks). */
-  readonly outputs: Record<string, unknown>;
-  /** The same, resolved. */
-  readonly values: Record<string, unknown>;
+const heldBuilds = new Map<string, Promise<Registrations>>();
+
+/**
+ * Builds the stack for the default config with every resource of `type` held in creation, and
+ * returns what was registered by the time nothing else could be; then lets the build finish.
+ * Made once per type and shared.
+ */
+export function registeredWhileHeld(type: string): Promise<Registrations> {
+  let build = heldBuilds.get(type);
+  if (!build) {
+    build = withoutStackTraces(() => newHeldBuild(type));
+    heldBuilds.set(type, build);
+  }
+  return build;
+}
+
+async function newHeldBuild(type: string): Promise<Registrations> {
+  resetRegistry();
+  const release = holdType(type);
+  try {
+    createStack(parseConfig({}, STACK_CONTEXT), {});
+    await settle();
+    return new Registrations([...registered]);
+  } finally {
+    release();
+    await settle();
+  }
+}
+
+/** What a run of `index.ts` did. */
+export interface ProgramRun {
+  /** `index.ts`'s exports, when it ran to the end. */
+  readonly exports?: Record<string, unknown>;
+  /** What it threw, if anything. */
+  readonly error?: unknown;
+  /** Every resource it registered, the refused runs' included. */
+  readonly resources: Registrations;
+}
+
+const INDEX = path.join(PROJECT_DIR, "index.ts");
+
+/**
+ * Runs `index.ts` as the engine does: the runtime config set to `values` (full keys, text), the
+ * `secretKeys` among them handed over as secrets; then waits for every registration, also after
+ * a throw, so that a resource created before the throw is counted.
+ */
+export function runIndex(
+  values: Record<string, string>,
+  secretKeys: readonly string[] = [],
+): Promise<ProgramRun> {
+  return withoutStackTraces(async () => {
+    resetRegistry();
+    pulumi.runtime.setAllConfig(values, [...secretKeys]);
+    // A fresh evaluation of the program for every run.
+    delete require.cache[INDEX];
+    try {
+      const module = (await import(INDEX)) as Record<string, unknown>;
+      // `import` of a CommonJS module adds a `default` beside its exports.
+      const exports = Object.fromEntries(Object.entries(module).filter(([k]) => k !== "default"));
+      await settle();
+      return { exports, resources: new Registrations([...registered]) };
+    } catch (error) {
+      await settle();
+      return { error, resources: new Registrations([...registered]) };
+    } finally {
+      pulumi.runtime.setAllConfig({});
+    }
+  });
 }
