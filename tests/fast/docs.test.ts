@@ -50,7 +50,7 @@ describe("docs and schema match the config table", () => {
   });
 
   it("declares every key so that the real engine requires none and type-checks none", () => {
-    // Pulumi 3.248: a declared key without a default is required (`default: null` counts as
+    // Pulumi 3.248 to 3.274: a declared key without a default is required (`default: null` counts as
     // none); a typed key is checked one error at a time before the program runs; a typed
     // secret fed by its default fails as "must be encrypted".
     for (const [key, declaration] of Object.entries(project.config)) {
