@@ -1,39 +1,33 @@
 /**
- * Smoke test per scenario against real redis-server / redis-sentinel processes with the stack's
- * tuning: each scenario runs end to end, recovers, and keeps its promise about failovers and
- * WAIT-acknowledged writes. The judgement itself is table-tested in sentinel-scenarios.test.ts;
- * no speed is asserted here (the figures come from `npm run bench:failover`).
+ * Smoke test per scenario against real redis-server / redis-sentinel processes: each scenario
+ * runs end to end, recovers, and keeps its promise about failovers and WAIT-acknowledged writes.
+ * One topology serves every scenario, as in a real drill (each scenario starts only once verify
+ * passes); it runs the stack's tuning with its shortest valid timings and short Sentinel
+ * periods (`TEST_TUNING`, `FAST_SENTINEL_PERIODS`), and the stack's own preStop hooks. The
+ * judgement itself is table-tested in sentinel-scenarios.test.ts; no speed is asserted here (the
+ * figures come from `npm run bench:failover`, with the deployed timings).
  */
 import * as assert from "node:assert/strict";
 import { ScenarioResult, runDrill } from "../../lib/sentinel/drill";
-import { LocalTopology } from "../../lib/sentinel/localTopology";
 import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../../lib/sentinel/scenarios";
 import { verifyTopology } from "../../lib/sentinel/verify";
-import { closeAndAssertClean, requireRedis, startTopology } from "../helpers/redisTopology";
+import { FAST_SENTINEL_PERIODS, closeAndAssertClean, useTopology } from "../helpers/redisTopology";
 
 /** Problems that are about time: a loaded test machine may break them, the bench judges them. */
 const TIMING_PROBLEM = /^writes unavailable for \d+ ms in all/;
 
 describe("sentinel drill (real processes)", function () {
-  this.timeout(180000);
-  let topology: LocalTopology;
-
-  before(async () => {
-    requireRedis();
-    topology = await startTopology();
-  });
-
-  after(async () => {
-    if (topology) await closeAndAssertClean(topology);
-  });
+  this.timeout(60000);
+  const topology = useTopology({ sentinelPeriods: FAST_SENTINEL_PERIODS });
 
   async function drill(scenario: ScenarioName): Promise<ScenarioResult> {
     const report = await runDrill({
-      settings: topology.settings(),
-      injector: topology,
-      tuning: topology.tuning,
+      settings: topology().settings(),
+      injector: topology(),
+      tuning: topology().tuning,
       scenarios: [scenario],
-      steadyMs: 1000,
+      // Enough for writes to be acknowledged before the fault and after recovery.
+      steadyMs: 250,
     });
     assert.equal(report.scenarios.length, 1);
     return report.scenarios[0];
@@ -61,15 +55,15 @@ describe("sentinel drill (real processes)", function () {
       );
       assert.equal(result.lostAcknowledgedWrites, 0);
       if (scenario === "all-down") {
-        const report = await verifyTopology(topology.settings(), { nodes: topology.nodes() });
+        const report = await verifyTopology(topology().settings(), { nodes: topology().nodes() });
         assert.equal(report.checks.find((c) => c.name === "exactly one master")?.ok, true);
       }
     });
   }
 
   it("leaves no process or temp directory behind", async () => {
-    const pids = topology.pids();
+    const pids = topology().pids();
     assert.ok(pids.length >= 6, "expected at least 3 Redis nodes and 3 sentinels");
-    await closeAndAssertClean(topology);
+    await closeAndAssertClean(topology());
   });
 });
