@@ -4,8 +4,10 @@
  * skipped (no kubeconfig); its logic is tested in cleanup-kubernetes.test.ts.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 
 import { EC2 } from "@aws-sdk/client-ec2";
@@ -23,9 +25,8 @@ import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";
-import { runProcess } from "../helpers/process";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess, transpileForChildren } from "../helpers/process";
 
 const STACK = "org/proj/dev";
 const OTHER_STACK = "org/proj/dev2";
@@ -41,9 +42,17 @@ describe("cleanup against moto: executor and audit", function () {
   let logs: string[];
   /** Every EC2 call (command name and volume/snapshot IDs), in order. */
   let calls: string[];
+  /** cli/audit.ts transpiled, for the `npm run audit` processes. */
+  const compiledDir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-audit-cli-"));
+  let auditScript: string;
 
   before(async () => {
-    moto = await startMoto();
+    const [server, compiled] = await Promise.all([
+      startMoto(),
+      transpileForChildren(compiledDir, ["cli/audit.ts"]),
+    ]);
+    moto = server;
+    auditScript = compiled("cli/audit.ts");
     ec2 = new EC2(moto.clientConfig);
     ec2.middlewareStack.add(
       (next, context) => async (args) => {
@@ -68,6 +77,7 @@ describe("cleanup against moto: executor and audit", function () {
   });
   after(async () => {
     await moto?.stop();
+    fs.rmSync(compiledDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
     await moto.reset();
@@ -521,15 +531,14 @@ describe("cleanup against moto: executor and audit", function () {
   });
 
   it("npm run audit: 0 clean, 15 leftover, 19 no match or look-alike tag, 2 bad flags; --json; env", async () => {
-    // A real `npm run audit` process (ts-node: seconds of CPU each) for each exit code: 0, 15
-    // (--json, the tag from the environment), 19 (a look-alike) and 2; the other cases run
-    // cli/audit.ts's chain (parse, audit, format, exit code) in-process.
+    // A real audit process (cli/audit.ts, transpiled once: `transpileForChildren`) for each
+    // exit code: 0, 15 (--json, the tag from the environment), 19 (a look-alike) and 2; the
+    // other cases run cli/audit.ts's chain (parse, audit, format, exit code) in-process.
     const audit = (args: string[], env: Record<string, string> = {}) =>
-      runProcess(
-        process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/audit.ts", ...args],
-        { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...moto.env, ...env } },
-      );
+      runProcess(process.execPath, [auditScript, ...args], {
+        cwd: PROJECT_DIR,
+        env: { PATH: process.env.PATH ?? "", ...moto.env, ...env },
+      });
     const auditInProcess = async (args: string[]): Promise<{ code: number; stdout: string }> => {
       const parsed = parseAuditArgs(args, moto.env);
       assert.ok(parsed !== HELP);

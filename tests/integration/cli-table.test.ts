@@ -3,21 +3,19 @@
  * a bad value and a missing input file, each with its exit code and the first line it prints.
  * Also: `--json` through `npm run -s` parses, and the exit-code table of docs/automation.md is
  * the one of lib/cli/exitCodes.ts. ts-node takes seconds of CPU to start (most of it loading
- * TypeScript), so the table's runs use the project transpiled once, file by file, as ts-node
- * --transpile-only does in each process; the `npm run -s verify` run goes through npm and ts-node
- * as the docs say. The runs start together (a few at a time) in `before` and the tests check
+ * TypeScript and transpiling), so the table's runs use the scripts transpiled once
+ * (`transpileForChildren`, what ts-node --transpile-only does in each process); the
+ * `npm run -s verify` run goes through npm and ts-node as the docs say. The runs start together (a few at a time) in `before` and the tests check
  * their results.
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "../helpers/process";
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess, transpileForChildren } from "../helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as ts from "typescript";
 
 import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../../lib/cli";
-
-const ROOT = path.resolve(__dirname, "..", "..");
 
 interface Result {
   readonly code: number | null;
@@ -275,58 +273,18 @@ const TABLE: readonly Row[] = [
 /** A clean environment: no AWS region, no Redis password, no passphrase. */
 const ENV = { PATH: process.env.PATH ?? "", HOME: tmp };
 
-/** Where the transpiled project goes: a mirror of ROOT, with its node_modules linked in. */
-const compiled = path.join(tmp, "compiled");
-
-/** The directories the command lines load code from (bench:e2e uses the test helpers). */
-const SOURCE_DIRS = [
-  "cli",
-  "lib",
-  "bench",
-  path.join("tests", "helpers"),
-  path.join("tests", "e2e", "helpers"),
-];
-
-/**
- * Transpiles the project's sources as ts-node --transpile-only does (`transpileModule` with the
- * tsconfig's options), once for every child process instead of once in each.
- */
-function transpileProject(): void {
-  const config = ts.readConfigFile(path.join(ROOT, "tsconfig.json"), ts.sys.readFile);
-  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-  const compilerOptions = { ...options, sourceMap: false, noEmit: false };
-  const sources = [
-    ...fs.readdirSync(ROOT).filter((name) => name.endsWith(".ts")),
-    ...SOURCE_DIRS.flatMap((dir) =>
-      fs
-        .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
-        .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
-        .map((name) => path.join(dir, name)),
-    ),
-  ];
-  for (const source of sources) {
-    const fileName = path.join(ROOT, source);
-    const { outputText } = ts.transpileModule(fs.readFileSync(fileName, "utf8"), {
-      compilerOptions,
-      fileName,
-    });
-    const target = path.join(compiled, source.replace(/\.ts$/, ".js"));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, outputText);
-  }
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(compiled, "node_modules"));
-}
+/** The command lines transpiled once for every run (see `transpileForChildren`). */
+let compiled: (script: string) => string;
 
 function run(file: string, args: readonly string[], command = process.execPath): Promise<Result> {
-  const argv =
-    command === process.execPath
-      ? [path.join(compiled, file.replace(/\.ts$/, ".js")), ...args]
-      : [...args];
-  return runProcess(command, argv, { cwd: ROOT, env: ENV }).then(({ code, stdout, stderr }) => ({
-    code,
-    out: stdout,
-    err: stderr,
-  }));
+  const argv = command === process.execPath ? [compiled(file), ...args] : [...args];
+  return runProcess(command, argv, { cwd: PROJECT_DIR, env: ENV }).then(
+    ({ code, stdout, stderr }) => ({
+      code,
+      out: stdout,
+      err: stderr,
+    }),
+  );
 }
 
 /** Runs the tasks at most `limit` at a time (two shared cores; ts-node is CPU-bound at start). */
@@ -364,7 +322,7 @@ describe("every CLI: help, unknown flag, missing value, bad value, missing file 
         redisClientLabel: { key: "redis-client", value: "true" },
       }),
     );
-    transpileProject();
+    compiled = await transpileForChildren(path.join(tmp, "compiled"), Object.values(SCRIPTS));
     const tasks: (() => Promise<unknown>)[] = TABLE.map(
       (row) => async () => results.set(row, await run(SCRIPTS[row.command], row.args)),
     );
@@ -412,7 +370,7 @@ describe("every CLI: help, unknown flag, missing value, bad value, missing file 
 
 describe("the exit-code table", () => {
   it("docs/automation.md lists every code of lib/cli/exitCodes.ts once, and no other", () => {
-    const doc = fs.readFileSync(path.join(ROOT, "docs", "automation.md"), "utf8");
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "automation.md"), "utf8");
     const section = doc.slice(doc.indexOf("### Exit codes"));
     const rows = [...section.matchAll(/^\| (\d+)\s+\| ([^|]+?)\s*\|/gm)].map((m) => ({
       code: Number(m[1]),
