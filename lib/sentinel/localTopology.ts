@@ -19,6 +19,7 @@ import {
   sentinelMonitorDirectives,
 } from "../tuning";
 import { sentinelMasterOf } from "./admin";
+import { withConnection } from "./clients";
 import {
   HookIdentity,
   PreStopPlan,
@@ -53,6 +54,27 @@ export interface LocalTopologyOptions {
    * deploys by default. Defaults to "by-ordinal".
    */
   readonly replicaPriority?: "by-ordinal" | "redis-default";
+  /**
+   * For tests only: shorter internal periods for every sentinel, set whenever one starts.
+   * Defaults to Sentinel's own, which the drill CLI and the benchmark keep: they measure what a
+   * cluster does.
+   */
+  readonly sentinelPeriods?: SentinelPeriods;
+}
+
+/**
+ * Sentinel's hard-coded periods, which `SENTINEL DEBUG` (Redis 7, "for testing") can shorten.
+ * They set how long a node that runs as a master where the sentinels expect a replica (the old
+ * master after a bare `SENTINEL FAILOVER`, a node that restarts from a stale config after
+ * all-down) keeps that role: a sentinel reconfigures it once it has reported the wrong role for
+ * 4 × `publishMs` (8 s by default) and a fresh INFO (every `infoMs`, 10 s by default) shows it.
+ * What a failover does, and when one starts (down-after, quorum), does not change.
+ */
+export interface SentinelPeriods {
+  /** `info-period`: INFO to each monitored node outside a failover (Sentinel: 10000). */
+  readonly infoMs: number;
+  /** `publish-period`: hello messages; 4 × this is the wrong-role grace (Sentinel: 2000). */
+  readonly publishMs: number;
 }
 
 type NodeKind = "redis" | "sentinel";
@@ -183,6 +205,7 @@ export class LocalTopology implements FaultInjector {
   readonly preStop: PreStopPlan;
   readonly password: string;
   readonly dir: string;
+  private readonly sentinelPeriods: SentinelPeriods | undefined;
   private readonly redisNodes: LocalNode[];
   private readonly sentinelNodes: LocalNode[];
   /** Every PID this topology ever started, so that tests can check they are all gone. */
@@ -196,8 +219,10 @@ export class LocalTopology implements FaultInjector {
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
+    sentinelPeriods: SentinelPeriods | undefined,
   ) {
     this.tuning = tuning;
+    this.sentinelPeriods = sentinelPeriods;
     this.preStop = preStop;
     this.password = password;
     this.dir = dir;
@@ -263,6 +288,7 @@ export class LocalTopology implements FaultInjector {
       dir,
       redisNodes,
       sentinelNodes,
+      options.sentinelPeriods,
     );
     try {
       await topology.startAll();
@@ -498,6 +524,12 @@ export class LocalTopology implements FaultInjector {
       }
     });
     await waitForPort(node.port, child, node);
+    if (node.kind === "sentinel" && this.sentinelPeriods) {
+      const { infoMs, publishMs } = this.sentinelPeriods;
+      await withConnection({ host: LOOPBACK, port: node.port }, this.password, (c) =>
+        c.call("SENTINEL", "DEBUG", "info-period", infoMs, "publish-period", publishMs),
+      );
+    }
   }
 
   private async kill(node: LocalNode, signal: NodeJS.Signals): Promise<void> {
@@ -512,7 +544,15 @@ export class LocalTopology implements FaultInjector {
       // A stopped process does not handle SIGTERM until it runs again.
       child.kill("SIGCONT");
     }
-    const gone = await Promise.race([exited.then(() => true), sleep(10000).then(() => false)]);
+    // A timer that is cleared once the process exits: a pending one would keep Node running.
+    let timer: NodeJS.Timeout | undefined;
+    const gone = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 10000);
+      }),
+    ]);
+    clearTimeout(timer);
     if (!gone) {
       child.kill("SIGKILL");
       await exited;

@@ -3,7 +3,7 @@
  * gives AWS SDK v3 client settings pointed at it. One server per file (before/after hooks);
  * `reset()` between tests is cheaper than a restart.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
 
 export const MOTO_REGION = "us-east-1";
@@ -36,10 +36,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+const MOTO_MISSING =
+  "moto is not installed (needed by the cleanup tests): pip install 'moto[server]==5.2.1'";
+
 async function waitReady(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
+      // No separate probe for the module: importing moto costs a second of CPU.
+      if (/No module named '?moto/.test(log())) throw new Error(`${MOTO_MISSING}\n${log()}`);
       throw new Error(`moto server exited with ${child.exitCode}: ${log()}`);
     }
     try {
@@ -55,13 +60,6 @@ async function waitReady(endpoint: string, child: ChildProcess, log: () => strin
 
 /** Starts moto; throws a clear error when python3 or moto is missing. */
 export async function startMoto(): Promise<MotoServer> {
-  const probe = spawnSync("python3", ["-c", "import moto.server"], { encoding: "utf8" });
-  if (probe.status !== 0) {
-    throw new Error(
-      "moto is not installed (needed by the cleanup tests): pip install 'moto[server]==5.2.1'\n" +
-        `${probe.error?.message ?? probe.stderr}`,
-    );
-  }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
@@ -76,7 +74,14 @@ export async function startMoto(): Promise<MotoServer> {
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  const started = new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (error) =>
+      reject(new Error(`${MOTO_MISSING} (python3: ${error.message})`)),
+    );
+  });
   try {
+    await started;
     await waitReady(endpoint, child, () => output);
   } catch (err) {
     child.kill("SIGKILL");

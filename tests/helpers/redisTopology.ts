@@ -1,17 +1,49 @@
 /**
  * Shared helpers for the real-process Sentinel tests: start a local topology (or fail with a
- * clear reason when Redis is not installed), and prove that closing it leaves nothing behind.
+ * clear reason when Redis is not installed), share it across a suite, and prove that closing it
+ * leaves nothing behind.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import {
   LocalTopology,
   LocalTopologyOptions,
+  SentinelPeriods,
   missingBinaries,
   missingBinariesMessage,
   processExists,
 } from "../../lib/sentinel/localTopology";
+import { ScenarioResult, runDrill } from "../../lib/sentinel/drill";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../../lib/sentinel/scenarios";
 import { sleep } from "../../lib/sentinel/types";
+import { verifyTopology } from "../../lib/sentinel/verify";
+import { DEFAULT_TUNING, RedisTuning, tuningProblems } from "../../lib/tuning";
+
+/**
+ * The stack's tuning without the diskless-sync delay, so that replicas sync a second sooner
+ * after every start and failover. down-after stays at the stack's 2 s: at the 1 s minimum
+ * tuningProblems allows, a loaded 2-core machine saw a second, spurious failover after a
+ * master crash, and WAIT-acknowledged writes lost with it. Speed figures come from
+ * `npm run bench:failover` with the deployed tuning, not from tests.
+ */
+export const TEST_TUNING: RedisTuning = Object.freeze({
+  ...DEFAULT_TUNING,
+  disklessSyncDelaySeconds: 0,
+});
+const testTuningProblems = tuningProblems(TEST_TUNING, 3, 2);
+if (testTuningProblems.length > 0) {
+  throw new Error(`TEST_TUNING is not a valid tuning: ${testTuningProblems.join("; ")}`);
+}
+
+/**
+ * Sentinel periods for suites that wait for Sentinel to demote a node that runs as a stray
+ * master (a bare SENTINEL FAILOVER, all-down): about 1 s instead of 8-10 s (see
+ * `SentinelPeriods`).
+ */
+export const FAST_SENTINEL_PERIODS: SentinelPeriods = Object.freeze({
+  infoMs: 1000,
+  publishMs: 250,
+});
 
 /**
  * Fails the suite, saying what to install, when redis-server / redis-sentinel are missing: these
@@ -23,8 +55,25 @@ export function requireRedis(): void {
   if (missing.length > 0) throw new Error(missingBinariesMessage(missing));
 }
 
-export function startTopology(options: LocalTopologyOptions = {}): Promise<LocalTopology> {
-  return LocalTopology.start(options);
+/**
+ * One topology for the whole suite: `before` fails it when Redis is missing, then starts the
+ * topology (with `TEST_TUNING` unless the options give a tuning); `after` closes it and asserts
+ * that nothing is left. Returns the accessor the tests call; tests that fault a node put it back
+ * (the drill and verify wait until the topology is healthy again).
+ */
+export function useTopology(options: LocalTopologyOptions = {}): () => LocalTopology {
+  let topology: LocalTopology | undefined;
+  before(async function () {
+    requireRedis();
+    topology = await LocalTopology.start({ tuning: TEST_TUNING, ...options });
+  });
+  after(async function () {
+    if (topology) await closeAndAssertClean(topology);
+  });
+  return () => {
+    if (!topology) throw new Error("the local topology has not started (see the before hook)");
+    return topology;
+  };
 }
 
 /**
@@ -66,4 +115,86 @@ export function pidsInDirectory(dir: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * The drill test's scenarios in two files (sentinel-drill.test.ts, sentinel-drill-faults.test.ts)
+ * so that mocha --parallel runs them side by side, each part on its own topology; together they
+ * are every scenario, each once.
+ */
+export const DRILL_TEST_PARTS = {
+  failovers: ["master-crash", "planned-failover", "rolling-restart"],
+  faults: ["replica-crash", "master-stall", "sentinel-failover", "all-down"],
+} as const satisfies Record<string, readonly ScenarioName[]>;
+const drillTestScenarios: readonly string[] = Object.values(DRILL_TEST_PARTS).flat();
+if (
+  drillTestScenarios.length !== SCENARIOS.length ||
+  SCENARIOS.some((scenario) => !drillTestScenarios.includes(scenario))
+) {
+  throw new Error(`DRILL_TEST_PARTS must hold every scenario once: ${SCENARIOS.join(", ")}`);
+}
+
+/** Problems that are about time: a loaded test machine may break them, the bench judges them. */
+const TIMING_PROBLEM = /^writes unavailable for \d+ ms in all/;
+
+/**
+ * Registers the drill suite for one part of `DRILL_TEST_PARTS`: one shared topology, one test
+ * per scenario (it runs, recovers, and keeps its promise), and a check that nothing is left.
+ */
+export function describeDrill(part: keyof typeof DRILL_TEST_PARTS): void {
+  const scenarios: readonly ScenarioName[] = DRILL_TEST_PARTS[part];
+  describe(`sentinel drill: ${scenarios.join(", ")} (real processes)`, function () {
+    this.timeout(60000);
+    const topology = useTopology({ sentinelPeriods: FAST_SENTINEL_PERIODS });
+
+    async function drill(scenario: ScenarioName): Promise<ScenarioResult> {
+      const report = await runDrill({
+        settings: topology().settings(),
+        injector: topology(),
+        tuning: topology().tuning,
+        scenarios: [scenario],
+        // Enough for writes to be acknowledged before the fault and after recovery.
+        steadyMs: 250,
+      });
+      assert.equal(report.scenarios.length, 1);
+      return report.scenarios[0];
+    }
+
+    for (const scenario of scenarios) {
+      const spec = SCENARIO_SPECS[scenario];
+      it(`${scenario}: runs, recovers, and keeps its promise`, async () => {
+        const result = await drill(scenario);
+        assert.ok(result.acknowledgedWrites > 0, "no write was acknowledged at all");
+        assert.ok(result.masterAfter !== undefined, result.problems.join("; "));
+        if (spec.failover === "moves" || spec.failover === "some") {
+          assert.ok(result.failovers >= 1, "no +switch-master seen");
+          assert.ok(
+            (result.writes?.unavailableMs ?? 0) > 0,
+            "no write-unavailable window measured",
+          );
+        }
+        if (!spec.decidesExit) {
+          // The bare SENTINEL FAILOVER: reported, whatever it lost.
+          assert.ok(result.problems.every((p) => /WAIT-acknowledged writes lost$/.test(p)));
+          return;
+        }
+        assert.deepEqual(
+          result.problems.filter((p) => !TIMING_PROBLEM.test(p)),
+          [],
+          `${scenario} broke a promise`,
+        );
+        assert.equal(result.lostAcknowledgedWrites, 0);
+        if (scenario === "all-down") {
+          const report = await verifyTopology(topology().settings(), { nodes: topology().nodes() });
+          assert.equal(report.checks.find((c) => c.name === "exactly one master")?.ok, true);
+        }
+      });
+    }
+
+    it("leaves no process or temp directory behind", async () => {
+      const pids = topology().pids();
+      assert.ok(pids.length >= 6, "expected at least 3 Redis nodes and 3 sentinels");
+      await closeAndAssertClean(topology());
+    });
+  });
 }

@@ -4,9 +4,10 @@
  * skipped (no kubeconfig); its logic is tested in cleanup-kubernetes.test.ts.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 
 import { EC2 } from "@aws-sdk/client-ec2";
@@ -15,14 +16,17 @@ import { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
-import { ExitCode } from "../../lib/cli";
+import { ExitCode, HELP } from "../../lib/cli";
 import { auditLeftovers, type AuditClients } from "../../lib/cleanup/audit";
+import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
 import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
 import { systemClock } from "../../lib/cleanup/retry";
 import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess, transpileForChildren } from "../helpers/process";
 
 const STACK = "org/proj/dev";
 const OTHER_STACK = "org/proj/dev2";
@@ -38,9 +42,17 @@ describe("cleanup against moto: executor and audit", function () {
   let logs: string[];
   /** Every EC2 call (command name and volume/snapshot IDs), in order. */
   let calls: string[];
+  /** cli/audit.ts transpiled, for the `npm run audit` processes. */
+  const compiledDir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-audit-cli-"));
+  let auditScript: string;
 
   before(async () => {
-    moto = await startMoto();
+    const [server, compiled] = await Promise.all([
+      startMoto(),
+      transpileForChildren(compiledDir, ["cli/audit.ts"]),
+    ]);
+    moto = server;
+    auditScript = compiled("cli/audit.ts");
     ec2 = new EC2(moto.clientConfig);
     ec2.middlewareStack.add(
       (next, context) => async (args) => {
@@ -65,6 +77,7 @@ describe("cleanup against moto: executor and audit", function () {
   });
   after(async () => {
     await moto?.stop();
+    fs.rmSync(compiledDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
     await moto.reset();
@@ -518,23 +531,38 @@ describe("cleanup against moto: executor and audit", function () {
   });
 
   it("npm run audit: 0 clean, 15 leftover, 19 no match or look-alike tag, 2 bad flags; --json; env", async () => {
+    // A real audit process (cli/audit.ts, transpiled once: `transpileForChildren`) for each
+    // exit code: 0, 15 (--json, the tag from the environment), 19 (a look-alike) and 2; the
+    // other cases run cli/audit.ts's chain (parse, audit, format, exit code) in-process.
     const audit = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(
-        process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/audit.ts", ...args],
-        {
-          cwd: path.resolve(__dirname, "..", ".."),
-          env: { PATH: process.env.PATH ?? "", ...moto.env, ...env },
-          encoding: "utf8",
-        },
-      );
+      runProcess(process.execPath, [auditScript, ...args], {
+        cwd: PROJECT_DIR,
+        env: { PATH: process.env.PATH ?? "", ...moto.env, ...env },
+      });
+    const auditInProcess = async (args: string[]): Promise<{ code: number; stdout: string }> => {
+      const parsed = parseAuditArgs(args, moto.env);
+      assert.ok(parsed !== HELP);
+      const report = await auditLeftovers(parsed, auditClients);
+      return {
+        code: auditExitCode(report, parsed.allowNoMatch),
+        stdout: formatAuditReport(report, parsed.allowNoMatch),
+      };
+    };
+    // Touches no AWS API: runs alongside the rest.
+    const badRun = audit(["--stack-tag", "dev", "--frobnicate"], { AWS_REGION: "" });
     // Nothing carries the tag: not an all-clear (exit 19), unless the caller vouches for it.
-    const none = audit(["--region", "us-east-1", "--stack-tag", STACK]);
-    assert.equal(none.status, ExitCode.auditNoMatch, none.stdout + none.stderr);
+    const none = await auditInProcess(["--region", "us-east-1", "--stack-tag", STACK]);
+    assert.equal(none.code, ExitCode.auditNoMatch, none.stdout);
     assert.match(none.stdout, /NO MATCH: nothing carries andyredis\/stack=org\/proj\/dev/);
     assert.doesNotMatch(none.stdout, /OK/);
-    const vouched = audit(["--region", "us-east-1", "--stack-tag", STACK, "--allow-no-match"]);
-    assert.equal(vouched.status, 0, vouched.stdout);
+    const vouched = await auditInProcess([
+      "--region",
+      "us-east-1",
+      "--stack-tag",
+      STACK,
+      "--allow-no-match",
+    ]);
+    assert.equal(vouched.code, ExitCode.ok, vouched.stdout);
 
     // A free resource proves the tag: clean.
     await ec2.createSecurityGroup({
@@ -544,44 +572,40 @@ describe("cleanup against moto: executor and audit", function () {
         { ResourceType: "security-group", Tags: [{ Key: STACK_TAG_KEY, Value: STACK }] },
       ],
     });
-    const clean = audit(["--region", "us-east-1", "--stack-tag", STACK]);
-    assert.equal(clean.status, 0, clean.stderr);
+    const clean = await audit(["--region", "us-east-1", "--stack-tag", STACK]);
+    assert.equal(clean.code, 0, clean.stderr);
     assert.match(clean.stdout, /OK: nothing billable left \(the tag matched 1 resource/);
+    const bad = await badRun;
+    assert.equal(bad.code, ExitCode.usage);
+    assert.match(bad.stderr, /--frobnicate: unknown flag/);
+    assert.match(bad.stderr, /--region: required/);
+    assert.match(bad.stderr, /--stack-tag: got "dev"/);
 
     const id = await stackVolume(0);
-    const dirty = audit(["--json"], { ANDYREDIS_STACK_TAG: STACK });
-    assert.equal(dirty.status, ExitCode.leftovers, dirty.stderr);
+    // The file backend's organization is `organization`: the user's tag matches nothing while
+    // the volume exists. A look-alike: a failure that names the real tag.
+    const [dirty, wrongOrg] = await Promise.all([
+      audit(["--json"], { ANDYREDIS_STACK_TAG: STACK }),
+      audit(["--region", "us-east-1", "--stack-tag", "organization/proj/dev"]),
+    ]);
+    assert.equal(dirty.code, ExitCode.leftovers, dirty.stderr);
     const report = JSON.parse(dirty.stdout) as { ok: boolean; leftovers: string[] };
     assert.equal(report.ok, false);
     assert.ok(report.leftovers.some((l) => l.includes(id)));
-
-    // The file backend's organization is `organization`: the user's tag matches nothing while
-    // the volume exists. A look-alike: a failure that names the real tag.
-    const wrongOrg = audit(["--region", "us-east-1", "--stack-tag", "organization/proj/dev"]);
-    assert.equal(wrongOrg.status, ExitCode.auditNoMatch, wrongOrg.stdout);
+    assert.equal(wrongOrg.code, ExitCode.auditNoMatch, wrongOrg.stdout);
     assert.match(
       wrongOrg.stdout,
       /andyredis\/stack=org\/proj\/dev \(2 EC2 resource\(s\)\) looks like/,
     );
     assert.match(wrongOrg.stdout, /FAIL: the tag matched nothing, but a look-alike tag exists/);
-    const typo = audit([
+    const typo = await auditInProcess([
       "--region",
       "us-east-1",
       "--stack-tag",
       "org/proj/dve",
       "--allow-no-match",
     ]);
-    assert.equal(
-      typo.status,
-      ExitCode.auditNoMatch,
-      "a look-alike fails even with --allow-no-match",
-    );
-
-    const bad = audit(["--stack-tag", "dev", "--frobnicate"], { AWS_REGION: "" });
-    assert.equal(bad.status, ExitCode.usage);
-    assert.match(bad.stderr, /--frobnicate: unknown flag/);
-    assert.match(bad.stderr, /--region: required/);
-    assert.match(bad.stderr, /--stack-tag: got "dev"/);
+    assert.equal(typo.code, ExitCode.auditNoMatch, "a look-alike fails even with --allow-no-match");
   });
 
   it("the audit with --cluster lists volumes with the cluster's tag but no stack tag", async () => {

@@ -2,19 +2,21 @@
  * Every command line, run for real as a child process: help, an unknown flag, a missing value,
  * a bad value and a missing input file, each with its exit code and the first line it prints.
  * Also: `--json` through `npm run -s` parses, and the exit-code table of docs/automation.md is
- * the one of lib/cli/exitCodes.ts. ts-node takes seconds to start, so the runs start together
- * (a few at a time) in `before` and the tests check their results.
+ * the one of lib/cli/exitCodes.ts. ts-node takes seconds of CPU to start (most of it loading
+ * TypeScript and transpiling), so the table's runs use the scripts transpiled once
+ * (`transpileForChildren`, what ts-node --transpile-only does in each process); the
+ * `npm run -s verify` run goes through npm and ts-node as the docs say. The runs start together (a few at a time) in `before` and the tests check
+ * their results.
  */
 import * as assert from "node:assert/strict";
-import { runProcess } from "../helpers/process";
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess, transpileForChildren } from "../helpers/process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../../lib/cli";
 import { sampleOutputs } from "../helpers/outputs";
-
-const ROOT = path.resolve(__dirname, "..", "..");
 
 interface Result {
   readonly code: number | null;
@@ -272,16 +274,18 @@ const TABLE: readonly Row[] = [
 /** A clean environment: no AWS region, no Redis password, no passphrase. */
 const ENV = { PATH: process.env.PATH ?? "", HOME: tmp };
 
+/** The command lines transpiled once for every run (see `transpileForChildren`). */
+let compiled: (script: string) => string;
+
 function run(file: string, args: readonly string[], command = process.execPath): Promise<Result> {
-  const argv =
-    command === process.execPath
-      ? [require.resolve("ts-node/dist/bin"), "--transpile-only", file, ...args]
-      : [...args];
-  return runProcess(command, argv, { cwd: ROOT, env: ENV }).then(({ code, stdout, stderr }) => ({
-    code,
-    out: stdout,
-    err: stderr,
-  }));
+  const argv = command === process.execPath ? [compiled(file), ...args] : [...args];
+  return runProcess(command, argv, { cwd: PROJECT_DIR, env: ENV }).then(
+    ({ code, stdout, stderr }) => ({
+      code,
+      out: stdout,
+      err: stderr,
+    }),
+  );
 }
 
 /** Runs the tasks at most `limit` at a time (two shared cores; ts-node is CPU-bound at start). */
@@ -305,6 +309,7 @@ describe("every CLI: help, unknown flag, missing value, bad value, missing file 
 
   before(async () => {
     fs.writeFileSync(outputsFile, JSON.stringify(sampleOutputs()));
+    compiled = await transpileForChildren(path.join(tmp, "compiled"), Object.values(SCRIPTS));
     const tasks: (() => Promise<unknown>)[] = TABLE.map(
       (row) => async () => results.set(row, await run(SCRIPTS[row.command], row.args)),
     );
@@ -352,7 +357,7 @@ describe("every CLI: help, unknown flag, missing value, bad value, missing file 
 
 describe("the exit-code table", () => {
   it("docs/automation.md lists every code of lib/cli/exitCodes.ts once, and no other", () => {
-    const doc = fs.readFileSync(path.join(ROOT, "docs", "automation.md"), "utf8");
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "automation.md"), "utf8");
     const section = doc.slice(doc.indexOf("### Exit codes"));
     const rows = [...section.matchAll(/^\| (\d+)\s+\| ([^|]+?)\s*\|/gm)].map((m) => ({
       code: Number(m[1]),

@@ -4,42 +4,33 @@
  * consumer's own mocks must not share a process with the program tests' tests/helpers/mocks.ts.
  */
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess } from "../helpers/process";
 
 describe("consumer example under mocks (child mocha process)", function () {
-  this.timeout(120_000);
+  this.timeout(60_000);
 
   it("passes every consumer spec", async () => {
-    const root = path.resolve(__dirname, "..", "..");
-    const { code, output } = await new Promise<{ code: number | null; output: string }>(
-      (resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            require.resolve("mocha/bin/mocha.js"),
-            "--no-config",
-            "--require",
-            "ts-node/register/transpile-only",
-            "--extension",
-            "ts",
-            "--timeout",
-            "60000",
-            "--exit",
-            "tests/fixtures/consumer.spec.ts",
-          ],
-          { cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } },
-        );
-        let output = "";
-        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, output }));
-      },
+    const { code, stdout, stderr } = await runProcess(
+      process.execPath,
+      [
+        require.resolve("mocha/bin/mocha.js"),
+        "--no-config",
+        "--require",
+        "ts-node/register/transpile-only",
+        "--extension",
+        "ts",
+        "--timeout",
+        "60000",
+        "--exit",
+        "tests/fixtures/consumer.spec.ts",
+      ],
+      { cwd: PROJECT_DIR, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } },
     );
+    const output = stdout + stderr;
     // A non-zero exit (a failing spec, a crash, a rejection) fails this test with the child's log.
     assert.equal(code, 0, output);
-    const passing = /(\d+) passing/.exec(output);
+    const passing = /(\d+) passing/.exec(stdout);
     assert.ok(passing !== null && Number(passing[1]) >= 4, `expected at least 4 specs:\n${output}`);
     assert.doesNotMatch(output, /failing|pending/);
   });

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { LocalTopology } from "../../lib/sentinel/localTopology";
 import { Endpoint, endpointKey, sleep } from "../../lib/sentinel/types";
 import { VerifyReport, verifyTopology, waitUntilVerified } from "../../lib/sentinel/verify";
-import { closeAndAssertClean, requireRedis, startTopology } from "../helpers/redisTopology";
+import { FAST_SENTINEL_PERIODS, useTopology } from "../helpers/redisTopology";
 
 /** Polls verify until `predicate` holds (a sentinel needs down-after to notice a loss). */
 async function verifyUntil(
@@ -24,20 +24,15 @@ async function verifyUntil(
 }
 
 describe("sentinel verify (real processes)", function () {
-  this.timeout(90000);
-  let topology: LocalTopology;
-
-  before(async () => {
-    requireRedis();
-    topology = await startTopology();
-  });
-
-  after(async () => {
-    if (topology) await closeAndAssertClean(topology);
-  });
+  this.timeout(30000);
+  const topology = useTopology({ sentinelPeriods: FAST_SENTINEL_PERIODS });
 
   it("passes on a healthy topology once replicas have synced", async () => {
-    const report = await waitUntilVerified(topology.settings(), { nodes: topology.nodes() }, 30000);
+    const report = await waitUntilVerified(
+      topology().settings(),
+      { nodes: topology().nodes() },
+      30000,
+    );
     assert.equal(report.ok, true, report.failures.join("\n"));
     assert.deepEqual(report.failures, []);
     assert.equal(report.replicas.length, 2);
@@ -59,11 +54,12 @@ describe("sentinel verify (real processes)", function () {
   });
 
   it("fails with one line naming the replica when a replica is stopped", async () => {
-    const healthy = await waitUntilVerified(topology.settings(), {}, 30000);
+    const healthy = await waitUntilVerified(topology().settings(), {}, 30000);
     const replica: Endpoint = healthy.replicas[0];
-    await topology.crash(replica);
+    await topology().crash(replica);
     try {
-      const report = await verifyTopology(topology.settings());
+      // WAIT gives up after this long: the default 2 s would only make the test slower.
+      const report = await verifyTopology(topology().settings(), { waitTimeoutMs: 500 });
       assert.equal(report.ok, false);
       const key = endpointKey(replica);
       assert.ok(
@@ -75,19 +71,19 @@ describe("sentinel verify (real processes)", function () {
         report.failures.join("\n"),
       );
     } finally {
-      await topology.restore(replica);
+      await topology().restore(replica);
     }
-    const recovered = await waitUntilVerified(topology.settings(), {}, 30000);
+    const recovered = await waitUntilVerified(topology().settings(), {}, 30000);
     assert.equal(recovered.ok, true, recovered.failures.join("\n"));
   });
 
   it("fails on CKQUORUM when two of three sentinels are down", async () => {
-    await waitUntilVerified(topology.settings(), {}, 30000);
-    const [, second, third] = topology.sentinelEndpoints();
-    await topology.stopSentinel(second);
-    await topology.stopSentinel(third);
+    await waitUntilVerified(topology().settings(), {}, 30000);
+    const [, second, third] = topology().sentinelEndpoints();
+    await topology().stopSentinel(second);
+    await topology().stopSentinel(third);
     try {
-      const report = await verifyUntil(topology, (r) =>
+      const report = await verifyUntil(topology(), (r) =>
         r.failures.some((f) => /CKQUORUM .* failed: NOQUORUM/.test(f)),
       );
       assert.equal(report.ok, false);
@@ -102,8 +98,8 @@ describe("sentinel verify (real processes)", function () {
         );
       }
     } finally {
-      await topology.startSentinel(second);
-      await topology.startSentinel(third);
+      await topology().startSentinel(second);
+      await topology().startSentinel(third);
     }
   });
 });
