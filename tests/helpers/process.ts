@@ -78,6 +78,9 @@ export async function transpileForChildren(
       if (source !== undefined) pending.push(source);
     }
   }
-  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(outDir, "node_modules"));
+  // What the code finds beside it at run time: its packages and the project's package.json.
+  for (const shared of ["node_modules", "package.json"]) {
+    fs.symlinkSync(path.join(PROJECT_DIR, shared), path.join(outDir, shared));
+  }
   return (entry) => outputOf(path.join(PROJECT_DIR, entry));
 }

@@ -17,7 +17,9 @@ function readPackage(file: string): PackageJson {
 }
 
 /** The project's package.json. */
-export const PROJECT_PACKAGE = readPackage(path.join(PROJECT_DIR, "package.json"));
+export function projectPackage(): PackageJson {
+  return readPackage(path.join(PROJECT_DIR, "package.json"));
+}
 
 /** The @pulumi/pulumi version installed from the lock file. */
 export function pulumiSdkVersion(): string {

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { compareVersions, PROJECT_PACKAGE, pulumiSdkVersion } from "../../helpers/toolchain";
+import { compareVersions, projectPackage, pulumiSdkVersion } from "../../helpers/toolchain";
 
 const run = promisify(execFile);
 
@@ -169,7 +169,7 @@ async function assertPulumiCliCoversSdk(env: NodeJS.ProcessEnv): Promise<void> {
   if (compareVersions(cli, sdk) < 0) {
     throw new Error(
       `the Pulumi CLI on PATH is ${cli}, older than the lock file's @pulumi/pulumi ${sdk}: ` +
-        `build the toolchain with \`PULUMI_VERSION=${PROJECT_PACKAGE.config.pulumiCli} bash ` +
+        `build the toolchain with \`PULUMI_VERSION=${projectPackage().config.pulumiCli} bash ` +
         "../shared/e2e-toolchain/install.sh` or install a newer CLI",
     );
   }
