@@ -8,7 +8,7 @@ import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { BuiltStack, buildStack } from "../helpers/program";
+import { BUILD_TIMEOUT_MS, BuiltStack, buildStack } from "../helpers/program";
 import {
   ContractError,
   MASKED_SECRET,
@@ -21,7 +21,9 @@ import {
 } from "../../lib/contract";
 import { SAMPLE_REDIS_PASSWORD, sampleOutputs } from "../helpers/outputs";
 
-describe("output contract", () => {
+describe("output contract", function () {
+  // The first program build in a process pays for Pulumi's function serializer.
+  this.timeout(BUILD_TIMEOUT_MS);
   // The program's exports are typed from the contract (stack.ts), so a missing or renamed
   // output fails to compile; these check what it really exports at run time, in both modes.
   async function exported(built: BuiltStack): Promise<{ names: string[]; secret: string[] }> {

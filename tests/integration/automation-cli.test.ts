@@ -7,13 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ExitCode } from "../../lib/automation/errors";
-import { runProcess } from "../helpers/process";
+import { PROJECT_DIR } from "../helpers/paths";
+import { runProcess, transpileForChildren } from "../helpers/process";
 
 describe("automation CLI (child process)", function () {
-  // Each run starts ts-node and loads the Automation API (a few seconds): the runs start
-  // together in `before`, and the tests check their results.
+  // Each run loads the Automation API (a second or more): the CLI is transpiled once, the runs
+  // start together in `before`, and the tests check their results.
   this.timeout(60_000);
-  const root = path.resolve(__dirname, "..", "..");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "automation-cli-"));
   const json = path.join(tmp, "summary.json");
   interface Result {
@@ -27,27 +27,28 @@ describe("automation CLI (child process)", function () {
     noPassphrase: { code: null, out: "", err: "" },
   };
 
+  let compiledCli = "";
+
   function cli(
     args: string[],
     pathDirs: string[],
     extraEnv: Record<string, string>,
   ): Promise<Result> {
-    return runProcess(
-      process.execPath,
-      [require.resolve("ts-node/dist/bin"), "--transpile-only", "cli/automation.ts", ...args],
-      {
-        cwd: root,
-        // A clean environment: no passphrase, no backend, PATH only as given (plus node).
-        env: {
-          HOME: tmp,
-          PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
-          ...extraEnv,
-        },
+    return runProcess(process.execPath, [compiledCli, ...args], {
+      cwd: PROJECT_DIR,
+      // A clean environment: no passphrase, no backend, PATH only as given (plus node).
+      env: {
+        HOME: tmp,
+        PATH: [...pathDirs, path.dirname(process.execPath)].join(path.delimiter),
+        ...extraEnv,
       },
-    ).then(({ code, stdout, stderr }) => ({ code, out: stdout, err: stderr }));
+    }).then(({ code, stdout, stderr }) => ({ code, out: stdout, err: stderr }));
   }
 
   before(async () => {
+    compiledCli = (await transpileForChildren(path.join(tmp, "compiled"), ["cli/automation.ts"]))(
+      "cli/automation.ts",
+    );
     // A stand-in `pulumi` so the passphrase check is reached; the driver never runs it there.
     const bin = path.join(tmp, "bin");
     fs.mkdirSync(bin);
