@@ -39,6 +39,24 @@ describe("toolchain versions", () => {
     assert.ok(readme.includes(`Node.js 22 (${floor} or later) or 24 LTS`), "engines floor");
   });
 
+  it("builds the plugins the SDKs ask for; install.sh's defaults are those (as the README runs it)", () => {
+    const ci = read(".ci/run");
+    assert.match(ci, /K8S_PLUGIN_VERSION=\$\(plugin kubernetes\)/);
+    assert.match(ci, /RANDOM_PLUGIN_VERSION=\$\(plugin random\)/);
+    const install = fs.readFileSync(
+      path.join(PROJECT_DIR, "..", "shared", "e2e-toolchain", "install.sh"),
+      "utf8",
+    );
+    for (const [variable, sdk] of [
+      ["K8S_PLUGIN_VERSION", "@pulumi/kubernetes"],
+      ["RANDOM_PLUGIN_VERSION", "@pulumi/random"],
+    ]) {
+      const manifest = fs.readFileSync(require.resolve(`${sdk}/package.json`), "utf8");
+      const asked = (JSON.parse(manifest) as { pulumi: { version: string } }).pulumi;
+      assert.match(install, new RegExp(`${variable}=\\$\\{${variable}:-${asked.version}\\}`), sdk);
+    }
+  });
+
   it(".ci/run takes its versions from package.json, not from literals", () => {
     const ci = read(".ci/run");
     assert.match(ci, /PULUMI_VERSION=\$\(config pulumiCli\)/);
