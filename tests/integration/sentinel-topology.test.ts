@@ -60,7 +60,11 @@ describe("sentinel local topology cleanup (real processes)", function () {
     let pids: number[] = [];
     try {
       assert.ok(dir, `drill did not start a topology: ${stderr}`);
-      pids = pidsInDirectory(dir);
+      // The drill names its directory as it starts the first process: wait for all six.
+      for (pids = pidsInDirectory(dir); pids.length < 6 && Date.now() < deadline;) {
+        await sleep(100);
+        pids = pidsInDirectory(dir);
+      }
       assert.ok(pids.length >= 6, `expected the topology's processes, found ${pids.length}`);
     } finally {
       // Also when an assertion above failed: the child must not outlive the test.
