@@ -1,6 +1,6 @@
 /**
  * The config table (`keys.ts`) rendered as what Pulumi.yaml declares and what the README lists.
- * tests/fast/docs.test.ts compares both files with these; `npm run config:docs` prints them.
+ * tests/fast/docs.test.ts compares both files with these and prints what to paste on a mismatch.
  */
 import {
   ALL_KEYS,
