@@ -29,15 +29,18 @@ export interface ChartMetadata {
   readonly version: unknown;
 }
 
-/** Reads `<chart>/Chart.yaml` from the top directory of a chart archive. */
-function readArchiveMetadata(file: string): string | undefined {
+/** The text of the first entry of a .tgz archive whose path `matches`, or undefined. */
+export function readArchiveEntry(
+  file: string,
+  matches: (entryPath: string) => boolean,
+): string | undefined {
   let text: string | undefined;
   // tar's synchronous listing streams each entry's data before it returns.
   tar.t({
     file,
     sync: true,
     onReadEntry: (entry) => {
-      if (text === undefined && /^[^/]+\/Chart\.yaml$/.test(entry.path)) {
+      if (text === undefined && matches(entry.path)) {
         const chunks: Buffer[] = [];
         entry.on("data", (chunk: Buffer) => chunks.push(chunk));
         entry.on("end", () => {
@@ -49,6 +52,11 @@ function readArchiveMetadata(file: string): string | undefined {
     },
   });
   return text;
+}
+
+/** Reads `<chart>/Chart.yaml` from the top directory of a chart archive. */
+function readArchiveMetadata(file: string): string | undefined {
+  return readArchiveEntry(file, (entryPath) => /^[^/]+\/Chart\.yaml$/.test(entryPath));
 }
 
 /**
