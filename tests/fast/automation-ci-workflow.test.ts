@@ -10,6 +10,7 @@ import { parse } from "yaml";
 
 import { COMMANDS } from "../../lib/automation/options";
 import { SCENARIOS } from "../../lib/sentinel/drill";
+import { PROJECT_DIR } from "../helpers/paths";
 
 interface Step {
   name?: string;
@@ -28,12 +29,11 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const root = path.resolve(__dirname, "..", "..");
 const workflow = parse(
-  fs.readFileSync(path.join(root, ".github", "workflows", "ephemeral.yml"), "utf8"),
+  fs.readFileSync(path.join(PROJECT_DIR, ".github", "workflows", "ephemeral.yml"), "utf8"),
 ) as Workflow;
 const scripts = (
-  JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+  JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   }
 ).scripts;

@@ -18,6 +18,7 @@ import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../../lib/config/key
 import { StackConfig } from "../../lib/configTypes";
 import { chartConstraintProblems } from "../../lib/redis/chartValues";
 import { tuningProblems } from "../../lib/tuning";
+import { PROJECT_DIR } from "../helpers/paths";
 
 /** A stack file's `config:` values, keys without the namespace, values as YAML parses them. */
 type StackValues = Record<string, unknown>;
@@ -943,7 +944,7 @@ describe("config: index.ts refuses a bad config before it registers any resource
       ),
     );
     assert.ok(run.error instanceof ConfigError);
-    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
     const shown = readme.slice(readme.indexOf("    error: invalid stack configuration"));
     const block = shown.slice(0, shown.indexOf("```")).trimEnd();
     // The engine prints "error: " before the message and indents it under the stack.

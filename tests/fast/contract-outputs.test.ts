@@ -20,6 +20,7 @@ import {
   parseStackOutputs,
 } from "../../lib/contract";
 import { SAMPLE_REDIS_PASSWORD, sampleOutputs } from "../helpers/outputs";
+import { PROJECT_DIR } from "../helpers/paths";
 
 describe("output contract", function () {
   // The first program build in a process pays for Pulumi's function serializer.
@@ -133,10 +134,7 @@ describe("output contract", function () {
   });
 
   it("is documented: docs/automation.md names every output", () => {
-    const docs = fs.readFileSync(
-      path.resolve(__dirname, "..", "..", "docs", "automation.md"),
-      "utf8",
-    );
+    const docs = fs.readFileSync(path.join(PROJECT_DIR, "docs", "automation.md"), "utf8");
     const missing = OUTPUT_NAMES.filter((name) => !docs.includes(`\`${name}\``));
     assert.deepEqual(missing, []);
   });

@@ -7,9 +7,9 @@ import { ALL_KEYS, declaredDefault, DEFAULTS, SECRET_KEYS, specOf } from "../../
 import { pulumiYamlConfig, README_HEADER, readmeRows, readmeTables } from "../../lib/config/render";
 import { SECTIONS } from "../../lib/config/keys";
 import { DEFAULT_TUNING } from "../../lib/tuning";
+import { PROJECT_DIR } from "../helpers/paths";
 
-const ROOT = path.join(__dirname, "..", "..");
-const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
+const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
 
 interface Declaration {
   type?: string;
@@ -132,7 +132,7 @@ const IO_GLOBAL = /\bprocess\.(?:env|exit|stdout|stderr|argv)\b|\bDate\.now\(|\b
 const PURE_DESPITE_IMPORT = new Set(["lib/automation/errors.ts", "lib/automation/progress.ts"]);
 
 function libModules(dir = "lib"): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+  return fs.readdirSync(path.join(PROJECT_DIR, dir), { withFileTypes: true }).flatMap((entry) => {
     const file = `${dir}/${entry.name}`;
     return entry.isDirectory() ? libModules(file) : file.endsWith(".ts") ? [file] : [];
   });

@@ -16,6 +16,7 @@ import {
 } from "../../lib/sentinel/scenarios";
 import { Endpoint, FaultInjector, SentinelAdmin, endpointKey } from "../../lib/sentinel/types";
 import { DEFAULT_TUNING } from "../../lib/tuning";
+import { PROJECT_DIR } from "../helpers/paths";
 
 const healthy: ScenarioObservation = {
   scenario: "planned-failover",
@@ -39,7 +40,7 @@ describe("drill scenarios: the list and the judgement", () => {
   });
 
   it("docs/drill.md describes every scenario and points to the one exit-code table", () => {
-    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "drill.md"), "utf8");
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "drill.md"), "utf8");
     for (const scenario of SCENARIOS) {
       assert.ok(doc.includes(`| \`${scenario}\``), `docs/drill.md has no row for ${scenario}`);
     }

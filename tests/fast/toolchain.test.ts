@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../helpers/paths";
+import { PROJECT_DIR, SHARED_TOOLCHAIN_DIR } from "../helpers/paths";
 import { compareVersions, projectPackage, pulumiSdkVersion } from "../helpers/toolchain";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
@@ -43,10 +43,7 @@ describe("toolchain versions", () => {
     const ci = read(".ci/run");
     assert.match(ci, /K8S_PLUGIN_VERSION=\$\(plugin kubernetes\)/);
     assert.match(ci, /RANDOM_PLUGIN_VERSION=\$\(plugin random\)/);
-    const install = fs.readFileSync(
-      path.join(PROJECT_DIR, "..", "shared", "e2e-toolchain", "install.sh"),
-      "utf8",
-    );
+    const install = fs.readFileSync(path.join(SHARED_TOOLCHAIN_DIR, "install.sh"), "utf8");
     for (const [variable, sdk] of [
       ["K8S_PLUGIN_VERSION", "@pulumi/kubernetes"],
       ["RANDOM_PLUGIN_VERSION", "@pulumi/random"],

@@ -24,8 +24,8 @@ import { parseCleanupSettings } from "../../lib/cleanup/plan";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";
 import { secretEnvelope, unknownValue } from "../helpers/pulumiMarkers";
+import { PROJECT_DIR } from "../helpers/paths";
 
-const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const STACK = "org/proj/dev";
 
 /** Loads the serialized provider like the engine and calls one method; resolves with the outcome. */

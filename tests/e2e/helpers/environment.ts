@@ -15,14 +15,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { compareVersions, projectPackage, pulumiSdkVersion } from "../../helpers/toolchain";
+import { SHARED_TOOLCHAIN_DIR } from "../../helpers/paths";
 
 const run = promisify(execFile);
 
-export const REPO_DIR = path.resolve(__dirname, "..", "..", "..");
-
 /** The shared toolchain's scripts (up.sh, storage.sh, down.sh, env.sh). */
-const TOOLCHAIN_DIR =
-  process.env.ANDYREDIS_E2E_TOOLCHAIN ?? path.resolve(REPO_DIR, "..", "shared", "e2e-toolchain");
+const TOOLCHAIN_DIR = process.env.ANDYREDIS_E2E_TOOLCHAIN ?? SHARED_TOOLCHAIN_DIR;
 /** Where install.sh put the binaries. */
 const TOOLCHAIN_PREFIX = process.env.E2E_PREFIX ?? "/opt/e2e-toolchain";
 

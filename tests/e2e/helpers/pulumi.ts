@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { ProcessResult, runProcess } from "../../helpers/process";
-import { REPO_DIR, environment } from "./environment";
+import { PROJECT_DIR } from "../../helpers/paths";
+import { environment } from "./environment";
 
 export interface CommandResult extends ProcessResult {
   /** -1 when a signal ended the process. */
@@ -71,13 +72,13 @@ function checkoutFiles(): string[] {
     "git",
     ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
     {
-      cwd: REPO_DIR,
+      cwd: PROJECT_DIR,
       encoding: "utf8",
     },
   );
   return listed
     .split("\0")
-    .filter((file) => file !== "" && fs.existsSync(path.join(REPO_DIR, file)));
+    .filter((file) => file !== "" && fs.existsSync(path.join(PROJECT_DIR, file)));
 }
 
 /** A copy of the project with its own backend and passphrase, driven through the real CLI. */
@@ -94,9 +95,9 @@ export class PulumiProject {
     for (const file of checkoutFiles()) {
       const target = path.join(this.dir, file);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.copyFileSync(path.join(REPO_DIR, file), target);
+      fs.copyFileSync(path.join(PROJECT_DIR, file), target);
     }
-    fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(this.dir, "node_modules"));
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(this.dir, "node_modules"));
     const state = path.join(env.workDir, `${name}-state`);
     fs.mkdirSync(state, { recursive: true });
     this.backendUrl = `file://${state}`;

@@ -3,9 +3,9 @@
  * to: plain keys with `pulumi config set`, the kubeconfig piped in as a secret.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 
-import { REPO_DIR, environment } from "./environment";
+import { REFERENCE_CHART } from "../../helpers/paths";
+import { environment } from "./environment";
 import { PulumiProject } from "./pulumi";
 
 /**
@@ -15,15 +15,7 @@ import { PulumiProject } from "./pulumi";
 export function e2eChart(): string | undefined {
   const given = process.env.ANDYREDIS_E2E_CHART;
   if (given !== undefined && given !== "") return given;
-  const reference = path.resolve(
-    REPO_DIR,
-    "..",
-    "shared",
-    "reference",
-    "charts",
-    "redis-23.1.1.tgz",
-  );
-  return fs.existsSync(reference) ? reference : undefined;
+  return fs.existsSync(REFERENCE_CHART) ? REFERENCE_CHART : undefined;
 }
 
 /** Creates `stack` in `project` as a clusterOnly stack on the suite's cluster. */
