@@ -6,7 +6,12 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DIR, SHARED_TOOLCHAIN_DIR } from "../helpers/paths";
-import { compareVersions, projectPackage, pulumiSdkVersion } from "../helpers/toolchain";
+import {
+  compareVersions,
+  pluginVersionAskedBy,
+  projectPackage,
+  pulumiSdkVersion,
+} from "../helpers/toolchain";
 
 const read = (file: string): string => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
 
@@ -48,9 +53,8 @@ describe("toolchain versions", () => {
       ["K8S_PLUGIN_VERSION", "@pulumi/kubernetes"],
       ["RANDOM_PLUGIN_VERSION", "@pulumi/random"],
     ]) {
-      const manifest = fs.readFileSync(require.resolve(`${sdk}/package.json`), "utf8");
-      const asked = (JSON.parse(manifest) as { pulumi: { version: string } }).pulumi;
-      assert.match(install, new RegExp(`${variable}=\\$\\{${variable}:-${asked.version}\\}`), sdk);
+      const asked = pluginVersionAskedBy(sdk);
+      assert.match(install, new RegExp(`${variable}=\\$\\{${variable}:-${asked}\\}`), sdk);
     }
   });
 

@@ -12,18 +12,24 @@ interface PackageJson {
   readonly config: { readonly pulumiCli: string; readonly node24: string; readonly node22: string };
 }
 
-function readPackage(file: string): PackageJson {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as PackageJson;
-}
-
 /** The project's package.json. */
 export function projectPackage(): PackageJson {
-  return readPackage(path.join(PROJECT_DIR, "package.json"));
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as PackageJson;
+}
+
+/** The manifest of an installed package. */
+function installedManifest<T>(name: string): T {
+  return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), "utf8")) as T;
 }
 
 /** The @pulumi/pulumi version installed from the lock file. */
 export function pulumiSdkVersion(): string {
-  return readPackage(require.resolve("@pulumi/pulumi/package.json")).version;
+  return installedManifest<{ version: string }>("@pulumi/pulumi").version;
+}
+
+/** The plugin version an installed provider SDK (`@pulumi/kubernetes`...) asks the engine for. */
+export function pluginVersionAskedBy(sdk: string): string {
+  return installedManifest<{ pulumi: { version: string } }>(sdk).pulumi.version;
 }
 
 /** Compares dotted numeric versions ("3.274.1", "v3.270.0"): negative, zero or positive. */
