@@ -2,7 +2,8 @@
  * andyredis: highly available Redis with Sentinel on Amazon EKS.
  * Config → components → outputs; see README.md for the keys and the outputs. `loadConfig` checks
  * the whole config first and throws one ConfigError (a RunError: printed once, without a stack
- * trace) listing every problem, before any resource is registered.
+ * trace) listing every problem, before any resource is registered. The export is the promise of
+ * the stack's outputs, which the engine awaits (`createStack` loads the AWS SDKs in aws mode only).
  */
 import { loadConfig } from "./config";
 import { createStack } from "./stack";

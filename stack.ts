@@ -1,115 +1,18 @@
 /**
  * Composes the components for a validated config and returns the stack outputs. `index.ts` calls
  * it with the stack's own config; the program tests call it with others.
+ *
+ * Only what the mode uses is loaded: `clusterOnly` needs the Kubernetes and random providers'
+ * SDKs, while `aws` mode also loads `foundation.ts` (and with it `@pulumi/aws`, `@pulumi/eks`
+ * and the AWS SDK clients of the destroy hook), which together take longer to load than the
+ * rest of the program.
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster } from "./components/cluster";
-import { FileSystem } from "./components/fileSystem";
-import { LoadBalancer } from "./components/loadBalancer";
-import { Network } from "./components/network";
 import { RedisSentinel } from "./components/redis";
-import { VolumeCleanup } from "./components/volumeCleanup";
 import { StackSecrets } from "./config";
 import { StackConfig } from "./lib/configTypes";
-import { Exports, FoundationOutputs, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
-
-/** What the AWS foundation exports (absent in `clusterOnly` mode); typed by the contract. */
-export type FoundationExports = Exports<FoundationOutputs>;
-
-/** Everything `createStack` builds, for the program and its tests. */
-export interface StackResources {
-  readonly outputs: FoundationExports;
-  /** The cluster's kubeconfig, which the release outputs export (a secret). */
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly awsProvider: aws.Provider;
-  readonly network: Network;
-  readonly cluster: Cluster;
-  readonly loadBalancer: LoadBalancer;
-  readonly fileSystem: FileSystem;
-}
-
-/** Builds the AWS foundation: network, cluster, ALB, EFS. */
-export function createFoundation(config: StackConfig): StackResources {
-  const awsProvider = new aws.Provider("aws", {
-    region: config.region,
-    defaultTags: { tags: { ...config.tags } },
-  });
-  const opts = { providers: { aws: awsProvider } };
-
-  const identity = aws.getCallerIdentityOutput({}, { provider: awsProvider });
-  const network = new Network(
-    "network",
-    { network: config.network, clusterName: config.cluster.name },
-    opts,
-  );
-  const cluster = new Cluster(
-    "cluster",
-    {
-      cluster: config.cluster,
-      vpcId: network.vpcId,
-      publicSubnetIds: network.publicSubnetIds,
-      privateSubnetIds: network.privateSubnetIds,
-      stackTag: config.stackTag,
-      storageClassName: config.redis.storageClassName,
-    },
-    opts,
-  );
-  const loadBalancer = new LoadBalancer(
-    "ingress",
-    {
-      loadBalancer: config.loadBalancer,
-      clusterName: config.cluster.name,
-      vpcId: network.vpcId,
-      vpcCidr: network.vpcCidr,
-      publicSubnetIds: network.publicSubnetIds,
-      nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-      nodeAutoscalingGroupName: cluster.nodeAutoscalingGroupName,
-    },
-    opts,
-  );
-  const fileSystem = new FileSystem(
-    "files",
-    {
-      clusterName: config.cluster.name,
-      vpcId: network.vpcId,
-      privateSubnetIds: network.privateSubnetIdsByZone,
-      nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-    },
-    opts,
-  );
-
-  const outputs: FoundationExports = {
-    accountId: identity.accountId,
-    callerArn: identity.arn,
-    callerUser: identity.userId,
-    clusterName: cluster.clusterName,
-    region: config.region,
-    vpcId: network.vpcId,
-    vpcCidr: network.vpcCidr,
-    publicSubnetIds: network.publicSubnetIds,
-    publicSubnetCidrs: network.publicSubnetCidrs,
-    privateSubnetIds: network.privateSubnetIds,
-    privateSubnetCidrs: network.privateSubnetCidrs,
-    natIps: network.natIps,
-    nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-    targetGroupArn: loadBalancer.targetGroupArn,
-    albDnsName: loadBalancer.dnsName,
-    efsId: fileSystem.fileSystemId,
-    efsMountTargetIds: fileSystem.mountTargetIds,
-    ...(loadBalancer.recordSet ? { recordSet: loadBalancer.recordSet } : {}),
-  };
-  return {
-    outputs,
-    kubeconfig: cluster.kubeconfig,
-    awsProvider,
-    network,
-    cluster,
-    loadBalancer,
-    fileSystem,
-  };
-}
+import { Exports, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
 
 /** What the Redis release exports, in every mode; typed by the contract. */
 export type ReleaseExports = Exports<ReleaseOutputs>;
@@ -140,16 +43,16 @@ function redisOutputs(
 /**
  * Builds the whole stack for a validated config and returns its outputs.
  *
- * `aws` mode: the foundation, then the destroy hook, then the Redis release. The release depends
- * on the hook, and the hook on the cluster, node group and CSI add-on, so `pulumi destroy`
- * removes the release, runs the hook's delete (PVCs, volumes, Kubernetes-made load balancers)
- * while the cluster still runs, and only then removes the cluster.
+ * `aws` mode: the foundation, the destroy hook and the Redis release (`foundation.ts`).
  *
  * `clusterOnly` mode: only the release, on a provider for the configured kubeconfig; no AWS
  * resource, and no hook (the stack did not create the cluster's volumes' driver, so it has no
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
  */
-export function createStack(config: StackConfig, secrets: StackSecrets): StackExports {
+export async function createStack(
+  config: StackConfig,
+  secrets: StackSecrets,
+): Promise<StackExports> {
   if (config.mode === "clusterOnly") {
     if (secrets.kubeconfig === undefined) {
       throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");
@@ -167,34 +70,7 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
     return redisOutputs(config, redis, secrets.kubeconfig);
   }
 
-  const foundation = createFoundation(config);
-  const { cluster } = foundation;
-  const cleanup = new VolumeCleanup(
-    "volume-cleanup",
-    {
-      region: config.region,
-      kubeconfig: cluster.kubeconfig,
-      stackTag: config.stackTag,
-      clusterName: cluster.clusterName,
-      namespace: config.redis.namespace,
-      releaseName: config.redis.releaseName,
-      mode: config.cleanup.volumeMode,
-      timeoutSeconds: config.cleanup.timeoutSeconds,
-    },
-    { dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon] },
-  );
-  // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
-  // hook has taken care of them.
-  const pvcWhenDeleted = config.cleanup.volumeMode === "delete" ? "Delete" : "Retain";
-  const redis = new RedisSentinel(
-    "redis",
-    {
-      config: config.redis,
-      password: secrets.redisPassword,
-      pvcWhenDeleted,
-      dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
-    },
-    { providers: { kubernetes: cluster.provider } },
-  );
-  return { ...foundation.outputs, ...redisOutputs(config, redis, cluster.kubeconfig) };
+  const { createAwsStack } = await import("./foundation");
+  const { foundation, redis } = createAwsStack(config, secrets);
+  return { ...foundation.outputs, ...redisOutputs(config, redis, foundation.kubeconfig) };
 }

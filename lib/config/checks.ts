@@ -3,7 +3,7 @@
  * message (what is wrong and what is allowed), or undefined when the value is fine. Pure.
  * `config.ts` pairs each message with its key.
  */
-import { Region } from "@pulumi/aws/types/enums";
+import type { Region } from "@pulumi/aws/types/enums";
 import { parseCidr } from "../network";
 import { MAX_PERSISTENCE_SIZE, MIN_PERSISTENCE_SIZE } from "../redis/defaults";
 import { parseQuantity } from "../redis/quantity";
@@ -17,14 +17,21 @@ export interface Problem {
 /**
  * The regions the AWS provider knows, all partitions (aws, aws-cn, aws-us-gov, iso): the list
  * a newer `@pulumi/aws` extends. `allowUnlistedRegion` lets a region newer than it through.
+ * Read on first use: only aws mode checks a region, and a clusterOnly run loads no part of
+ * `@pulumi/aws` (tests/fast/stack-loading.test.ts).
  */
-export const KNOWN_REGIONS: readonly string[] = Object.values(Region);
+export function knownRegions(): readonly string[] {
+  // A require, not an import: an import would load the enums with this module, in every mode.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const enums = require("@pulumi/aws/types/enums") as { Region: typeof Region };
+  return Object.values(enums.Region);
+}
 
 /** The shape of every AWS region name, for `allowUnlistedRegion`. */
 const REGION_FORM = /^[a-z]{2,4}(-(gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
 
 export function regionProblem(region: string, allowUnlisted: boolean): string | undefined {
-  if (KNOWN_REGIONS.includes(region)) return undefined;
+  if (knownRegions().includes(region)) return undefined;
   if (allowUnlisted) {
     return REGION_FORM.test(region)
       ? undefined

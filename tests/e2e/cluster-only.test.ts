@@ -4,6 +4,9 @@
  * and `pulumi destroy` leaving nothing of the release.
  */
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 import { parseStackOutputs } from "../../lib/contract";
 import { DEFAULT_TUNING } from "../../lib/tuning";
@@ -174,6 +177,27 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     const [update] = await history(project, STACK);
     const changed = Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same");
     assert.deepEqual(changed, []);
+  });
+
+  it("runs the source as it is now, without type-checking it: an edit needs no build step", async () => {
+    // No compiled copy stands between the source and the engine (Pulumi.yaml's runtime and
+    // tsconfig.json's ts-node section): the next command runs the edited file. The probe also
+    // carries a type error, which `npm run check` reports and the deploy-time transpile skips.
+    const index = path.join(project.dir, "index.ts");
+    const original = fs.readFileSync(index, "utf8");
+    const probe = `andyredis-source-probe-${crypto.randomBytes(4).toString("hex")}`;
+    fs.writeFileSync(
+      index,
+      `${original}\nconst typeErrorProbe: number = "${probe}" as unknown as string;\nconsole.log(typeErrorProbe);\n`,
+    );
+    try {
+      const preview = await project.pulumiOk(["preview", "--stack", STACK]);
+      assert.match(preview.stdout + preview.stderr, new RegExp(probe));
+    } finally {
+      fs.writeFileSync(index, original);
+    }
+    const again = await project.pulumiOk(["preview", "--stack", STACK]);
+    assert.doesNotMatch(again.stdout + again.stderr, new RegExp(probe));
   });
 
   it("changing sentinelDownAfterMs updates the release in place and reaches the sentinel config", async () => {

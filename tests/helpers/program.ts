@@ -13,16 +13,20 @@ import {
   MOCK_PROJECT,
   MOCK_STACK,
   promiseOf,
-  RegisteredResource,
   registered,
   resetRegistry,
   settle,
 } from "./mocks";
 import { PROJECT_DIR } from "./paths";
+import { Registrations, withoutStackTraces } from "./indexRun";
 import { parseConfig, RawConfig, SecretKey } from "../../config";
 import { createStack } from "../../stack";
+// The program loads the aws mode's composition on its first aws-mode run; a test process loads
+// it here, with the test files, so that no test's time limit pays for loading @pulumi/aws.
+import "../../foundation";
 
 export { PROJECT_DIR };
+export { ProgramRun, Registrations, runIndex } from "./indexRun";
 
 /** `Pulumi.<stack>.yaml`'s config as the raw strings Pulumi hands the program. */
 export function stackFileConfig(stack: string): Record<string, string> {
@@ -64,52 +68,6 @@ export const STACK_CONTEXT = {
   stack: MOCK_STACK,
 };
 
-/** What one run of the program registered, in order. */
-export class Registrations {
-  constructor(readonly all: readonly RegisteredResource[]) {}
-
-  ofType(type: string): RegisteredResource[] {
-    return this.all.filter((r) => r.type === type);
-  }
-
-  named(type: string, name: string): RegisteredResource {
-    const found = this.all.find((r) => r.type === type && r.name === name);
-    if (!found) {
-      const names = this.ofType(type).map((r) => r.name);
-      throw new Error(`no ${type} named ${name} (have: ${names.join(", ") || "none"})`);
-    }
-    return found;
-  }
-
-  /** Counts the resources by type. */
-  countsByType(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const r of this.all) counts[r.type] = (counts[r.type] ?? 0) + 1;
-    return counts;
-  }
-}
-
-/**
- * Runs a program build with V8's stack traces off and unmapped. The Pulumi runtime captures a
- * stack trace for every promise and registration it makes (for its leak and error reports, and
- * with no depth limit for each resource's source position), and ts-node's source-map support
- * maps each trace frame by frame: that was four fifths of a build's time. An error thrown
- * meanwhile keeps its message, which is all the tests read of it.
- */
-async function withoutStackTraces<T>(build: () => Promise<T>): Promise<T> {
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 0;
-  // V8's own formatting (typed as always set, but undefined until someone sets it).
-  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
-  try {
-    return await build();
-  } finally {
-    Error.stackTraceLimit = limit;
-    Error.prepareStackTrace = prepare;
-  }
-}
-
 export interface BuiltStack {
   /** The stack's exports as the program returns them (outputs, for secrecy checks). */
   readonly outputs: Record<string, unknown>;
@@ -149,10 +107,10 @@ async function newBuild(
     { ...raw, ...secrets },
     { ...STACK_CONTEXT, encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`) },
   );
-  const outputs = createStack(config, {
+  const outputs = (await createStack(config, {
     redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
     kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
-  }) as unknown as Record<string, unknown>;
+  })) as unknown as Record<string, unknown>;
   const values = await resolveOutputs(outputs);
   await settle();
   return { outputs, values, resources: new Registrations([...registered]) };
@@ -178,52 +136,11 @@ async function newHeldBuild(type: string): Promise<Registrations> {
   resetRegistry();
   const release = holdType(type);
   try {
-    createStack(parseConfig({}, STACK_CONTEXT), {});
+    await createStack(parseConfig({}, STACK_CONTEXT), {});
     await settle();
     return new Registrations([...registered]);
   } finally {
     release();
     await settle();
   }
-}
-
-/** What a run of `index.ts` did. */
-export interface ProgramRun {
-  /** `index.ts`'s exports, when it ran to the end. */
-  readonly exports?: Record<string, unknown>;
-  /** What it threw, if anything. */
-  readonly error?: unknown;
-  /** Every resource it registered, the refused runs' included. */
-  readonly resources: Registrations;
-}
-
-const INDEX = path.join(PROJECT_DIR, "index.ts");
-
-/**
- * Runs `index.ts` as the engine does: the runtime config set to `values` (full keys, text), the
- * `secretKeys` among them handed over as secrets; then waits for every registration, also after
- * a throw, so that a resource created before the throw is counted.
- */
-export function runIndex(
-  values: Record<string, string>,
-  secretKeys: readonly string[] = [],
-): Promise<ProgramRun> {
-  return withoutStackTraces(async () => {
-    resetRegistry();
-    pulumi.runtime.setAllConfig(values, [...secretKeys]);
-    // A fresh evaluation of the program for every run.
-    delete require.cache[INDEX];
-    try {
-      const module = (await import(INDEX)) as Record<string, unknown>;
-      // `import` of a CommonJS module adds a `default` beside its exports.
-      const exports = Object.fromEntries(Object.entries(module).filter(([k]) => k !== "default"));
-      await settle();
-      return { exports, resources: new Registrations([...registered]) };
-    } catch (error) {
-      await settle();
-      return { error, resources: new Registrations([...registered]) };
-    } finally {
-      pulumi.runtime.setAllConfig({});
-    }
-  });
 }

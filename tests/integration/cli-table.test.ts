@@ -246,7 +246,7 @@ const TABLE: readonly Row[] = [
     case: "help",
     args: ["--help"],
     code: 0,
-    firstLine: "Usage: npm run -s bench:e2e [-- --runs N]",
+    firstLine: "Usage: npm run -s bench:e2e [-- --runs N] [--out DIR]",
   },
   {
     command: "bench:e2e",
