@@ -145,6 +145,10 @@ function redisOutputs(
  * removes the release, runs the hook's delete (PVCs, volumes, Kubernetes-made load balancers)
  * while the cluster still runs, and only then removes the cluster.
  *
+ * `andyredis:protectData` sets Pulumi's `protect` on the Redis component and the hook, and so
+ * on every child (children inherit it): the namespace, the password and its Secret, the release,
+ * the hook's dynamic resource. `pulumi destroy` then refuses before it deletes any data.
+ *
  * `clusterOnly` mode: only the release, on a provider for the configured kubeconfig; no AWS
  * resource, and no hook (the stack did not create the cluster's volumes' driver, so it has no
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
@@ -162,7 +166,7 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
     const redis = new RedisSentinel(
       "redis",
       { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
-      { providers: { kubernetes: provider } },
+      { providers: { kubernetes: provider }, protect: config.protectData },
     );
     return redisOutputs(config, redis, secrets.kubeconfig);
   }
@@ -181,7 +185,10 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
       mode: config.cleanup.volumeMode,
       timeoutSeconds: config.cleanup.timeoutSeconds,
     },
-    { dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon] },
+    {
+      dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon],
+      protect: config.protectData,
+    },
   );
   // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
   // hook has taken care of them.
@@ -194,7 +201,7 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },
-    { providers: { kubernetes: cluster.provider } },
+    { providers: { kubernetes: cluster.provider }, protect: config.protectData },
   );
   return { ...foundation.outputs, ...redisOutputs(config, redis, cluster.kubeconfig) };
 }
