@@ -45,6 +45,7 @@ import {
   rangeText,
   SECRET_KEYS,
   specOf,
+  protectDataByDefault,
 } from "./lib/config/keys";
 import { checkKubeconfig } from "./lib/config/kubeconfig";
 import { cidrProblems } from "./lib/network";
@@ -187,9 +188,9 @@ class RawReader {
     return n;
   }
 
-  boolean(key: ConfigKey): boolean {
+  /** `fallback`: for a key whose default depends on the stack (`defaultText`). */
+  boolean(key: ConfigKey, fallback = specOf(key).default as boolean): boolean {
     const value = this.text(key);
-    const fallback = specOf(key).default as boolean;
     if (value === undefined) return fallback;
     if (value === "true" || value === "false") return value === "true";
     this.fail(key, value);
@@ -644,6 +645,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     volumeMode: reader.oneOf<VolumeCleanupMode>("volumeCleanupMode", DEFAULTS.volumeCleanupMode),
     timeoutSeconds: reader.integer("cleanupTimeoutSeconds") ?? DEFAULTS.cleanupTimeoutSeconds,
   };
+  const protectData = reader.boolean("protectData", protectDataByDefault(context.stack));
   const kubeconfig = reader.text("kubeconfig");
   const kubeContext = reader.text("kubeContext");
   if (mode === "clusterOnly" && modeValid) {
@@ -703,6 +705,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     loadBalancer: { domainName, targetPort, ingressCidrs: albIngressCidrs },
     redis,
     cleanup,
+    protectData,
     existingCluster:
       mode === "clusterOnly" ? { kubeconfigSet: true, context: kubeContext } : undefined,
   };

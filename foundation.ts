@@ -138,7 +138,10 @@ export function createAwsStack(config: StackConfig, secrets: StackSecrets): AwsS
       mode: config.cleanup.volumeMode,
       timeoutSeconds: config.cleanup.timeoutSeconds,
     },
-    { dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon] },
+    {
+      dependsOn: [cluster.eksCluster, cluster.nodeGroup, cluster.ebsCsiAddon],
+      protect: config.protectData,
+    },
   );
   // Snapshot and retain need the PVCs (and so the volumes) to outlive the release until the
   // hook has taken care of them.
@@ -151,7 +154,7 @@ export function createAwsStack(config: StackConfig, secrets: StackSecrets): AwsS
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },
-    { providers: { kubernetes: cluster.provider } },
+    { providers: { kubernetes: cluster.provider }, protect: config.protectData },
   );
   return { foundation, redis };
 }

@@ -45,6 +45,10 @@ function redisOutputs(
  *
  * `aws` mode: the foundation, the destroy hook and the Redis release (`foundation.ts`).
  *
+ * `andyredis:protectData` sets Pulumi's `protect` on the Redis component and the hook, and so
+ * on every child (children inherit it): the namespace, the password and its Secret, the release,
+ * the hook's dynamic resource. `pulumi destroy` then refuses before it deletes any data.
+ *
  * `clusterOnly` mode: only the release, on a provider for the configured kubeconfig; no AWS
  * resource, and no hook (the stack did not create the cluster's volumes' driver, so it has no
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
@@ -65,7 +69,7 @@ export async function createStack(
     const redis = new RedisSentinel(
       "redis",
       { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
-      { providers: { kubernetes: provider } },
+      { providers: { kubernetes: provider }, protect: config.protectData },
     );
     return redisOutputs(config, redis, secrets.kubeconfig);
   }

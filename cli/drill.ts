@@ -12,6 +12,7 @@ import { drillDeployment } from "../lib/sentinel/cluster";
 import { DrillReport, runDrill } from "../lib/sentinel/drill";
 import { SCENARIOS, SCENARIO_SPECS } from "../lib/sentinel/scenarios";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
+import { startCpuLoad } from "../lib/sentinel/cpuLoad";
 import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
 import { timelineSvg } from "../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
@@ -40,6 +41,8 @@ Output:
   --scenarios a,b         scenarios to run (checked before anything starts)
   --json                  the report as JSON on stdout (progress goes to stderr)
   --svg <file>            timeline SVG (default ${DEFAULT_SVG})
+  --cpu-load              keep the machine's other cores busy meanwhile (one busy worker
+                          thread per core but one, at least one; bounded to 30 min)
   -h, --help              this text
 
 ${exitCodeHelp(["ok", "usage", "toolMissing", "drillFailed", "redisUnreachable"])}
@@ -52,6 +55,17 @@ const log = (line: string): void => {
 };
 
 async function run(options: SentinelCliOptions): Promise<DrillReport> {
+  if (!options.cpuLoad) return runTarget(options);
+  const load = startCpuLoad();
+  log(`drill: CPU load on: ${load.workers} busy worker thread(s) on the other cores`);
+  try {
+    return await runTarget(options);
+  } finally {
+    await load.stop();
+  }
+}
+
+async function runTarget(options: SentinelCliOptions): Promise<DrillReport> {
   const scenarios = options.scenarios;
   if (options.local) {
     const tuning = options.chartDefaults ? CHART_DEFAULT_TUNING : DEFAULT_TUNING;

@@ -126,6 +126,11 @@ export interface StackConfig {
   readonly redis: RedisConfig;
   readonly cleanup: CleanupConfig;
   /**
+   * Pulumi `protect` on the data's resources (the release, its namespace and password, the
+   * destroy hook): `andyredis:protectData`, by default on for production-like stack names.
+   */
+  readonly protectData: boolean;
+  /**
    * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (content, or a file
    * path) is required, checked by `config.ts`, and stays a Pulumi secret
    * (`andyredis:kubeconfig`); `context` picks one of its contexts (checked to exist).

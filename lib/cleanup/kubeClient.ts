@@ -10,6 +10,15 @@
  */
 import type { IncomingMessage, RequestOptions } from "http";
 import type { KubeApi, PvcInfo, PvInfo } from "./kubernetes";
+import {
+  KUBE_RETRY_POLICY,
+  KubeApiError,
+  kubeFailureKind,
+  systemClock,
+  withKubeRetry,
+  type KubeRetryPolicy,
+} from "./retry";
+import type { Clock } from "./types";
 
 interface NamedEntry<T> {
   readonly name: string;
@@ -105,6 +114,14 @@ export async function execCredentialToken(exec: KubeExec): Promise<string> {
 interface HttpResult {
   readonly status: number;
   readonly body: string;
+  /** The Retry-After header in seconds, when the server sent one. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** How the client retries (tests shorten it). Defaults to `KUBE_RETRY_POLICY`, the real clock. */
+export interface KubeClientOptions {
+  readonly policy?: KubeRetryPolicy;
+  readonly clock?: Clock;
 }
 
 type Json = Record<string, unknown>;
@@ -131,9 +148,18 @@ function pvInfo(pv: PvObject, name = pv.metadata?.name ?? ""): PvInfo {
   };
 }
 
-/** A KubeApi over HTTP(S) for a kubeconfig. Tokens from `exec` are fetched once per 5 minutes. */
-export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
+/**
+ * A KubeApi over HTTP(S) for a kubeconfig. Tokens from `exec` are fetched once per 5 minutes.
+ * Every call runs under `withKubeRetry`: throttling and transient failures are retried, a gone
+ * cluster ends in `ClusterGoneError`, a refusal (401, 403, TLS) fails at once.
+ */
+export function kubeApiFromKubeconfig(
+  kubeconfig: string,
+  options: KubeClientOptions = {},
+): KubeApi {
   const cfg = resolveKubeconfig(kubeconfig);
+  const clock = options.clock ?? systemClock;
+  const policy = options.policy ?? KUBE_RETRY_POLICY;
   let token: { value: string; at: number } | undefined;
 
   const authHeader = async (): Promise<Record<string, string>> => {
@@ -193,30 +219,65 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
       const req = transport.request(options, (res: IncomingMessage) => {
         const parts: Buffer[] = [];
         res.on("data", (c: Buffer) => parts.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }),
-        );
+        res.on("end", () => {
+          const retryAfter = Number(res.headers["retry-after"]);
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(parts).toString("utf8"),
+            retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+          });
+        });
         res.on("error", reject);
       });
-      req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on("timeout", () =>
+        req.destroy(Object.assign(new Error("timed out"), { code: "REQUEST_TIMEOUT" })),
+      );
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
       req.end();
     });
   };
 
-  const expect = (r: HttpResult, what: string, ok: readonly number[]): Json => {
-    if (!ok.includes(r.status)) {
-      throw new Error(`Kubernetes API ${what}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
-    }
-    return r.body === "" ? {} : (JSON.parse(r.body) as Json);
-  };
-  const exists = async (path: string): Promise<boolean> => {
-    const r = await request("GET", path);
-    if (r.status === 404) return false;
-    expect(r, `GET ${path}`, [200]);
-    return true;
-  };
+  /**
+   * One call, retried: a network error or a status outside `ok` is a classified `KubeApiError`;
+   * a 404 counts as an answer only when the API server sent it (a Kubernetes `Status` body).
+   */
+  const call = (
+    method: string,
+    path: string,
+    ok: readonly number[],
+    body?: Json,
+    contentType?: string,
+  ): Promise<HttpResult> =>
+    withKubeRetry(
+      `Kubernetes API ${method} ${path}`,
+      async () => {
+        let r: HttpResult;
+        try {
+          r = await request(method, path, body, contentType);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          const message = err instanceof Error ? err.message : String(err);
+          throw new KubeApiError(
+            message,
+            kubeFailureKind({ code: typeof code === "string" ? code : "EUNKNOWN" }),
+          );
+        }
+        const kind = kubeFailureKind({ status: r.status, body: r.body });
+        if (ok.includes(r.status) && !(r.status === 404 && kind === "gone")) return r;
+        throw new KubeApiError(
+          `HTTP ${r.status} ${r.body.slice(0, 300)}`,
+          kind,
+          r.retryAfterSeconds,
+        );
+      },
+      clock,
+      policy,
+    );
+  const json = (r: HttpResult): Json => (r.body === "" ? {} : (JSON.parse(r.body) as Json));
+  const get = async (path: string): Promise<Json> => json(await call("GET", path, [200]));
+  const exists = async (path: string): Promise<boolean> =>
+    (await call("GET", path, [200, 404])).status === 200;
   const enc = encodeURIComponent;
 
   return {
@@ -229,7 +290,7 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
       ),
     async listPvcs(ns, labelSelector): Promise<PvcInfo[]> {
       const path = `/api/v1/namespaces/${enc(ns)}/persistentvolumeclaims?labelSelector=${enc(labelSelector)}`;
-      const list = expect(await request("GET", path), `GET ${path}`, [200]) as {
+      const list = (await get(path)) as {
         items?: { metadata?: { name?: string }; spec?: { volumeName?: string } }[];
       };
       return (list.items ?? []).map((i) => ({
@@ -240,7 +301,7 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
     },
     async listAllPvcs(): Promise<PvcInfo[]> {
       const path = "/api/v1/persistentvolumeclaims";
-      const list = expect(await request("GET", path), `GET ${path}`, [200]) as {
+      const list = (await get(path)) as {
         items?: { metadata?: { name?: string; namespace?: string } }[];
       };
       return (list.items ?? []).map((i) => ({
@@ -250,35 +311,32 @@ export function kubeApiFromKubeconfig(kubeconfig: string): KubeApi {
     },
     async listPvs(): Promise<PvInfo[]> {
       const path = "/api/v1/persistentvolumes";
-      const list = expect(await request("GET", path), `GET ${path}`, [200]) as {
-        items?: PvObject[];
-      };
+      const list = (await get(path)) as { items?: PvObject[] };
       return (list.items ?? []).map((pv) => pvInfo(pv));
     },
     async getPv(name): Promise<PvInfo | undefined> {
-      const r = await request("GET", `/api/v1/persistentvolumes/${enc(name)}`);
+      const r = await call("GET", `/api/v1/persistentvolumes/${enc(name)}`, [200, 404]);
       if (r.status === 404) return undefined;
-      return pvInfo(expect(r, `GET pv ${name}`, [200]) as PvObject, name);
+      return pvInfo(json(r) as PvObject, name);
     },
-    async setPvReclaimPolicy(name, policy): Promise<void> {
-      const r = await request(
+    async setPvReclaimPolicy(name, reclaimPolicy): Promise<void> {
+      await call(
         "PATCH",
         `/api/v1/persistentvolumes/${enc(name)}`,
-        { spec: { persistentVolumeReclaimPolicy: policy } },
+        [200],
+        { spec: { persistentVolumeReclaimPolicy: reclaimPolicy } },
         "application/merge-patch+json",
       );
-      expect(r, `PATCH pv ${name}`, [200]);
     },
     async deletePvc(ns, name): Promise<void> {
-      const r = await request(
+      await call(
         "DELETE",
         `/api/v1/namespaces/${enc(ns)}/persistentvolumeclaims/${enc(name)}`,
+        [200, 202, 404],
       );
-      expect(r, `DELETE pvc ${ns}/${name}`, [200, 202, 404]);
     },
     async deletePv(name): Promise<void> {
-      const r = await request("DELETE", `/api/v1/persistentvolumes/${enc(name)}`);
-      expect(r, `DELETE pv ${name}`, [200, 202, 404]);
+      await call("DELETE", `/api/v1/persistentvolumes/${enc(name)}`, [200, 202, 404]);
     },
   };
 }

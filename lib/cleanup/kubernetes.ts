@@ -9,7 +9,7 @@
  */
 import type { VolumeCleanupMode } from "../configTypes";
 import { isReleaseClaimName, type VolumeScope } from "./plan";
-import { errorMessage, waitUntil } from "./retry";
+import { errorMessage, isClusterGone, waitUntil } from "./retry";
 import type { CleanupReport, CleanupSettings, Logger, WaitOptions } from "./types";
 import { cleanupFailure } from "./volumes";
 
@@ -127,10 +127,22 @@ export async function runKubernetesStep(
   try {
     namespaceExists = await api.namespaceExists(settings.namespace);
   } catch (err) {
+    // Only a real signal that nothing is there any more (connection refused or no such name,
+    // for longer than an API server restart) lets the hook go on without the cluster; a 403, a
+    // TLS failure or a 5xx that outlasts the retries fails the destroy instead.
+    if (isClusterGone(err)) {
+      return skipped(
+        `the cluster is gone (${errorMessage(err)}); its PVCs went with it, and the volumes ` +
+          "are found by their stack and claim tags alone",
+      );
+    }
     throw new Error(
-      `andyredis volume cleanup could not reach the Kubernetes API: ${errorMessage(err)}.\n` +
-        "If the cluster is already gone, run the destroy again with " +
-        `${SKIP_KUBERNETES_ENV}=true (EBS volumes are still cleaned up by their stack tag).`,
+      `andyredis volume cleanup could not use the Kubernetes API: ${errorMessage(err)}.\n` +
+        "This is not a gone cluster (the hook goes on by itself when connections are refused or " +
+        "the name no longer resolves): check the kubeconfig's access " +
+        "(kubectl auth can-i delete persistentvolumeclaims -A) and run the destroy again. To go " +
+        `on without the cluster anyway, run it with ${SKIP_KUBERNETES_ENV}=true (EBS volumes are ` +
+        "still cleaned up by their stack tag).",
     );
   }
   if (!namespaceExists) {

@@ -493,6 +493,16 @@ export const CONFIG_KEYS = {
     section: "Destroy and cluster-only mode",
     description: "Upper bound of each wait in the destroy hook.",
   },
+  protectData: {
+    type: "boolean",
+    defaultText:
+      "true for a stack whose name has the word prod, production, prd or live (e.g. prod-eu), else false",
+    allowed: ["true", "false"],
+    modes: ALL,
+    section: "Destroy and cluster-only mode",
+    description:
+      "Pulumi `protect` on the Redis release, its namespace and password, and (aws) the destroy hook: pulumi destroy refuses to delete the data. To destroy: set it to false and run pulumi up first (docs/destroy.md).",
+  },
   kubeconfig: {
     type: "string",
     allowedText: "kubeconfig YAML or JSON, or the path of an existing kubeconfig file",
@@ -595,4 +605,22 @@ export function defaultText(key: ConfigKey): string {
     return spec.default.length === 0 ? "[]" : spec.default.join(", ");
   }
   return typeof spec.default === "object" ? JSON.stringify(spec.default) : String(spec.default);
+}
+
+/** The words of a stack name (split on `-`, `_`, `.`, `/`) that mark it as production. */
+export const PRODUCTION_STACK_WORDS: readonly string[] = ["prod", "production", "prd", "live"];
+
+/**
+ * `protectData`'s default: on for a stack whose name has a word of `PRODUCTION_STACK_WORDS`
+ * (`prod`, `prod-eu`, `shop-production`), off for the rest (`dev`, `ci-1234`, `product-demo`).
+ * A long-lived stack's volumes are its data, and the destroy hook deletes them for good: a
+ * `pulumi destroy` on the wrong stack must not be one command away. Development, CI and
+ * ephemeral stacks are destroyed all the time, so protecting them by default would only teach
+ * everyone to take it off.
+ */
+export function protectDataByDefault(stack: string): boolean {
+  return stack
+    .toLowerCase()
+    .split(/[-_./]/)
+    .some((word) => PRODUCTION_STACK_WORDS.includes(word));
 }

@@ -41,6 +41,8 @@ export interface SentinelCliOptions {
   readonly scenarios: readonly ScenarioName[] | undefined;
   /** Where the drill writes its timeline SVG. */
   readonly svgPath: string | undefined;
+  /** `--cpu-load`: keep the machine's other cores busy during the drill. */
+  readonly cpuLoad: boolean;
 }
 
 const VERIFY_FLAGS = {
@@ -61,6 +63,7 @@ const DRILL_FLAGS = {
   "chart-defaults": { type: "boolean" },
   scenarios: { type: "string", multiple: true },
   svg: { type: "string" },
+  "cpu-load": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -89,6 +92,7 @@ export function parseSentinelCliArgs(
       // Checked before anything starts: a typo must not cost a drill's worth of waiting first.
       scenarios: flags.oneOf("scenarios", SCENARIOS),
       svgPath: flags.value("svg"),
+      cpuLoad: flags.has("cpu-load"),
     };
     checkTarget(options, flags.problem.bind(flags), "--local or --outputs <file>");
     if (options.chartDefaults && !options.local)
@@ -118,6 +122,7 @@ export function parseSentinelCliArgs(
     nodes: flags.integer("nodes", 2),
     scenarios: undefined,
     svgPath: undefined,
+    cpuLoad: false,
   };
   checkTarget(
     options,

@@ -16,6 +16,14 @@ import {
   type PvcInfo,
   type PvInfo,
 } from "../../lib/cleanup/kubernetes";
+import {
+  ClusterGoneError,
+  isClusterGone,
+  KUBE_RETRY_POLICY,
+  KubeApiError,
+  kubeFailureKind,
+  withKubeRetry,
+} from "../../lib/cleanup/retry";
 import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { fakeClock } from "../helpers/clock";
@@ -253,7 +261,7 @@ describe("cleanup Kubernetes step: against a fake API", () => {
     };
     await assert.rejects(
       runKubernetesStep(kube, settings("delete"), log, wait()),
-      /could not reach the Kubernetes API: connect ECONNREFUSED[\s\S]*ANDYREDIS_CLEANUP_SKIP_KUBERNETES=true/,
+      /could not use the Kubernetes API: connect ECONNREFUSED[\s\S]*ANDYREDIS_CLEANUP_SKIP_KUBERNETES=true/,
     );
   });
 
@@ -396,7 +404,7 @@ users:
 
   it("makes the calls of the step, with a bearer token", async () => {
     requests.length = 0;
-    const api = kubeApiFromKubeconfig(kubeconfig("{ token: abc }"));
+    const api = kubeApiFromKubeconfig(kubeconfig("{ token: abc }"), { clock: fakeClock() });
     assert.equal(await api.namespaceExists("redis"), true);
     assert.equal(await api.namespaceExists("gone"), false);
     assert.deepEqual(await api.listPvcs("redis", "app.kubernetes.io/instance=redis"), [
@@ -426,7 +434,7 @@ users:
     await api.deletePv("pv-0");
     assert.equal(await api.objectExists("service", "redis", "metrics"), true);
     assert.equal(await api.objectExists("ingress", "redis", "web"), false);
-    await assert.rejects(api.getPv("pv-9x"), /HTTP 500/);
+    await assert.rejects(api.getPv("pv-9x"), /HTTP 500[\s\S]*gave up after 8 attempts/);
 
     assert.ok(requests.every((r) => r.auth === "Bearer abc"));
     const list = requests.find((r) => r.url.includes("persistentvolumeclaims?"));
@@ -462,5 +470,198 @@ users:
       requests.map((r) => r.auth),
       ["Bearer k8s-aws-v1.c1", "Bearer k8s-aws-v1.c1"],
     );
+  });
+});
+
+describe("cleanup Kubernetes step: retries, and when the cluster counts as gone", () => {
+  it("classifies failures: gone, transient, refused", () => {
+    const cases: [Parameters<typeof kubeFailureKind>[0], string][] = [
+      [{ code: "ECONNREFUSED" }, "gone"],
+      [{ code: "ENOTFOUND" }, "gone"],
+      [{ code: "ECONNRESET" }, "transient"],
+      [{ code: "ETIMEDOUT" }, "transient"],
+      [{ code: "EAI_AGAIN" }, "transient"],
+      [{ code: "REQUEST_TIMEOUT" }, "transient"],
+      [{ code: "DEPTH_ZERO_SELF_SIGNED_CERT" }, "refused"],
+      [{ status: 429 }, "transient"],
+      [{ status: 500 }, "transient"],
+      [{ status: 503 }, "transient"],
+      [{ status: 401 }, "refused"],
+      [{ status: 403, body: '{"kind":"Status","reason":"Forbidden"}' }, "refused"],
+      [{ status: 404, body: '{"kind":"Status","reason":"NotFound"}' }, "refused"],
+      [{ status: 404, body: "default backend - 404" }, "gone"],
+      [{ status: 409, body: '{"kind":"Status"}' }, "refused"],
+    ];
+    for (const [failure, kind] of cases) {
+      assert.equal(kubeFailureKind(failure), kind, JSON.stringify(failure));
+    }
+  });
+
+  it("retries transient failures with backoff, and gives up after the policy's attempts", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const value = await withKubeRetry(
+      "GET x",
+      async () => {
+        calls++;
+        if (calls < 3) throw new KubeApiError("HTTP 503", "transient");
+        return "ok";
+      },
+      clock,
+    );
+    assert.equal(value, "ok");
+    assert.deepEqual(clock.slept, [500, 1000]);
+
+    const always = fakeClock();
+    await assert.rejects(
+      withKubeRetry(
+        "GET y",
+        async () => {
+          throw new KubeApiError("HTTP 429", "transient", 3);
+        },
+        always,
+      ),
+      /GET y: HTTP 429 \(gave up after 8 attempts\)/,
+    );
+    // Retry-After (3 s) wins over a shorter backoff; the cap holds.
+    assert.deepEqual(always.slept, [3000, 3000, 3000, 4000, 8000, 16000, 20000]);
+  });
+
+  it("a refusal fails at once; a gone signal counts only once it lasted goneAfterMs", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await assert.rejects(
+      withKubeRetry(
+        "GET z",
+        async () => {
+          calls++;
+          throw new KubeApiError("HTTP 403", "refused");
+        },
+        clock,
+      ),
+      (err: unknown) => !isClusterGone(err) && /HTTP 403/.test(String(err)),
+    );
+    assert.equal(calls, 1);
+    assert.deepEqual(clock.slept, []);
+
+    const gone = fakeClock();
+    const err = await withKubeRetry(
+      "GET /api",
+      async () => {
+        throw new KubeApiError("connect ECONNREFUSED", "gone");
+      },
+      gone,
+    ).catch((e: unknown) => e);
+    assert.ok(err instanceof ClusterGoneError, String(err));
+    assert.ok(gone.now() >= KUBE_RETRY_POLICY.goneAfterMs, `gave up after ${gone.now()} ms`);
+
+    // An API server that comes back within the window is not gone.
+    const back = fakeClock();
+    let n = 0;
+    assert.equal(
+      await withKubeRetry(
+        "GET /api",
+        async () => {
+          if (++n < 5) throw new KubeApiError("connect ECONNREFUSED", "gone");
+          return 1;
+        },
+        back,
+      ),
+      1,
+    );
+  });
+
+  describe("the HTTP client against a throttling, failing and vanishing API server", () => {
+    let server: http.Server;
+    let base: string;
+    const hits = new Map<string, number>();
+
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const url = req.url ?? "";
+        const hit = (hits.get(url) ?? 0) + 1;
+        hits.set(url, hit);
+        const status = (code: number, headers: Record<string, string> = {}): void => {
+          res.writeHead(code, { "Content-Type": "application/json", ...headers });
+          res.end(JSON.stringify({ kind: "Status", code }));
+        };
+        req.resume();
+        req.on("end", () => {
+          if (url === "/api/v1/namespaces/throttled") {
+            return hit <= 2 ? status(429, { "Retry-After": "2" }) : status(200);
+          }
+          if (url === "/api/v1/namespaces/flaky") return hit === 1 ? status(503) : status(200);
+          if (url === "/api/v1/namespaces/forbidden") return status(403);
+          if (url === "/api/v1/namespaces/proxied") {
+            res.writeHead(404, { "Content-Type": "text/plain" });
+            return res.end("default backend - 404");
+          }
+          return status(404);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+
+    const kubeconfigFor = (server: string): string =>
+      JSON.stringify({
+        "current-context": "c",
+        clusters: [{ name: "c", cluster: { server } }],
+        users: [{ name: "u", user: { token: "t" } }],
+        contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
+      });
+
+    it("rides out throttling (honouring Retry-After) and a 503; a 403 fails at once", async () => {
+      const clock = fakeClock();
+      const api = kubeApiFromKubeconfig(kubeconfigFor(base), { clock });
+      assert.equal(await api.namespaceExists("throttled"), true);
+      assert.equal(hits.get("/api/v1/namespaces/throttled"), 3);
+      assert.deepEqual(clock.slept, [2000, 2000]);
+      assert.equal(await api.namespaceExists("flaky"), true);
+      assert.equal(await api.namespaceExists("missing"), false, "the API server's own 404");
+      await assert.rejects(api.namespaceExists("forbidden"), /HTTP 403/);
+      assert.equal(hits.get("/api/v1/namespaces/forbidden"), 1);
+    });
+
+    it("a 404 that is not the API server's counts as gone, not as a missing namespace", async () => {
+      const api = kubeApiFromKubeconfig(kubeconfigFor(base), { clock: fakeClock() });
+      await assert.rejects(api.namespaceExists("proxied"), ClusterGoneError);
+    });
+
+    const settings: CleanupSettings = {
+      region: "us-east-1",
+      kubeconfig: "",
+      stackTag: "org/proj/dev",
+      clusterName: "c1",
+      namespace: "forbidden",
+      releaseName: "redis",
+      mode: "delete",
+      timeoutSeconds: 60,
+    };
+    const wait = () => ({ clock: fakeClock(), pollMs: 2000, timeoutMs: 60_000 });
+
+    it("the step goes on without a cluster that refuses connections, after the gone window", async () => {
+      const closed = http.createServer();
+      await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      const clock = fakeClock();
+      const api = kubeApiFromKubeconfig(kubeconfigFor(`http://127.0.0.1:${port}`), { clock });
+      const logs: string[] = [];
+      const r = await runKubernetesStep(api, settings, (m) => logs.push(m), wait());
+      assert.match(r.report.skipped ?? "", /the cluster is gone \(.*ECONNREFUSED/);
+      assert.deepEqual(r.volumeView, {});
+      assert.equal(r.ownerIsLive, undefined);
+      assert.ok(clock.now() >= KUBE_RETRY_POLICY.goneAfterMs);
+    });
+
+    it("but a 403 from a live API server fails the destroy: it is not a gone cluster", async () => {
+      const api = kubeApiFromKubeconfig(kubeconfigFor(base), { clock: fakeClock() });
+      await assert.rejects(
+        runKubernetesStep(api, settings, () => undefined, wait()),
+        /could not use the Kubernetes API: Kubernetes API GET \/api\/v1\/namespaces\/forbidden: HTTP 403/,
+      );
+    });
   });
 });

@@ -14,7 +14,12 @@ import * as tar from "tar";
 import { REFERENCE_CHART } from "../helpers/paths";
 import { BUILD_TIMEOUT_MS, ProgramRun, runIndex, STACK_CONTEXT } from "../helpers/program";
 import { ConfigError, NAMESPACE, readEngineConfig } from "../../config";
-import { ALL_KEYS, declaredDefaultText, SECRET_KEYS } from "../../lib/config/keys";
+import {
+  ALL_KEYS,
+  declaredDefaultText,
+  protectDataByDefault,
+  SECRET_KEYS,
+} from "../../lib/config/keys";
 import { StackConfig } from "../../lib/configTypes";
 import { chartConstraintProblems } from "../../lib/redis/chartValues";
 import { tuningProblems } from "../../lib/tuning";
@@ -1116,5 +1121,42 @@ describe("config: the valid edge cases are accepted", function () {
 describe("config: the table's secrets", () => {
   it("are the password and the kubeconfig", () => {
     assert.deepEqual([...SECRET_KEYS].sort(), ["kubeconfig", "redisPassword"]);
+  });
+});
+
+describe("protectData: on by default for production-like stack names only", () => {
+  const protectedFor = (stack: string, config: StackValues = {}): boolean => {
+    const { values } = engineConfig({ config });
+    return readEngineConfig({ values, ...STACK_CONTEXT, stack }).config.protectData;
+  };
+  const cases: readonly [string, boolean][] = [
+    ["prod", true],
+    ["production", true],
+    ["Prod-EU", true],
+    ["shop-production", true],
+    ["eu_prd", true],
+    ["live", true],
+    ["dev", false],
+    ["e2e", false],
+    ["ci-1234", false],
+    ["product-demo", false],
+    ["preprod", false],
+    ["livestream", false],
+  ];
+  for (const [stack, expected] of cases) {
+    it(`stack ${stack}: ${expected ? "protected" : "not protected"}`, () => {
+      assert.equal(protectDataByDefault(stack), expected);
+      assert.equal(protectedFor(stack), expected);
+    });
+  }
+
+  it("the key overrides the default either way, and refuses anything but true/false", () => {
+    assert.equal(protectedFor("prod", { protectData: "false" }), false);
+    assert.equal(protectedFor("dev", { protectData: "true" }), true);
+    const { values } = engineConfig({ config: { protectData: "yes" } });
+    assert.throws(
+      () => readEngineConfig({ values, ...STACK_CONTEXT, stack: "prod" }),
+      /andyredis:protectData: "yes" is not allowed; use one of: true, false/,
+    );
   });
 });

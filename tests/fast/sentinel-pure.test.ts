@@ -347,6 +347,9 @@ describe("sentinel CLI flags", () => {
       ["master-crash", "all-down"],
     );
     assert.equal(parseSentinelCliArgs("drill", ["--bogus", "-h"]), HELP);
+    assert.equal(parse("drill", ["--local", "--cpu-load"]).cpuLoad, true);
+    assert.equal(parse("drill", ["--local"]).cpuLoad, false);
+    assert.throws(() => parse("drill", ["--local", "--cpu-load=2"]), /--cpu-load: takes no value/);
   });
 
   it("reports every problem at once, one line each", () => {
