@@ -24,6 +24,7 @@ import {
 } from "./defaults";
 import { imagesNeedInsecureFlag } from "./images";
 import { parseQuantity } from "./quantity";
+import { ACL_MOUNT_PATH, OPERATOR_PASSWORD_KEY } from "./acl";
 import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../sentinel/preStop";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -135,6 +136,7 @@ export function nodeLifecycleHooks(cfg: RedisConfig): { redis: JsonObject; senti
   const identity = {
     masterSet: cfg.tuning.masterSet,
     selfHostExpression: `\${HOSTNAME}.${cfg.releaseName}-headless.${cfg.namespace}.svc.${CLUSTER_DOMAIN}`,
+    operatorPasswordFile: `${ACL_MOUNT_PATH}/${OPERATOR_PASSWORD_KEY}`,
   };
   const hook = (script: string): JsonObject => ({
     preStop: { exec: { command: ["/bin/bash", "-c", script] } },

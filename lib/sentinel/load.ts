@@ -24,7 +24,9 @@ export function sentinelClientOptions(
     sentinels: settings.sentinels.map((s) => ({ host: s.host, port: s.port })),
     name: settings.masterSet,
     role,
+    username: settings.username,
     password: settings.password,
+    sentinelUsername: settings.username,
     sentinelPassword: settings.password,
     natMap: settings.natMap,
     // Fail instead of queueing, so every request is a sample with a time and an outcome.
@@ -78,6 +80,7 @@ export class Load {
         new Redis({
           host: s.host,
           port: s.port,
+          username: settings.username,
           password: settings.password,
           retryStrategy: () => 200,
           maxRetriesPerRequest: null,

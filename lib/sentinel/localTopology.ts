@@ -18,6 +18,15 @@ import {
   replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
 } from "../tuning";
+import {
+  APP_USER,
+  AclOptions,
+  INTERNAL_USER,
+  OPERATOR_USER,
+  aclHashes,
+  redisAclFile,
+  sentinelAclFile,
+} from "../redis/acl";
 import { sentinelMasterOf } from "./admin";
 import { withConnection } from "./clients";
 import {
@@ -27,7 +36,17 @@ import {
   redisPreStopScript,
   sentinelPreStopScript,
 } from "./preStop";
-import { ConnectionSettings, Endpoint, FaultInjector, endpointKey, sleep } from "./types";
+import {
+  ConnectionSettings,
+  Credentials,
+  Endpoint,
+  FaultInjector,
+  endpointKey,
+  sleep,
+} from "./types";
+
+/** A user only the local topology has (every right), for test-only commands. */
+const LOCAL_ADMIN_USER = "andyredis-local-admin";
 
 /** Loopback only: the topology must never be reachable from outside this machine. */
 export const LOOPBACK = "127.0.0.1";
@@ -39,8 +58,22 @@ export interface LocalTopologyOptions {
   readonly replicas?: number;
   /** Number of sentinels. Defaults to 3 (one beside each node, as in the chart). */
   readonly sentinels?: number;
-  /** Password of every Redis node and sentinel. Defaults to a random one. */
+  /**
+   * Password of the internal `default` user of every Redis node and sentinel (replication,
+   * Sentinel's links), as the chart's `<release>-password`. Defaults to a random one.
+   */
   readonly password?: string;
+  /** Password of the `app` user. Defaults to a random one. */
+  readonly appPassword?: string;
+  /** Password of the `operator` user (verify, drill, preStop). Defaults to a random one. */
+  readonly operatorPassword?: string;
+  /** The ACL options the stack renders (`redisAllowScripting`). Defaults to none. */
+  readonly acl?: AclOptions;
+  /**
+   * For tests only: start redis-server with `enable-debug-command yes`, so that DEBUG reaches
+   * the ACL check (without it Redis refuses DEBUG with ERR before looking at the user).
+   */
+  readonly enableDebugCommand?: boolean;
   /** Parent of the temp directory. Defaults to the OS temp directory. */
   readonly tempRoot?: string;
   /**
@@ -148,6 +181,8 @@ export function redisNodeConfig(
   password: string,
   masterPort: number | undefined,
   ordinal = 0,
+  aclFile?: string,
+  enableDebugCommand = false,
 ): string {
   const lines = [
     `port ${port}`,
@@ -162,6 +197,10 @@ export function redisNodeConfig(
     `masterauth ${password}`,
     ...redisServerDirectives(tuning),
     `replica-priority ${replicaPriorityForOrdinal(ordinal)}`,
+    // The stack's users (lib/redis/acl.ts): as in the pods, the file overrides `requirepass`
+    // for `default`, which keeps replication and Sentinel's links.
+    ...(aclFile === undefined ? [] : [`aclfile ${JSON.stringify(aclFile)}`]),
+    ...(enableDebugCommand ? ["enable-debug-command yes"] : []),
   ];
   if (masterPort !== undefined) {
     lines.push(`replicaof ${LOOPBACK} ${masterPort}`);
@@ -177,6 +216,7 @@ export function sentinelConfig(
   logPath: string,
   password: string,
   masterPort: number,
+  aclFile?: string,
 ): string {
   const [monitor, ...rest] = sentinelMonitorDirectives(tuning, LOOPBACK, masterPort);
   return (
@@ -188,6 +228,7 @@ export function sentinelConfig(
       `dir ${JSON.stringify(dataDir)}`,
       // Clients must authenticate; sentinels use this same password with each other.
       `requirepass ${password}`,
+      ...(aclFile === undefined ? [] : [`aclfile ${JSON.stringify(aclFile)}`]),
       monitor,
       // auth-pass refers to the master set, so it must follow `sentinel monitor`.
       `sentinel auth-pass ${tuning.masterSet} ${password}`,
@@ -203,7 +244,14 @@ export function sentinelConfig(
 export class LocalTopology implements FaultInjector {
   readonly tuning: RedisTuning;
   readonly preStop: PreStopPlan;
+  /** The internal (`default`) user's password. */
   readonly password: string;
+  /** The `app` user, as a client of the stack gets it. */
+  readonly app: Credentials;
+  /** The `operator` user: verify, drill and the preStop hooks. */
+  readonly operator: Credentials;
+  /** A local-only user with every right, for the test periods (SENTINEL DEBUG). */
+  private readonly admin: Credentials;
   readonly dir: string;
   private readonly sentinelPeriods: SentinelPeriods | undefined;
   private readonly redisNodes: LocalNode[];
@@ -216,6 +264,7 @@ export class LocalTopology implements FaultInjector {
     tuning: RedisTuning,
     preStop: PreStopPlan,
     password: string,
+    users: { app: Credentials; operator: Credentials; admin: Credentials },
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
@@ -225,6 +274,9 @@ export class LocalTopology implements FaultInjector {
     this.sentinelPeriods = sentinelPeriods;
     this.preStop = preStop;
     this.password = password;
+    this.app = users.app;
+    this.operator = users.operator;
+    this.admin = users.admin;
     this.dir = dir;
     this.redisNodes = redisNodes;
     this.sentinelNodes = sentinelNodes;
@@ -261,6 +313,26 @@ export class LocalTopology implements FaultInjector {
       .slice(1 + replicas)
       .map((port, i) => node("sentinel", `sentinel-${i}`, port));
     const masterPort = redisNodes[0].port;
+    const random = (): string => randomBytes(16).toString("hex");
+    const users = {
+      app: { username: APP_USER, password: options.appPassword ?? random() },
+      operator: { username: OPERATOR_USER, password: options.operatorPassword ?? random() },
+      admin: { username: LOCAL_ADMIN_USER, password: random() },
+    };
+    const hashes = aclHashes({
+      [INTERNAL_USER]: [password],
+      [APP_USER]: [users.app.password],
+      [OPERATOR_USER]: [users.operator.password],
+    });
+    // The stack's ACL files, plus a local admin for the test-only SENTINEL DEBUG.
+    const adminLine = `user ${LOCAL_ADMIN_USER} on >${users.admin.password} ~* &* +@all\n`;
+    const redisAcl = path.join(dir, "users.acl");
+    const sentinelAcl = path.join(dir, "sentinel-users.acl");
+    fs.writeFileSync(redisAcl, redisAclFile(hashes, options.acl) + adminLine, { mode: 0o600 });
+    fs.writeFileSync(sentinelAcl, sentinelAclFile(hashes) + adminLine, { mode: 0o600 });
+    // What the pods mount as `operator-password`, for the preStop hooks.
+    const operatorPasswordFile = path.join(dir, "operator-password");
+    fs.writeFileSync(operatorPasswordFile, users.operator.password, { mode: 0o600 });
     redisNodes.forEach((n, i) =>
       fs.writeFileSync(
         n.configPath,
@@ -272,19 +344,30 @@ export class LocalTopology implements FaultInjector {
           password,
           i === 0 ? undefined : masterPort,
           options.replicaPriority === "redis-default" ? 0 : i,
+          redisAcl,
+          options.enableDebugCommand ?? false,
         ),
       ),
     );
     sentinelNodes.forEach((n) =>
       fs.writeFileSync(
         n.configPath,
-        sentinelConfig(tuning, n.port, path.dirname(n.configPath), n.logPath, password, masterPort),
+        sentinelConfig(
+          tuning,
+          n.port,
+          path.dirname(n.configPath),
+          n.logPath,
+          password,
+          masterPort,
+          sentinelAcl,
+        ),
       ),
     );
     const topology = new LocalTopology(
       tuning,
       options.preStop ?? preStopPlan(POD_SHUTDOWN),
       password,
+      users,
       dir,
       redisNodes,
       sentinelNodes,
@@ -304,8 +387,13 @@ export class LocalTopology implements FaultInjector {
     return {
       sentinels: this.sentinelNodes.map((n) => ({ host: LOOPBACK, port: n.port })),
       masterSet: this.tuning.masterSet,
-      password: this.password,
+      ...this.operator,
     };
+  }
+
+  /** The same sentinels, as the `app` user (what a client of the stack gets). */
+  appSettings(): ConnectionSettings {
+    return { ...this.settings(), ...this.app };
   }
 
   redisEndpoints(): Endpoint[] {
@@ -345,12 +433,12 @@ export class LocalTopology implements FaultInjector {
     const identity: HookIdentity = {
       masterSet: this.tuning.masterSet,
       selfHostExpression: LOOPBACK,
+      operatorPasswordFile: path.join(this.dir, "operator-password"),
     };
     const env = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       REDIS_PORT: String(target.port),
       REDIS_SENTINEL_PORT: String(sentinel.port),
-      REDIS_PASSWORD: this.password,
     };
     const [redisHook] = await Promise.all([
       runHook(redisPreStopScript(this.preStop, identity), env),
@@ -385,7 +473,7 @@ export class LocalTopology implements FaultInjector {
       try {
         const master = await sentinelMasterOf(
           { host: LOOPBACK, port: sentinel.port },
-          this.password,
+          this.operator,
           this.tuning.masterSet,
         );
         if (master) {
@@ -526,7 +614,7 @@ export class LocalTopology implements FaultInjector {
     await waitForPort(node.port, child, node);
     if (node.kind === "sentinel" && this.sentinelPeriods) {
       const { infoMs, publishMs } = this.sentinelPeriods;
-      await withConnection({ host: LOOPBACK, port: node.port }, this.password, (c) =>
+      await withConnection({ host: LOOPBACK, port: node.port }, this.admin, (c) =>
         c.call("SENTINEL", "DEBUG", "info-period", infoMs, "publish-period", publishMs),
       );
     }
