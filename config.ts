@@ -633,6 +633,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
+    allowScripting: reader.boolean("redisAllowScripting"),
     allowedNamespaces,
     clientLabel: { key: labelKey, value: labelValue },
     resources: readResources(reader, "redisResources"),

@@ -131,6 +131,7 @@ function redisOutputs(
     redisMasterSet: redis.masterSet,
     redisNamespace: redis.namespace,
     redisReleaseName: redis.releaseName,
+    redisUsername: redis.username,
     redisPassword: redis.password,
     ...(redis.masterEndpoint ? { redisMasterEndpoint: redis.masterEndpoint } : {}),
     redisClientLabel: { ...config.redis.clientLabel },

@@ -13,14 +13,23 @@ import { RedisConfig } from "../lib/configTypes";
 import { chartSource, chartValues, PvcWhenDeleted } from "../lib/redis/chartValues";
 import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
 import { redisEndpoints } from "../lib/redis/endpoints";
+import {
+  APP_USER,
+  INTERNAL_USER,
+  OPERATOR_USER,
+  aclChecksum,
+  aclSecretData,
+  aclSecretName,
+} from "../lib/redis/acl";
 
 export interface RedisSentinelArgs {
   /** The typed Redis configuration from `config.ts` (namespace, release, chart, tuning...). */
   readonly config: RedisConfig;
   /**
-   * The Redis and Sentinel password, e.g. `config.requireSecret(...)`; made a secret if it is
-   * not one. Defaults to a generated 32-character alphanumeric `RandomPassword`, stable across
-   * updates.
+   * The password of the application user (`app`, lib/redis/acl.ts) on Redis and Sentinel, e.g.
+   * `config.requireSecret(...)`; made a secret if it is not one. Defaults to a generated
+   * 32-character alphanumeric `RandomPassword`, stable across updates. The internal (`default`)
+   * and the operator users always get generated passwords of their own.
    */
   readonly password?: pulumi.Input<string>;
   /**
@@ -63,7 +72,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The Helm release name. */
   public readonly releaseName: pulumi.Output<string>;
-  /** The Redis and Sentinel password (a secret). */
+  /** The application user clients authenticate as (`app`). */
+  public readonly username: pulumi.Output<string>;
+  /** The application user's password on Redis and Sentinel (a secret). */
   public readonly password: pulumi.Output<string>;
   /** `<release>-master.<ns>.svc.cluster.local:6379`, only when the master Service is on. */
   public readonly masterEndpoint?: pulumi.Output<string>;
@@ -80,15 +91,17 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.password = pulumi.secret(
-      args.password ??
-        new random.RandomPassword(
-          `${name}-password`,
-          // Alphanumeric: the chart writes the password unquoted into sentinel.conf.
-          { length: 32, special: false },
-          { parent: this },
-        ).result,
-    );
+    // Alphanumeric: the chart writes the internal password unquoted into sentinel.conf.
+    const generated = (role: string): pulumi.Output<string> =>
+      new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, { parent: this })
+        .result;
+    // The chart's own password: the `default` user, held by the pods only (replication,
+    // Sentinel's links, probes, exporter). Its resource name is the one the single password of
+    // earlier versions had, so an update keeps that value here.
+    const internalPassword = pulumi.secret(generated("password"));
+    this.username = pulumi.output(APP_USER);
+    this.password = pulumi.secret(args.password ?? generated("app-password"));
+    const operatorPassword = pulumi.secret(generated("operator-password"));
 
     const secretName = `${cfg.releaseName}-password`;
     const secret = new k8s.core.v1.Secret(
@@ -96,10 +109,31 @@ export class RedisSentinel extends pulumi.ComponentResource {
       {
         metadata: { name: secretName, namespace: namespace.metadata.name },
         type: "Opaque",
-        stringData: { [PASSWORD_KEY]: this.password },
+        stringData: { [PASSWORD_KEY]: internalPassword },
       },
       { parent: this },
     );
+
+    const aclData = pulumi
+      .all([internalPassword, this.password, operatorPassword])
+      .apply(([internal, app, operator]) =>
+        aclSecretData(
+          { [INTERNAL_USER]: [internal], [APP_USER]: [app], [OPERATOR_USER]: [operator] },
+          { allowScripting: cfg.allowScripting },
+        ),
+      );
+    const aclSecret = new k8s.core.v1.Secret(
+      `${name}-acl`,
+      {
+        metadata: { name: aclSecretName(cfg.releaseName), namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: pulumi.secret(aclData),
+      },
+      { parent: this },
+    );
+    // A hash of hashes and of the operator password: nothing can be read back from it, so it
+    // may stand in the release values in plain text.
+    const checksum = pulumi.unsecret(aclData.apply(aclChecksum));
 
     if (cfg.chartVersion !== PINNED_CHART_VERSION) {
       pulumi.log.warn(
@@ -117,15 +151,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
         chart: source.chart,
         repositoryOpts: source.repositoryOpts,
         version: cfg.chartVersion,
-        values: chartValues(cfg, {
-          existingSecretName: secretName,
-          existingSecretPasswordKey: PASSWORD_KEY,
-          pvcWhenDeleted: args.pvcWhenDeleted,
-        }),
+        values: checksum.apply((aclChecksumValue) =>
+          chartValues(cfg, {
+            existingSecretName: secretName,
+            existingSecretPasswordKey: PASSWORD_KEY,
+            pvcWhenDeleted: args.pvcWhenDeleted,
+            aclSecretName: aclSecretName(cfg.releaseName),
+            aclChecksum: aclChecksumValue,
+          }),
+        ),
         timeout: args.timeoutSeconds ?? 900,
         maxHistory: 10,
       },
-      { parent: this, dependsOn: [namespace, secret, ...(args.dependsOn ?? [])] },
+      { parent: this, dependsOn: [namespace, secret, aclSecret, ...(args.dependsOn ?? [])] },
     );
 
     // Known at preview, yet carrying the dependency on the release.
@@ -145,6 +183,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       masterSet: this.masterSet,
       namespace: this.namespace,
       releaseName: this.releaseName,
+      username: this.username,
       password: this.password,
       masterEndpoint: this.masterEndpoint,
       release: this.release,

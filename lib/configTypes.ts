@@ -99,6 +99,11 @@ export interface RedisConfig {
   readonly storageClassName: string;
   readonly masterService: boolean;
   readonly serviceMonitor: boolean;
+  /**
+   * Lets the application user run Lua scripts and functions (`redisAllowScripting`). Off: the
+   * Lua engine had CVE-2025-49844 (RCE) and CVE-2025-46817/46818/46819.
+   */
+  readonly allowScripting: boolean;
   /** Namespaces whose labelled pods may reach Redis and Sentinel (the release's own always may). */
   readonly allowedNamespaces: readonly string[];
   /** The pod label (key and value) a client needs to pass the NetworkPolicy. */

@@ -59,7 +59,9 @@ export interface ReleaseOutputs {
   readonly redisMasterSet: string;
   readonly redisNamespace: string;
   readonly redisReleaseName: string;
-  /** Secret. */
+  /** The ACL user clients authenticate as on Redis and Sentinel (`app`). */
+  readonly redisUsername: string;
+  /** Secret. That user's password. */
   readonly redisPassword: string;
   /** `host:6379` of the master Service; only when that Service is enabled. */
   readonly redisMasterEndpoint?: string;
@@ -180,11 +182,18 @@ export const OUTPUT_CONTRACT: { readonly [K in RedisOutputName]-?: OutputSpec } 
     secret: false,
     description: "Helm release name",
   },
+  redisUsername: {
+    kind: "string",
+    presence: "always",
+    secret: false,
+    description:
+      "the ACL user clients authenticate as, on Redis and on Sentinel (`app`: no scripting, no dangerous or admin commands)",
+  },
   redisPassword: {
     kind: "string",
     presence: "always",
     secret: true,
-    description: "Redis and Sentinel password",
+    description: "the password of `redisUsername`, on Redis and on Sentinel",
   },
   redisMasterEndpoint: {
     kind: "string",
@@ -356,7 +365,10 @@ export interface DeploymentTarget {
   /** Pods are `<release>-node-<i>`, behind the headless Service `<release>-headless`. */
   readonly releaseName: string;
   readonly masterSet: string;
-  /** Redis and Sentinel share it. */
+  /**
+   * The application user's password (outputs). verify and drill do not use it: they run as the
+   * operator user, whose password they read from the release's ACL Secret.
+   */
   readonly password: string;
   /** Redis nodes: one per sentinel host. */
   readonly nodes: number;

@@ -33,9 +33,10 @@ export interface RedisConsumerArgs {
 export const PASSWORD_KEY = "redis-password";
 
 /**
- * Resolves the master through Sentinel, then writes a heartbeat to it. REDISCLI_AUTH (from the
- * Secret) authenticates both: the chart protects Sentinel with the Redis password. The password
- * never appears on a command line, where `ps` and the pod spec would show it.
+ * Resolves the master through Sentinel, then writes a heartbeat to it, as the stack's
+ * application user (`redisUsername`): REDISCLI_AUTH (from the Secret) and `--user` authenticate
+ * both, Sentinel and Redis having the same ACL users. The password never appears on a command
+ * line, where `ps` and the pod spec would show it.
  */
 const CLIENT_SCRIPT = `
 set -u
@@ -43,9 +44,9 @@ host="\${SENTINEL_ENDPOINT%:*}"
 port="\${SENTINEL_ENDPOINT##*:}"
 while true; do
   now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  master="$(redis-cli --no-auth-warning -h "$host" -p "$port" SENTINEL get-master-addr-by-name "$MASTER_SET" 2>&1 | tr '\\n' ' ')"
+  master="$(redis-cli --no-auth-warning --user "$REDIS_USERNAME" -h "$host" -p "$port" SENTINEL get-master-addr-by-name "$MASTER_SET" 2>&1 | tr '\\n' ' ')"
   set -- $master
-  if [ "$#" -eq 2 ] && redis-cli --no-auth-warning -h "$1" -p "$2" SET andyredis:consumer:heartbeat "$now" >/dev/null 2>&1; then
+  if [ "$#" -eq 2 ] && redis-cli --no-auth-warning --user "$REDIS_USERNAME" -h "$1" -p "$2" SET andyredis:consumer:heartbeat "$now" >/dev/null 2>&1; then
     echo "$now master $1:$2 write ok"
   else
     echo "$now no writable master (sentinel said: $master)"
@@ -128,6 +129,7 @@ export class RedisConsumer extends pulumi.ComponentResource {
                   env: [
                     { name: "SENTINEL_ENDPOINT", value: redis.sentinelEndpoint },
                     { name: "MASTER_SET", value: redis.redisMasterSet },
+                    { name: "REDIS_USERNAME", value: redis.redisUsername },
                     { name: "INTERVAL_SECONDS", value: String(args.intervalSeconds ?? 5) },
                     {
                       name: "REDISCLI_AUTH",

@@ -332,7 +332,8 @@ export const CONFIG_KEYS = {
     modes: ALL,
     secret: true,
     section: "Redis",
-    description: "Password of Redis and Sentinel.",
+    description:
+      "Password of the application user `app` (the `redisUsername` output) on Redis and Sentinel.",
   },
   redisMasterSet: {
     type: "string",
@@ -436,6 +437,15 @@ export const CONFIG_KEYS = {
     modes: ALL,
     section: "Redis",
     description: "A Prometheus Operator ServiceMonitor for the metrics exporter.",
+  },
+  redisAllowScripting: {
+    type: "boolean",
+    default: false,
+    allowed: ["true", "false"],
+    modes: ALL,
+    section: "Redis",
+    description:
+      "Let the application user run Lua (EVAL, EVALSHA, FCALL, SCRIPT LOAD/EXISTS). Off: Redis 8.2.1's Lua has CVE-2025-49844 (RCE, CVSS 10) and CVE-2025-46817/46818/46819; see docs/redis.md.",
   },
   redisAllowedNamespaces: {
     type: "stringList",

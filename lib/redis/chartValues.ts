@@ -7,8 +7,9 @@
  * the pod's grace period, and never `master.*`. Each value below names its section and the
  * template that reads it; docs/redis.md explains the choices.
  *
- * The password is never in the values: it lives in a Secret the component creates, which
- * `auth.existingSecret` names.
+ * No password is in the values: the chart's internal one lives in a Secret the component creates,
+ * which `auth.existingSecret` names, and the ACL users (lib/redis/acl.ts) in another one, which
+ * every pod mounts at `ACL_MOUNT_PATH`.
  */
 import { ContainerResources, ImageRef, RedisConfig } from "../configTypes";
 import { POD_SHUTDOWN, REPLICA_PRIORITY_BASE, redisServerDirectives } from "../tuning";
@@ -24,7 +25,7 @@ import {
 } from "./defaults";
 import { imagesNeedInsecureFlag } from "./images";
 import { parseQuantity } from "./quantity";
-import { ACL_MOUNT_PATH, OPERATOR_PASSWORD_KEY } from "./acl";
+import { ACL_FILE_KEY, ACL_MOUNT_PATH, OPERATOR_PASSWORD_KEY, SENTINEL_ACL_FILE_KEY } from "./acl";
 import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../sentinel/preStop";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -46,7 +47,21 @@ export interface ChartValuesOptions {
    * "Retain" when the destroy hook must snapshot or keep the volumes.
    */
   readonly pvcWhenDeleted?: PvcWhenDeleted;
+  /** The Secret holding the ACL files and the operator's password (`aclSecretData`). */
+  readonly aclSecretName: string;
+  /**
+   * `aclChecksum` of that Secret's data, as a pod annotation: a changed credential changes the
+   * pod template, so the StatefulSet rolls the pods one at a time through the preStop hooks.
+   * Defaults to none (no annotation).
+   */
+  readonly aclChecksum?: string;
 }
+
+/** The pod annotation that carries `ChartValuesOptions.aclChecksum`. */
+export const ACL_CHECKSUM_ANNOTATION = "andyredis/acl-checksum";
+
+/** The volume of the ACL Secret in the node pods. */
+const ACL_VOLUME = "andyredis-acl";
 
 /**
  * Chart 23.1.1 only runs its cluster-recovery loop when `sentinel.downAfterMilliseconds` is at
@@ -120,7 +135,14 @@ export function commonConfiguration(cfg: RedisConfig): string {
  * the flags come after the `--include`s, so they win over any config file.
  */
 export function replicaExtraFlags(): string[] {
-  return ["--replica-priority", `$((${REPLICA_PRIORITY_BASE} - \${HOSTNAME##*-}))`];
+  return [
+    "--replica-priority",
+    `$((${REPLICA_PRIORITY_BASE} - \${HOSTNAME##*-}))`,
+    // The stack's ACL users (lib/redis/acl.ts) instead of the chart's; after the chart's
+    // `--include`s, so this aclfile wins over any in redis.conf.
+    "--aclfile",
+    `${ACL_MOUNT_PATH}/${ACL_FILE_KEY}`,
+  ];
 }
 
 /**
@@ -246,6 +268,17 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // The Redis container's preStop: on the master, pause writes, fail over, wait until the
       // failover is done (see `nodeLifecycleHooks`; replaces the chart's prestop-redis.sh).
       lifecycleHooks: nodeLifecycleHooks(cfg).redis,
+      // The ACL Secret, read-only, for the Redis container (aclfile, operator password of the
+      // preStop hook); the sentinel container mounts the same volume.
+      extraVolumes: [
+        {
+          name: ACL_VOLUME,
+          secret: { secretName: opts.aclSecretName, defaultMode: 0o440 },
+        },
+      ],
+      extraVolumeMounts: [{ name: ACL_VOLUME, mountPath: ACL_MOUNT_PATH, readOnly: true }],
+      podAnnotations:
+        opts.aclChecksum === undefined ? {} : { [ACL_CHECKSUM_ANNOTATION]: opts.aclChecksum },
       // The kubectl container relabelling the master needs the service account token
       // (`redis.validateValues.createMaster` in _helpers.tpl requires it with masterService).
       automountServiceAccountToken: cfg.masterService,
@@ -280,6 +313,9 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // `nodeLifecycleHooks`; replaces the chart's prestop-sentinel.sh).
       lifecycleHooks: nodeLifecycleHooks(cfg).sentinel,
       resources: resourcesBlock(cfg.sentinelResources),
+      // The sentinels' ACL users (lib/redis/acl.ts), from the same Secret as the Redis ones.
+      configuration: `aclfile ${ACL_MOUNT_PATH}/${SENTINEL_ACL_FILE_KEY}`,
+      extraVolumeMounts: [{ name: ACL_VOLUME, mountPath: ACL_MOUNT_PATH, readOnly: true }],
       service: {
         type: "ClusterIP",
         createMaster: false,

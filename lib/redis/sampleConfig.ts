@@ -28,6 +28,7 @@ export function sampleRedisConfig(overrides: Partial<RedisConfig> = {}): RedisCo
     storageClassName: "gp3",
     masterService: true,
     serviceMonitor: false,
+    allowScripting: false,
     allowedNamespaces: [],
     clientLabel: { key: "andyredis/redis-client", value: "true" },
     resources: DEFAULT_REDIS_RESOURCES,

@@ -78,16 +78,67 @@ describe("program: the Redis release", function () {
     assert.deepEqual(loadBalancerTypes(values), []);
   });
 
-  it("stores the generated password in a secret Kubernetes Secret", () => {
+  it("stores the generated internal password in a secret Kubernetes Secret", () => {
     // The Secret class marks its whole stringData secret.
     const stringData = unwrapSecret(
       resources.named("kubernetes:core/v1:Secret", "redis-password").inputs.stringData,
     );
     assert.equal(stringData.secret, true);
     assert.deepEqual(Object.values(stringData.value as Record<string, string>), [
-      "mock-generated-password-0123456789",
+      "mock-generated-password-redis-password",
     ]);
-    assert.equal(resources.ofType("random:index/randomPassword:RandomPassword").length, 1);
+    assert.deepEqual(
+      resources
+        .ofType("random:index/randomPassword:RandomPassword")
+        .map((r) => r.name)
+        .sort(),
+      ["redis-app-password", "redis-operator-password", "redis-password"],
+      "one generated password per user: internal, app, operator",
+    );
+  });
+
+  it("stores the ACL files, hashes only, and the operator's password in a secret Secret", () => {
+    const acl = resources.named("kubernetes:core/v1:Secret", "redis-acl").inputs;
+    assert.equal((acl.metadata as { name: string }).name, "redis-acl");
+    const stringData = unwrapSecret(acl.stringData);
+    assert.equal(stringData.secret, true);
+    const data = stringData.value as Record<string, string>;
+    assert.deepEqual(Object.keys(data).sort(), [
+      "operator-password",
+      "sentinel-users.acl",
+      "users.acl",
+    ]);
+    assert.equal(data["operator-password"], "mock-generated-password-redis-operator-password");
+    for (const file of [data["users.acl"], data["sentinel-users.acl"]]) {
+      assert.match(file, /^user default reset on #[0-9a-f]{64} /m);
+      assert.match(file, /^user app reset on #[0-9a-f]{64} /m);
+      assert.match(file, /^user operator reset on #[0-9a-f]{64} /m);
+      assert.ok(!file.includes("mock-generated-password"), "hashes only");
+    }
+    assert.match(data["users.acl"], /^user app .* -@dangerous -@scripting /m);
+    assert.doesNotMatch(data["sentinel-users.acl"], /^user app .*sentinel\|(set|failover|reset)/m);
+  });
+
+  it("mounts the ACL Secret, points Redis and Sentinel at it, and rolls the pods when it changes", () => {
+    const values = resources.named(RELEASE, "redis-release").inputs.values as {
+      replica: {
+        extraFlags: string[];
+        extraVolumes: { secret: { secretName: string } }[];
+        podAnnotations: Record<string, string>;
+      };
+      sentinel: { configuration: string; extraVolumeMounts: { mountPath: string }[] };
+    };
+    assert.deepEqual(values.replica.extraFlags.slice(-2), [
+      "--aclfile",
+      "/opt/bitnami/redis/acl/users.acl",
+    ]);
+    assert.equal(values.replica.extraVolumes[0].secret.secretName, "redis-acl");
+    assert.equal(
+      values.sentinel.configuration,
+      "aclfile /opt/bitnami/redis/acl/sentinel-users.acl",
+    );
+    assert.equal(values.sentinel.extraVolumeMounts[0].mountPath, "/opt/bitnami/redis/acl");
+    assert.match(values.replica.podAnnotations["andyredis/acl-checksum"], /^[0-9a-f]{64}$/);
   });
 
   it("exports the endpoint outputs and keeps the password and kubeconfig secret", async () => {
@@ -101,7 +152,8 @@ describe("program: the Redis release", function () {
     assert.equal(v.redisNamespace, "redis");
     assert.equal(v.redisReleaseName, "redis");
     assert.match(String(v.redisMasterEndpoint), /^redis-master\.redis\.svc\.cluster\.local:6379$/);
-    assert.equal(v.redisPassword, "mock-generated-password-0123456789");
+    assert.equal(v.redisUsername, "app");
+    assert.equal(v.redisPassword, "mock-generated-password-redis-app-password");
     assert.equal(v.deploymentMode, "aws");
     assert.equal(v.stackTag, "acme/andyredis/dev");
     assert.deepEqual(v.redisClientLabel, { key: "andyredis/redis-client", value: "true" });
@@ -129,7 +181,14 @@ describe("program: a password from config, no master-only Service", function () 
   });
 
   it("uses the password from config instead of generating one", async () => {
-    assert.equal(stack.resources.ofType("random:index/randomPassword:RandomPassword").length, 0);
+    assert.deepEqual(
+      stack.resources
+        .ofType("random:index/randomPassword:RandomPassword")
+        .map((r) => r.name)
+        .sort(),
+      ["redis-operator-password", "redis-password"],
+      "the app user's password comes from config; the internal and operator ones are generated",
+    );
     assert.equal(stack.values.redisPassword, "from-config-0123");
     assert.equal(await pulumi.isSecret(stack.outputs.redisPassword as pulumi.Output<string>), true);
   });

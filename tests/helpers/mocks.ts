@@ -192,7 +192,10 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
         },
       };
     case "random:index/randomPassword:RandomPassword":
-      return { id: args.name, state: { ...inputs, result: "mock-generated-password-0123456789" } };
+      return {
+        id: args.name,
+        state: { ...inputs, result: `mock-generated-password-${args.name}` },
+      };
     default:
       return { id: shortId(args.name), state: inputs };
   }

@@ -7,6 +7,7 @@
  * config): `sentinelHosts` has one host per node, without a port. The AWS values are
  * placeholders of the right shape.
  */
+import { APP_USER } from "../../lib/redis/acl";
 import type {
   FoundationOutputs,
   RedisDeploymentMode,
@@ -58,6 +59,7 @@ export function sampleReleaseOutputs(
     redisMasterSet: redis.tuning.masterSet,
     redisNamespace: redis.namespace,
     redisReleaseName: redis.releaseName,
+    redisUsername: APP_USER,
     redisPassword: SAMPLE_REDIS_PASSWORD,
     redisMasterEndpoint: endpoints.masterEndpoint,
     redisClientLabel: redis.clientLabel,

@@ -156,7 +156,10 @@ describe("drill: the preStop hooks the stack deploys (bash, against a fake redis
 
 describe("the chart's start script: replica priority per pod", () => {
   it("gives each pod the replica-priority of its ordinal, as bash expands the chart's ARGS line", () => {
-    const values = chartValues(sampleRedisConfig(), { existingSecretName: "redis-password" });
+    const values = chartValues(sampleRedisConfig(), {
+      existingSecretName: "redis-password",
+      aclSecretName: "redis-acl",
+    });
     const flags = (values.replica as { extraFlags: string[] }).extraFlags;
     assert.equal(flags[0], "--replica-priority");
     // start-node.sh renders each flag as ARGS+=({{ . | quote }}); Go's %q equals JSON here.
