@@ -634,6 +634,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
     allowScripting: reader.boolean("redisAllowScripting"),
+    tls: reader.boolean("redisTls"),
     allowedNamespaces,
     clientLabel: { key: labelKey, value: labelValue },
     resources: readResources(reader, "redisResources"),

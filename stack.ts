@@ -134,6 +134,7 @@ function redisOutputs(
     redisUsername: redis.username,
     redisPassword: redis.password,
     ...(redis.masterEndpoint ? { redisMasterEndpoint: redis.masterEndpoint } : {}),
+    ...(redis.caCertificate ? { redisCaCertificate: redis.caCertificate } : {}),
     redisClientLabel: { ...config.redis.clientLabel },
   };
 }

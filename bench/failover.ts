@@ -97,6 +97,17 @@ function parseBenchArgs(argv: readonly string[]): BenchOptions | typeof HELP {
   return options;
 }
 
+/**
+ * How "ours" runs, as the JSON says: TLS only and the stack's ACL users, the load and the drill
+ * as the operator user, the preStop hooks too. The chart side keeps the same ACL files (the
+ * local topology always has them) but plaintext, as the chart's defaults have no TLS.
+ */
+const OURS_SECURITY = Object.freeze({
+  tls: true,
+  acl: true,
+  user: "operator",
+});
+
 interface SideRun {
   readonly label: string;
   readonly topology: LocalTopologyOptions;
@@ -165,6 +176,9 @@ async function run(options: BenchOptions): Promise<ExitCodeValue> {
           tuning: DEFAULT_TUNING,
           preStop: preStopPlan(POD_SHUTDOWN),
           replicaPriority: "by-ordinal",
+          // What the stack deploys by default: ACL users (always, the drill runs as operator)
+          // and TLS only.
+          tls: OURS_SECURITY.tls,
         },
         scenarios,
         runs,
@@ -203,7 +217,12 @@ async function run(options: BenchOptions): Promise<ExitCodeValue> {
     durationMs,
     runs,
     chartRuns,
-    ours: { tuning: DEFAULT_TUNING, shutdown: POD_SHUTDOWN, figures: sides[0].figures },
+    ours: {
+      tuning: DEFAULT_TUNING,
+      shutdown: POD_SHUTDOWN,
+      security: OURS_SECURITY,
+      figures: sides[0].figures,
+    },
     chartDefault: {
       tuning: CHART_DEFAULT_TUNING,
       shutdown: CHART_DEFAULT_POD_SHUTDOWN,

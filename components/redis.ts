@@ -76,6 +76,11 @@ export class RedisSentinel extends pulumi.ComponentResource {
   public readonly username: pulumi.Output<string>;
   /** The application user's password on Redis and Sentinel (a secret). */
   public readonly password: pulumi.Output<string>;
+  /**
+   * The CA certificate (PEM) the servers' certificates chain to, only with TLS: read from the
+   * chart's `<release>-crt` Secret after the release, so it is the one the pods use.
+   */
+  public readonly caCertificate?: pulumi.Output<string>;
   /** `<release>-master.<ns>.svc.cluster.local:6379`, only when the master Service is on. */
   public readonly masterEndpoint?: pulumi.Output<string>;
   /** The Helm release, for `dependsOn`. */
@@ -174,6 +179,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.masterEndpoint =
       endpoints.masterEndpoint === undefined ? undefined : afterRelease(endpoints.masterEndpoint);
     this.masterSet = pulumi.output(cfg.tuning.masterSet);
+    if (cfg.tls) {
+      // The name comes from the release's status, unknown until it exists: a first preview
+      // does not try to read a Secret the chart has not made yet.
+      const crt = k8s.core.v1.Secret.get(
+        `${name}-tls`,
+        pulumi.interpolate`${this.release.status.namespace}/${this.release.status.name}-crt`,
+        { parent: this },
+      );
+      // A CA certificate is public: plain, for consumers to verify the servers with.
+      this.caCertificate = pulumi.unsecret(
+        crt.data.apply((data) => Buffer.from(data?.["ca.crt"] ?? "", "base64").toString("utf8")),
+      );
+    }
     this.namespace = namespace.metadata.name;
     this.releaseName = this.release.name;
 
@@ -186,6 +204,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       username: this.username,
       password: this.password,
       masterEndpoint: this.masterEndpoint,
+      caCertificate: this.caCertificate,
       release: this.release,
     });
   }

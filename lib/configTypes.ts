@@ -104,6 +104,11 @@ export interface RedisConfig {
    * Lua engine had CVE-2025-49844 (RCE) and CVE-2025-46817/46818/46819.
    */
   readonly allowScripting: boolean;
+  /**
+   * Clients, replication and Sentinel over TLS only (`redisTls`): the chart's `tls.*` with
+   * certificates it generates once and keeps (`lookup`), plaintext port 0.
+   */
+  readonly tls: boolean;
   /** Namespaces whose labelled pods may reach Redis and Sentinel (the release's own always may). */
   readonly allowedNamespaces: readonly string[];
   /** The pod label (key and value) a client needs to pass the NetworkPolicy. */

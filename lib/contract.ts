@@ -65,6 +65,11 @@ export interface ReleaseOutputs {
   readonly redisPassword: string;
   /** `host:6379` of the master Service; only when that Service is enabled. */
   readonly redisMasterEndpoint?: string;
+  /**
+   * The CA certificate (PEM) of the servers' TLS certificates; only with `redisTls` (the
+   * default). Clients verify Redis and Sentinel with it.
+   */
+  readonly redisCaCertificate?: string;
   readonly redisClientLabel: ClientLabel;
 }
 
@@ -200,6 +205,13 @@ export const OUTPUT_CONTRACT: { readonly [K in RedisOutputName]-?: OutputSpec } 
     presence: "optional",
     secret: false,
     description: "`host:6379` of the master Service; only when it is enabled",
+  },
+  redisCaCertificate: {
+    kind: "string",
+    presence: "optional",
+    secret: false,
+    description:
+      "the CA certificate (PEM) Redis' and Sentinel's TLS certificates chain to; only with redisTls (the default)",
   },
   redisClientLabel: {
     kind: "clientLabel",
@@ -372,6 +384,8 @@ export interface DeploymentTarget {
   readonly password: string;
   /** Redis nodes: one per sentinel host. */
   readonly nodes: number;
+  /** The CA of the servers' TLS certificates (`redisCaCertificate`); absent: plaintext. */
+  readonly caCertificate?: string;
 }
 
 /**
@@ -386,5 +400,8 @@ export function deploymentTarget(outputs: RedisStackOutputs): DeploymentTarget {
     masterSet: outputs.redisMasterSet,
     password: outputs.redisPassword,
     nodes: outputs.sentinelHosts.length,
+    ...(outputs.redisCaCertificate === undefined
+      ? {}
+      : { caCertificate: outputs.redisCaCertificate }),
   };
 }

@@ -438,6 +438,15 @@ export const CONFIG_KEYS = {
     section: "Redis",
     description: "A Prometheus Operator ServiceMonitor for the metrics exporter.",
   },
+  redisTls: {
+    type: "boolean",
+    default: true,
+    allowed: ["true", "false"],
+    modes: ALL,
+    section: "Redis",
+    description:
+      "Clients, replication and Sentinel over TLS only (no plaintext port), with certificates the chart generates once and keeps; the CA is the `redisCaCertificate` output. false: plaintext, for clients that cannot speak TLS.",
+  },
   redisAllowScripting: {
     type: "boolean",
     default: false,

@@ -22,6 +22,7 @@ export async function connectOnce(
     port: endpoint.port,
     username: auth.username,
     password: auth.password,
+    ...(auth.tls === undefined ? {} : { tls: { ca: auth.tls.ca } }),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

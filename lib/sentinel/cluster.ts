@@ -187,6 +187,11 @@ class ClusterSession implements FaultInjector {
       // Secret holds: the stack outputs give clients the app user alone.
       username: OPERATOR_USER,
       password: this.operatorPassword,
+      // Through the port-forwards the servers are reached at 127.0.0.1, which the chart's
+      // certificates name; they are checked against the stack's CA.
+      ...(this.target.caCertificate === undefined
+        ? {}
+        : { tls: { ca: this.target.caCertificate } }),
       // The map reads podIps at call time, so refreshed IPs apply without a new map.
       natMap: buildNatMap(
         this.forwards,

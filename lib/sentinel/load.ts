@@ -28,6 +28,13 @@ export function sentinelClientOptions(
     password: settings.password,
     sentinelUsername: settings.username,
     sentinelPassword: settings.password,
+    ...(settings.tls === undefined
+      ? {}
+      : {
+          tls: { ca: settings.tls.ca },
+          sentinelTLS: { ca: settings.tls.ca },
+          enableTLSForSentinelMode: true,
+        }),
     natMap: settings.natMap,
     // Fail instead of queueing, so every request is a sample with a time and an outcome.
     enableOfflineQueue: false,
@@ -82,6 +89,7 @@ export class Load {
           port: s.port,
           username: settings.username,
           password: settings.password,
+          ...(settings.tls === undefined ? {} : { tls: { ca: settings.tls.ca } }),
           retryStrategy: () => 200,
           maxRetriesPerRequest: null,
           disableClientInfo: true,

@@ -4,7 +4,7 @@
  * measures the timings the stack deploys. Every process and the temp directory are removed by
  * `close()`, and by `withLocalTopology` also on failure and on Ctrl-C.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -74,6 +74,12 @@ export interface LocalTopologyOptions {
    * the ACL check (without it Redis refuses DEBUG with ERR before looking at the user).
    */
   readonly enableDebugCommand?: boolean;
+  /**
+   * TLS only, as the stack deploys by default (`redisTls`): plaintext port 0, a TLS port,
+   * replication and Sentinel's links over TLS, a CA and a server certificate (127.0.0.1)
+   * made with openssl for this topology. Defaults to false.
+   */
+  readonly tls?: boolean;
   /** Parent of the temp directory. Defaults to the OS temp directory. */
   readonly tempRoot?: string;
   /**
@@ -169,6 +175,76 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/** The certificate files of a TLS topology. */
+export interface LocalTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
+export function makeLocalCertificates(dir: string): LocalTls {
+  const file = (name: string): string => path.join(dir, name);
+  const openssl = (args: string[]): void => {
+    execFileSync("openssl", args, { stdio: "ignore" });
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(
+    ["req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.crt")].concat([
+      "-days",
+      "2",
+      "-subj",
+      "/CN=andyredis-local-ca",
+    ]),
+  );
+  openssl([
+    "req",
+    ...ec,
+    "-keyout",
+    file("tls.key"),
+    "-out",
+    file("tls.csr"),
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      file("tls.csr"),
+      "-CA",
+      file("ca.crt"),
+      "-CAkey",
+      file("ca.key"),
+    ].concat([
+      "-CAcreateserial",
+      "-out",
+      file("tls.crt"),
+      "-days",
+      "2",
+      "-extfile",
+      file("san.ext"),
+    ]),
+  );
+  return { caFile: file("ca.crt"), certFile: file("tls.crt"), keyFile: file("tls.key") };
+}
+
+/** `port`, or with TLS what the chart's start scripts pass: port 0 and a TLS port. */
+function portLines(port: number, tls: LocalTls | undefined): string[] {
+  if (tls === undefined) return [`port ${port}`];
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${JSON.stringify(tls.certFile)}`,
+    `tls-key-file ${JSON.stringify(tls.keyFile)}`,
+    `tls-ca-cert-file ${JSON.stringify(tls.caFile)}`,
+    "tls-auth-clients no",
+    "tls-replication yes",
+  ];
+}
+
 /**
  * The redis.conf of one node: persistence as the chart (AOF on, RDB off), the tuning, and the
  * replica-priority the stack gives the pod with this ordinal.
@@ -183,9 +259,10 @@ export function redisNodeConfig(
   ordinal = 0,
   aclFile?: string,
   enableDebugCommand = false,
+  tls?: LocalTls,
 ): string {
   const lines = [
-    `port ${port}`,
+    ...portLines(port, tls),
     `bind ${LOOPBACK}`,
     "daemonize no",
     `logfile ${JSON.stringify(logPath)}`,
@@ -217,11 +294,12 @@ export function sentinelConfig(
   password: string,
   masterPort: number,
   aclFile?: string,
+  tls?: LocalTls,
 ): string {
   const [monitor, ...rest] = sentinelMonitorDirectives(tuning, LOOPBACK, masterPort);
   return (
     [
-      `port ${port}`,
+      ...portLines(port, tls),
       `bind ${LOOPBACK}`,
       "daemonize no",
       `logfile ${JSON.stringify(logPath)}`,
@@ -252,6 +330,8 @@ export class LocalTopology implements FaultInjector {
   readonly operator: Credentials;
   /** A local-only user with every right, for the test periods (SENTINEL DEBUG). */
   private readonly admin: Credentials;
+  /** The CA file when the topology speaks TLS only. */
+  readonly tlsCaFile: string | undefined;
   readonly dir: string;
   private readonly sentinelPeriods: SentinelPeriods | undefined;
   private readonly redisNodes: LocalNode[];
@@ -265,6 +345,7 @@ export class LocalTopology implements FaultInjector {
     preStop: PreStopPlan,
     password: string,
     users: { app: Credentials; operator: Credentials; admin: Credentials },
+    tlsCaFile: string | undefined,
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
@@ -277,6 +358,7 @@ export class LocalTopology implements FaultInjector {
     this.app = users.app;
     this.operator = users.operator;
     this.admin = users.admin;
+    this.tlsCaFile = tlsCaFile;
     this.dir = dir;
     this.redisNodes = redisNodes;
     this.sentinelNodes = sentinelNodes;
@@ -314,10 +396,16 @@ export class LocalTopology implements FaultInjector {
       .map((port, i) => node("sentinel", `sentinel-${i}`, port));
     const masterPort = redisNodes[0].port;
     const random = (): string => randomBytes(16).toString("hex");
+    const tls = options.tls ? makeLocalCertificates(dir) : undefined;
+    const tlsAuth = tls === undefined ? {} : { tls: { ca: fs.readFileSync(tls.caFile, "utf8") } };
     const users = {
-      app: { username: APP_USER, password: options.appPassword ?? random() },
-      operator: { username: OPERATOR_USER, password: options.operatorPassword ?? random() },
-      admin: { username: LOCAL_ADMIN_USER, password: random() },
+      app: { username: APP_USER, password: options.appPassword ?? random(), ...tlsAuth },
+      operator: {
+        username: OPERATOR_USER,
+        password: options.operatorPassword ?? random(),
+        ...tlsAuth,
+      },
+      admin: { username: LOCAL_ADMIN_USER, password: random(), ...tlsAuth },
     };
     const hashes = aclHashes({
       [INTERNAL_USER]: [password],
@@ -346,6 +434,7 @@ export class LocalTopology implements FaultInjector {
           options.replicaPriority === "redis-default" ? 0 : i,
           redisAcl,
           options.enableDebugCommand ?? false,
+          tls,
         ),
       ),
     );
@@ -360,6 +449,7 @@ export class LocalTopology implements FaultInjector {
           password,
           masterPort,
           sentinelAcl,
+          tls,
         ),
       ),
     );
@@ -368,6 +458,7 @@ export class LocalTopology implements FaultInjector {
       options.preStop ?? preStopPlan(POD_SHUTDOWN),
       password,
       users,
+      tls?.caFile,
       dir,
       redisNodes,
       sentinelNodes,
@@ -439,6 +530,10 @@ export class LocalTopology implements FaultInjector {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       REDIS_PORT: String(target.port),
       REDIS_SENTINEL_PORT: String(sentinel.port),
+      // What the chart sets in the pods with tls.enabled.
+      ...(this.tlsCaFile === undefined
+        ? {}
+        : { REDIS_TLS_ENABLED: "yes", REDIS_TLS_CA_FILE: this.tlsCaFile }),
     };
     const [redisHook] = await Promise.all([
       runHook(redisPreStopScript(this.preStop, identity), env),

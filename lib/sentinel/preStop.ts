@@ -86,8 +86,11 @@ function commonLines(plan: PreStopPlan, id: HookIdentity): string[] {
     // hooks run as the operator user (ROLE, CLIENT PAUSE, SENTINEL FAILOVER), not as `default`.
     `export REDISCLI_AUTH="$(< ${JSON.stringify(id.operatorPasswordFile)})"`,
     `SELF="${id.selfHostExpression}:\${REDIS_PORT}"`,
-    `redis_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_PORT" "$@" 2>/dev/null; }`,
-    `sentinel_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_SENTINEL_PORT" "$@" 2>/dev/null; }`,
+    // With TLS (the chart's REDIS_TLS_* in the Redis container, REDIS_SENTINEL_TLS_* in the
+    // sentinel's) the plaintext port is 0: speak TLS and check the server against the CA.
+    'TLS_ARGS=(); if [[ "${REDIS_TLS_ENABLED:-${REDIS_SENTINEL_TLS_ENABLED:-no}}" == "yes" ]]; then TLS_ARGS=(--tls --cacert "${REDIS_TLS_CA_FILE:-${REDIS_SENTINEL_TLS_CA_FILE:-}}"); fi',
+    `redis_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_PORT" \${TLS_ARGS[@]+"\${TLS_ARGS[@]}"} "$@" 2>/dev/null; }`,
+    `sentinel_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_SENTINEL_PORT" \${TLS_ARGS[@]+"\${TLS_ARGS[@]}"} "$@" 2>/dev/null; }`,
     `current_master() { ${masterQuery}; }`,
     'failover_done() { local master; master="$(current_master)"; [[ -n "$master" && "$master" != "$SELF" ]]; }',
     `wait_for_failover() { local i; for ((i = 0; i < ${plan.waitPolls}; i++)); do failover_done && return 0; sleep ${plan.pollIntervalMs / 1000}; done; return 1; }`,

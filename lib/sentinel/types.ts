@@ -4,10 +4,14 @@
  */
 import { ToolMissingError } from "../cli/errors";
 
-/** Who connects: an ACL user and its password (no username: Redis' `default` user). */
+/**
+ * Who connects: an ACL user and its password (no username: Redis' `default` user), and, where
+ * the servers speak TLS only, the CA (PEM) their certificates must chain to.
+ */
 export interface Credentials {
   readonly username?: string;
   readonly password: string;
+  readonly tls?: { readonly ca: string };
 }
 
 /** A host and port, as Sentinel announces it or as we reach it. */
@@ -35,6 +39,8 @@ export interface ConnectionSettings {
   readonly username?: string;
   /** Its password, on Redis and on Sentinel (both have the same users). */
   readonly password: string;
+  /** TLS with this CA, for Redis and Sentinel alike (`redisTls`). Absent: plaintext. */
+  readonly tls?: { readonly ca: string };
   /**
    * Maps an address Sentinel announces (`host:port`) to the address this machine reaches it at;
    * `null` keeps the announced address. Needed for a cluster, where Sentinel announces pod

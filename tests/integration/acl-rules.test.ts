@@ -6,6 +6,7 @@
  * replication and Sentinel working and reads no key.
  */
 import * as assert from "node:assert/strict";
+import * as net from "node:net";
 import Redis from "ioredis";
 import { withConnection } from "../../lib/sentinel/clients";
 import { Credentials, Endpoint } from "../../lib/sentinel/types";
@@ -278,5 +279,69 @@ describe("redisAllowScripting: the app user may run Lua", function () {
       ["CONFIG", "GET", "maxmemory"],
       ["DEBUG", "SLEEP", 0],
     ]);
+  });
+});
+
+/** What a plaintext client gets from a port: the server's reply to PING, or how it ended. */
+function plaintextPing(endpoint: Endpoint): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(endpoint.port, endpoint.host);
+    let data = "";
+    const done = (how: string): void => {
+      socket.destroy();
+      resolve(data === "" ? how : data);
+    };
+    socket.setTimeout(3000, () => done("timeout"));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => (data += chunk.toString("latin1")));
+    socket.on("close", () => done("closed"));
+    socket.on("error", (error) => done(error.message));
+  });
+}
+
+describe("TLS with ACL users (real redis-server / redis-sentinel, port 0 and a TLS port)", function () {
+  this.timeout(60000);
+  const topology = useTopology({ tls: true, sentinelPeriods: FAST_SENTINEL_PERIODS });
+
+  it("verify passes over TLS as operator, with the CA the servers' certificates chain to", async () => {
+    assert.ok(topology().settings().tls?.ca.includes("BEGIN CERTIFICATE"));
+    const report = await waitUntilVerified(
+      topology().settings(),
+      { nodes: topology().nodes() },
+      30000,
+    );
+    assert.equal(report.ok, true, report.failures.join("\n"));
+  });
+
+  it("refuses plaintext clients on Redis and on Sentinel", async () => {
+    for (const endpoint of [...topology().nodes(), ...topology().settings().sentinels]) {
+      const answer = await plaintextPing(endpoint);
+      assert.doesNotMatch(answer, /PONG|NOAUTH|NOPERM|ERR/, `${endpoint.port}: ${answer}`);
+    }
+  });
+
+  it("refuses a TLS client that does not trust the CA", async () => {
+    const other = {
+      ...topology().app,
+      tls: { ca: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" },
+    };
+    await assert.rejects(withConnection(topology().nodes()[0], other, (c) => c.ping()));
+  });
+
+  it("a planned stop of the master fails over through the preStop hooks over TLS", async () => {
+    const before = (await sentinelAdmin(topology().settings()).master()) as Endpoint;
+    const notes: string[] = [];
+    await topology().stop(before, (line) => notes.push(line));
+    assert.ok(
+      notes.some((n) => /failover done/.test(n)),
+      notes.join("\n"),
+    );
+    await topology().restore(before);
+    const report = await waitUntilVerified(
+      topology().settings(),
+      { nodes: topology().nodes() },
+      30000,
+    );
+    assert.equal(report.ok, true, report.failures.join("\n"));
   });
 });
