@@ -163,7 +163,12 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
     });
     const redis = new RedisSentinel(
       "redis",
-      { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
+      {
+        config: config.redis,
+        password: secrets.redisPassword,
+        imagePullSecret: secrets.redisImagePullSecret,
+        pvcWhenDeleted: "Delete",
+      },
       { providers: { kubernetes: provider } },
     );
     return redisOutputs(config, redis, secrets.kubeconfig);
@@ -193,6 +198,7 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
     {
       config: config.redis,
       password: secrets.redisPassword,
+      imagePullSecret: secrets.redisImagePullSecret,
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },

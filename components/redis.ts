@@ -10,7 +10,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RedisConfig } from "../lib/configTypes";
-import { chartSource, chartValues, PvcWhenDeleted } from "../lib/redis/chartValues";
+import {
+  chartSource,
+  chartValues,
+  imagePullSecretName,
+  PvcWhenDeleted,
+} from "../lib/redis/chartValues";
+import { frozenImagesWarning } from "../lib/redis/images";
 import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
 import { redisEndpoints } from "../lib/redis/endpoints";
 import {
@@ -32,6 +38,11 @@ export interface RedisSentinelArgs {
    * and the operator users always get generated passwords of their own.
    */
   readonly password?: pulumi.Input<string>;
+  /**
+   * Credentials for the images' registry: a docker config JSON (`redisImagePullSecret`), made a
+   * secret if it is not one. Required when `config.imagePullSecret` is true. Defaults to none.
+   */
+  readonly imagePullSecret?: pulumi.Input<string>;
   /**
    * Resources the Helm release waits for besides the namespace and the password Secret: the
    * StorageClass and the EBS CSI add-on. Defaults to none.
@@ -140,6 +151,31 @@ export class RedisSentinel extends pulumi.ComponentResource {
     // may stand in the release values in plain text.
     const checksum = pulumi.unsecret(aclData.apply(aclChecksum));
 
+    const pullSecrets: k8s.core.v1.Secret[] = [];
+    if (cfg.imagePullSecret) {
+      if (args.imagePullSecret === undefined) {
+        throw new Error(
+          "andyredis:redisImagePullSecret: is required when config.imagePullSecret is true",
+        );
+      }
+      pullSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-image-pull`,
+          {
+            metadata: {
+              name: imagePullSecretName(cfg.releaseName),
+              namespace: namespace.metadata.name,
+            },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": pulumi.secret(args.imagePullSecret) },
+          },
+          { parent: this },
+        ),
+      );
+    }
+    const frozen = frozenImagesWarning(cfg.images);
+    if (frozen !== undefined) pulumi.log.warn(frozen, this);
+
     if (cfg.chartVersion !== PINNED_CHART_VERSION) {
       pulumi.log.warn(
         `chart version ${cfg.chartVersion} is not ${PINNED_CHART_VERSION}, the version whose values this stack checks: review the chart's changes before you rely on it`,
@@ -168,7 +204,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds ?? 900,
         maxHistory: 10,
       },
-      { parent: this, dependsOn: [namespace, secret, aclSecret, ...(args.dependsOn ?? [])] },
+      {
+        parent: this,
+        dependsOn: [namespace, secret, aclSecret, ...pullSecrets, ...(args.dependsOn ?? [])],
+      },
     );
 
     // Known at preview, yet carrying the dependency on the release.

@@ -310,10 +310,20 @@ export const CONFIG_KEYS = {
     type: "object",
     default: {},
     defaultText: "the bitnamilegacy images of chart 23.1.1",
-    allowedText: "a map of redis, sentinel, metrics, osShell, kubectl to registry/repository:tag",
+    allowedText:
+      "a map of redis, sentinel, metrics, osShell, kubectl to registry/repository:tag, registry/repository@sha256:<digest>, or both (checked up front)",
     modes: ALL,
     section: "Redis",
     description: "Full image references to override, one per chart image.",
+  },
+  redisImagePullSecret: {
+    type: "string",
+    allowedText: 'a docker config JSON with at least one registry under "auths"',
+    modes: ALL,
+    secret: true,
+    section: "Redis",
+    description:
+      "Credentials for a private mirror or a commercial image source: the stack creates a docker-registry Secret from it and names it in the chart's global.imagePullSecrets.",
   },
   redisNodes: {
     type: "integer",

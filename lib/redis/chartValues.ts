@@ -76,9 +76,22 @@ export const AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS = 2000;
  */
 export const MAX_RELEASE_NAME_LENGTH = 63 - "-node".length - 11;
 
-/** An image block of the chart (`registry`, `repository`, `tag`, and no digest). */
+/**
+ * An image block of the chart. With a digest `common.images.image` renders
+ * `registry/repository@digest` (the tag is then only a label for people).
+ */
 function imageBlock(image: ImageRef): JsonObject {
-  return { registry: image.registry, repository: image.repository, tag: image.tag, digest: "" };
+  return {
+    registry: image.registry,
+    repository: image.repository,
+    tag: image.tag,
+    digest: image.digest ?? "",
+  };
+}
+
+/** The docker-registry Secret of a release (with `redisImagePullSecret`). */
+export function imagePullSecretName(releaseName: string): string {
+  return `${releaseName}-image-pull`;
 }
 
 /** A container's `resources` block, without the optional CPU limit when it is not set. */
@@ -395,11 +408,17 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
     },
   };
 
+  const global: JsonObject = {};
   if (cfg.imagesOverridden || imagesNeedInsecureFlag(images)) {
     // common.errors.insecureImages (bitnami/common): relocated or replaced images fail the
     // render unless this is set. See lib/redis/images.ts for exactly when.
-    values.global = { security: { allowInsecureImages: true } };
+    global.security = { allowInsecureImages: true };
   }
+  if (cfg.imagePullSecret) {
+    // common.images.renderPullSecrets: every pod of the chart pulls with it.
+    global.imagePullSecrets = [imagePullSecretName(cfg.releaseName)];
+  }
+  if (Object.keys(global).length > 0) values.global = global;
   return values;
 }
 

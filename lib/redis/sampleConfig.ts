@@ -29,6 +29,7 @@ export function sampleRedisConfig(overrides: Partial<RedisConfig> = {}): RedisCo
     masterService: true,
     serviceMonitor: false,
     allowScripting: false,
+    imagePullSecret: false,
     tls: true,
     allowedNamespaces: [],
     clientLabel: { key: "andyredis/redis-client", value: "true" },

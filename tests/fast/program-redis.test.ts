@@ -182,8 +182,16 @@ describe("program: the Redis release", function () {
 
 /** One build with the non-default choices the tests below look at, each independent of the others. */
 const NON_DEFAULT = [
-  { redisMasterService: "false", volumeCleanupMode: "snapshot", cleanupTimeoutSeconds: "900" },
-  { redisPassword: "from-config-0123", redisTls: "false" },
+  {
+    redisMasterService: "false",
+    volumeCleanupMode: "snapshot",
+    cleanupTimeoutSeconds: "900",
+    redisTls: "false",
+  },
+  {
+    redisPassword: "from-config-0123",
+    redisImagePullSecret: '{"auths":{"mirror.example.com":{"auth":"dTpw"}}}',
+  },
 ] as const;
 
 describe("program: a password from config, no master-only Service", function () {
@@ -209,6 +217,19 @@ describe("program: a password from config, no master-only Service", function () 
 
   it("drops the master-only Service endpoint when config turns it off", () => {
     assert.equal(stack.values.redisMasterEndpoint, undefined);
+  });
+
+  it("creates the docker-registry Secret from redisImagePullSecret and names it for the chart", () => {
+    const pull = stack.resources.named("kubernetes:core/v1:Secret", "redis-image-pull").inputs;
+    assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
+    const data = unwrapSecret(pull.stringData);
+    assert.equal(data.secret, true);
+    assert.match(JSON.stringify(data.value), /mirror\.example\.com/);
+    const values = stack.resources.named(RELEASE, "redis-release").inputs.values as {
+      global: { imagePullSecrets: string[] };
+    };
+    assert.deepEqual(values.global.imagePullSecrets, ["redis-image-pull"]);
+    assert.ok(!JSON.stringify(values).includes("dTpw"), "no credential in the release values");
   });
 
   it("with redisTls false: plaintext values, no CA read, no CA output", () => {
