@@ -21,6 +21,9 @@ import { stackTagValue } from "../../lib/tags";
 
 /** The sample's `redisPassword`: distinctive, so a test can look for it where it must not be. */
 export const SAMPLE_REDIS_PASSWORD = "s3cret-sample-password";
+/** The CA of a stack with TLS (the default). */
+export const SAMPLE_CA_CERTIFICATE =
+  "-----BEGIN CERTIFICATE-----\nSAMPLECA\n-----END CERTIFICATE-----\n";
 
 /** The sample's `kubeconfig`: a valid, empty one. */
 export const SAMPLE_KUBECONFIG =
@@ -62,6 +65,7 @@ export function sampleReleaseOutputs(
     redisUsername: APP_USER,
     redisPassword: SAMPLE_REDIS_PASSWORD,
     redisMasterEndpoint: endpoints.masterEndpoint,
+    redisCaCertificate: SAMPLE_CA_CERTIFICATE,
     redisClientLabel: redis.clientLabel,
     ...overrides,
   };
