@@ -257,6 +257,8 @@ const REGISTRY =
   /^(localhost|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:\d{1,5})?$/;
 const REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
+/** An OCI content digest as the chart and every registry take it. */
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -267,22 +269,49 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
  * Docker decides; digests are not accepted, since the chart pins by tag.
  */
 export function parseImageRef(ref: string): ImageRef | string {
-  const allowed = `use registry/repository:tag, e.g. "docker.io/bitnamilegacy/redis:8.2.1-debian-12-r0"`;
-  if (ref.includes("@")) return `"${ref}" is not allowed (digests are not supported); ${allowed}`;
-  const colon = ref.lastIndexOf(":");
-  const slash = ref.lastIndexOf("/");
-  if (colon <= slash) return `"${ref}" has no tag; ${allowed}`;
-  const tag = ref.slice(colon + 1);
-  const path = ref.slice(0, colon).split("/");
+  const allowed = `use registry/repository:tag, registry/repository@sha256:<64 hex digits>, or both (registry/repository:tag@sha256:...), e.g. "docker.io/bitnamilegacy/redis:8.2.1-debian-12-r0"`;
+  const at = ref.indexOf("@");
+  const digest = at < 0 ? undefined : ref.slice(at + 1);
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    return `"${ref}" has a malformed digest "${digest}"; ${allowed}`;
+  }
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const colon = name.lastIndexOf(":");
+  const slash = name.lastIndexOf("/");
+  if (colon <= slash && digest === undefined) return `"${ref}" has no tag; ${allowed}`;
+  const tag = colon <= slash ? "" : name.slice(colon + 1);
+  const path = (colon <= slash ? name : name.slice(0, colon)).split("/");
   const first = path[0];
   const hasRegistry =
     path.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
   const registry = hasRegistry ? first : "docker.io";
   const repository = (hasRegistry ? path.slice(1) : path).join("/");
-  if (!REGISTRY.test(registry) || !REPOSITORY.test(repository) || !TAG.test(tag)) {
+  if (!REGISTRY.test(registry) || !REPOSITORY.test(repository) || !(tag === "" || TAG.test(tag))) {
     return `"${ref}" is not a valid image reference; ${allowed}`;
   }
-  return { registry, repository, tag };
+  return digest === undefined
+    ? { registry, repository, tag }
+    : { registry, repository, tag, digest };
+}
+
+/** A docker config JSON (`~/.docker/config.json`, `kubectl create secret docker-registry`). */
+function dockerConfigProblem(value: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const auths = (parsed as { auths?: unknown } | undefined)?.auths;
+  if (
+    typeof auths !== "object" ||
+    auths === null ||
+    Array.isArray(auths) ||
+    Object.keys(auths).length === 0
+  ) {
+    return `this value is not allowed; use a docker config JSON with at least one registry under "auths" (what ~/.docker/config.json holds)`;
+  }
+  return undefined;
 }
 
 function readImages(reader: RawReader): RedisImages {
@@ -617,6 +646,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
   }
   const chart = chartSet ?? DEFAULTS.redisChart;
   const password = reader.string("redisPassword", passwordProblem);
+  const imagePullSecret = reader.string("redisImagePullSecret", dockerConfigProblem);
   const redis: RedisConfig = {
     namespace: reader.string("redisNamespace", DNS_LABEL) ?? DEFAULTS.redisNamespace,
     releaseName: reader.string("redisReleaseName", RELEASE_NAME) ?? DEFAULTS.redisReleaseName,
@@ -634,6 +664,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
+    allowScripting: reader.boolean("redisAllowScripting"),
+    imagePullSecret: imagePullSecret !== undefined,
+    tls: reader.boolean("redisTls"),
     allowedNamespaces,
     clientLabel: { key: labelKey, value: labelValue },
     resources: readResources(reader, "redisResources"),
@@ -715,6 +748,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
 export interface StackSecrets {
   readonly redisPassword?: pulumi.Output<string>;
   readonly kubeconfig?: pulumi.Output<string>;
+  /** `redisImagePullSecret`: a docker config JSON for the images' registry. */
+  readonly redisImagePullSecret?: pulumi.Output<string>;
 }
 
 /** Which config keys the engine handed over encrypted (the SDK keeps this internal). */
@@ -774,6 +809,10 @@ export function loadConfig(): { config: StackConfig; secrets: StackSecrets } {
     raw[key] ? pulumi.secret(raw[key]) : undefined;
   return {
     config,
-    secrets: { redisPassword: secret("redisPassword"), kubeconfig: secret("kubeconfig") },
+    secrets: {
+      redisPassword: secret("redisPassword"),
+      kubeconfig: secret("kubeconfig"),
+      redisImagePullSecret: secret("redisImagePullSecret"),
+    },
   };
 }

@@ -151,6 +151,7 @@ export function createAwsStack(config: StackConfig, secrets: StackSecrets): AwsS
     {
       config: config.redis,
       password: secrets.redisPassword,
+      imagePullSecret: secrets.redisImagePullSecret,
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },

@@ -34,8 +34,10 @@ function redisOutputs(
     redisMasterSet: redis.masterSet,
     redisNamespace: redis.namespace,
     redisReleaseName: redis.releaseName,
+    redisUsername: redis.username,
     redisPassword: redis.password,
     ...(redis.masterEndpoint ? { redisMasterEndpoint: redis.masterEndpoint } : {}),
+    ...(redis.caCertificate ? { redisCaCertificate: redis.caCertificate } : {}),
     redisClientLabel: { ...config.redis.clientLabel },
   };
 }
@@ -68,7 +70,12 @@ export async function createStack(
     });
     const redis = new RedisSentinel(
       "redis",
-      { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
+      {
+        config: config.redis,
+        password: secrets.redisPassword,
+        imagePullSecret: secrets.redisImagePullSecret,
+        pvcWhenDeleted: "Delete",
+      },
       { providers: { kubernetes: provider }, protect: config.protectData },
     );
     return redisOutputs(config, redis, secrets.kubeconfig);

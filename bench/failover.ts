@@ -61,6 +61,7 @@ const USAGE = `Usage: npm run -s bench:failover [-- --runs N] [--chart-runs M] [
   --chart-runs M  runs with the chart's defaults of ${CHART_SIDE_SCENARIOS.join(", ")}
                   (default 1; a master crash there takes over 60 s)
   --scenarios a,b only these scenarios (default: all: ${SCENARIOS.join(", ")})
+  --plaintext     run "ours" without TLS (ACL users stay), to see what TLS costs
   --out DIR       where failover.json and failover.svg go (default drill-output/bench, ignored by git)
   -h, --help      this text
 
@@ -74,6 +75,7 @@ const BENCH_FLAGS = {
   "chart-runs": { type: "string" },
   scenarios: { type: "string", multiple: true },
   out: { type: "string" },
+  plaintext: { type: "boolean" },
 } as const;
 
 interface BenchOptions {
@@ -81,6 +83,7 @@ interface BenchOptions {
   readonly chartRuns: number;
   readonly scenarios: readonly ScenarioName[];
   readonly outDir: string;
+  readonly tls: boolean;
 }
 
 /** Parses the flags; every problem at once, scenario names checked before anything starts. */
@@ -92,9 +95,20 @@ function parseBenchArgs(argv: readonly string[]): BenchOptions | typeof HELP {
     chartRuns: flags.integer("chart-runs", 0) ?? 1,
     scenarios: flags.oneOf("scenarios", SCENARIOS) ?? SCENARIOS,
     outDir: flags.value("out") ?? path.join("drill-output", "bench"),
+    tls: !flags.has("plaintext"),
   };
   flags.finish();
   return options;
+}
+
+/**
+ * How "ours" runs, as the JSON says: by default TLS only (`--plaintext`: without) and the
+ * stack's ACL users, the load and the drill as the operator user, the preStop hooks too. The
+ * chart side keeps the same ACL files (the local topology always has them) but plaintext, as the
+ * chart's defaults have no TLS.
+ */
+function oursSecurity(tls: boolean): { tls: boolean; acl: true; user: "operator" } {
+  return { tls, acl: true, user: "operator" };
 }
 
 interface SideRun {
@@ -149,6 +163,7 @@ function redisVersion(): string {
 
 async function run(options: BenchOptions): Promise<ExitCodeValue> {
   const { runs, chartRuns, scenarios, outDir } = options;
+  const security = oursSecurity(options.tls);
   const missing = missingBinaries();
   if (missing.length > 0) throw new ToolMissingError(missingBinariesMessage(missing));
   const started = performance.now();
@@ -165,6 +180,9 @@ async function run(options: BenchOptions): Promise<ExitCodeValue> {
           tuning: DEFAULT_TUNING,
           preStop: preStopPlan(POD_SHUTDOWN),
           replicaPriority: "by-ordinal",
+          // What the stack deploys by default: ACL users (always, the drill runs as operator)
+          // and TLS only.
+          tls: security.tls,
         },
         scenarios,
         runs,
@@ -203,7 +221,12 @@ async function run(options: BenchOptions): Promise<ExitCodeValue> {
     durationMs,
     runs,
     chartRuns,
-    ours: { tuning: DEFAULT_TUNING, shutdown: POD_SHUTDOWN, figures: sides[0].figures },
+    ours: {
+      tuning: DEFAULT_TUNING,
+      shutdown: POD_SHUTDOWN,
+      security,
+      figures: sides[0].figures,
+    },
     chartDefault: {
       tuning: CHART_DEFAULT_TUNING,
       shutdown: CHART_DEFAULT_POD_SHUTDOWN,

@@ -25,7 +25,8 @@ and a write on the master acknowledged (WAIT) and readable on every replica.
 Targets (choose one):
   --sentinel host:port[,host:port]  sentinels reachable from here (repeatable), with
       --master-set <name>           master set (default mymaster)
-      (the Redis/Sentinel password of --sentinel comes from $REDIS_PASSWORD only)
+      (the Redis/Sentinel password of --sentinel comes from $REDIS_PASSWORD only, and the
+      ACL user from $REDIS_USERNAME: operator for a stack, see docs/redis.md)
   --outputs <file>                  a deployed stack: \`pulumi stack output --json --show-secrets > file\`;
       --kubeconfig <file>           kubeconfig to use instead of the stack's kubeconfig output
       --nodes <n>                   Redis nodes in the release (default 3)
@@ -55,6 +56,7 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   const settings = {
     sentinels: options.sentinels,
     masterSet: options.masterSet ?? "mymaster",
+    username: options.username,
     password,
   };
   await ensureReachable(settings);

@@ -10,19 +10,39 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RedisConfig } from "../lib/configTypes";
-import { chartSource, chartValues, PvcWhenDeleted } from "../lib/redis/chartValues";
+import {
+  chartSource,
+  chartValues,
+  imagePullSecretName,
+  PvcWhenDeleted,
+} from "../lib/redis/chartValues";
+import { frozenImagesWarning } from "../lib/redis/images";
 import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
 import { redisEndpoints } from "../lib/redis/endpoints";
+import {
+  APP_USER,
+  INTERNAL_USER,
+  OPERATOR_USER,
+  aclChecksum,
+  aclSecretData,
+  aclSecretName,
+} from "../lib/redis/acl";
 
 export interface RedisSentinelArgs {
   /** The typed Redis configuration from `config.ts` (namespace, release, chart, tuning...). */
   readonly config: RedisConfig;
   /**
-   * The Redis and Sentinel password, e.g. `config.requireSecret(...)`; made a secret if it is
-   * not one. Defaults to a generated 32-character alphanumeric `RandomPassword`, stable across
-   * updates.
+   * The password of the application user (`app`, lib/redis/acl.ts) on Redis and Sentinel, e.g.
+   * `config.requireSecret(...)`; made a secret if it is not one. Defaults to a generated
+   * 32-character alphanumeric `RandomPassword`, stable across updates. The internal (`default`)
+   * and the operator users always get generated passwords of their own.
    */
   readonly password?: pulumi.Input<string>;
+  /**
+   * Credentials for the images' registry: a docker config JSON (`redisImagePullSecret`), made a
+   * secret if it is not one. Required when `config.imagePullSecret` is true. Defaults to none.
+   */
+  readonly imagePullSecret?: pulumi.Input<string>;
   /**
    * Resources the Helm release waits for besides the namespace and the password Secret: the
    * StorageClass and the EBS CSI add-on. Defaults to none.
@@ -63,8 +83,15 @@ export class RedisSentinel extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The Helm release name. */
   public readonly releaseName: pulumi.Output<string>;
-  /** The Redis and Sentinel password (a secret). */
+  /** The application user clients authenticate as (`app`). */
+  public readonly username: pulumi.Output<string>;
+  /** The application user's password on Redis and Sentinel (a secret). */
   public readonly password: pulumi.Output<string>;
+  /**
+   * The CA certificate (PEM) the servers' certificates chain to, only with TLS: read from the
+   * chart's `<release>-crt` Secret after the release, so it is the one the pods use.
+   */
+  public readonly caCertificate?: pulumi.Output<string>;
   /** `<release>-master.<ns>.svc.cluster.local:6379`, only when the master Service is on. */
   public readonly masterEndpoint?: pulumi.Output<string>;
   /** The Helm release, for `dependsOn`. */
@@ -80,15 +107,17 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.password = pulumi.secret(
-      args.password ??
-        new random.RandomPassword(
-          `${name}-password`,
-          // Alphanumeric: the chart writes the password unquoted into sentinel.conf.
-          { length: 32, special: false },
-          { parent: this },
-        ).result,
-    );
+    // Alphanumeric: the chart writes the internal password unquoted into sentinel.conf.
+    const generated = (role: string): pulumi.Output<string> =>
+      new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, { parent: this })
+        .result;
+    // The chart's own password: the `default` user, held by the pods only (replication,
+    // Sentinel's links, probes, exporter). Its resource name is the one the single password of
+    // earlier versions had, so an update keeps that value here.
+    const internalPassword = pulumi.secret(generated("password"));
+    this.username = pulumi.output(APP_USER);
+    this.password = pulumi.secret(args.password ?? generated("app-password"));
+    const operatorPassword = pulumi.secret(generated("operator-password"));
 
     const secretName = `${cfg.releaseName}-password`;
     const secret = new k8s.core.v1.Secret(
@@ -96,10 +125,56 @@ export class RedisSentinel extends pulumi.ComponentResource {
       {
         metadata: { name: secretName, namespace: namespace.metadata.name },
         type: "Opaque",
-        stringData: { [PASSWORD_KEY]: this.password },
+        stringData: { [PASSWORD_KEY]: internalPassword },
       },
       { parent: this },
     );
+
+    const aclData = pulumi
+      .all([internalPassword, this.password, operatorPassword])
+      .apply(([internal, app, operator]) =>
+        aclSecretData(
+          { [INTERNAL_USER]: [internal], [APP_USER]: [app], [OPERATOR_USER]: [operator] },
+          { allowScripting: cfg.allowScripting },
+        ),
+      );
+    const aclSecret = new k8s.core.v1.Secret(
+      `${name}-acl`,
+      {
+        metadata: { name: aclSecretName(cfg.releaseName), namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: pulumi.secret(aclData),
+      },
+      { parent: this },
+    );
+    // A hash of hashes and of the operator password: nothing can be read back from it, so it
+    // may stand in the release values in plain text.
+    const checksum = pulumi.unsecret(aclData.apply(aclChecksum));
+
+    const pullSecrets: k8s.core.v1.Secret[] = [];
+    if (cfg.imagePullSecret) {
+      if (args.imagePullSecret === undefined) {
+        throw new Error(
+          "andyredis:redisImagePullSecret: is required when config.imagePullSecret is true",
+        );
+      }
+      pullSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-image-pull`,
+          {
+            metadata: {
+              name: imagePullSecretName(cfg.releaseName),
+              namespace: namespace.metadata.name,
+            },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": pulumi.secret(args.imagePullSecret) },
+          },
+          { parent: this },
+        ),
+      );
+    }
+    const frozen = frozenImagesWarning(cfg.images);
+    if (frozen !== undefined) pulumi.log.warn(frozen, this);
 
     if (cfg.chartVersion !== PINNED_CHART_VERSION) {
       pulumi.log.warn(
@@ -117,15 +192,22 @@ export class RedisSentinel extends pulumi.ComponentResource {
         chart: source.chart,
         repositoryOpts: source.repositoryOpts,
         version: cfg.chartVersion,
-        values: chartValues(cfg, {
-          existingSecretName: secretName,
-          existingSecretPasswordKey: PASSWORD_KEY,
-          pvcWhenDeleted: args.pvcWhenDeleted,
-        }),
+        values: checksum.apply((aclChecksumValue) =>
+          chartValues(cfg, {
+            existingSecretName: secretName,
+            existingSecretPasswordKey: PASSWORD_KEY,
+            pvcWhenDeleted: args.pvcWhenDeleted,
+            aclSecretName: aclSecretName(cfg.releaseName),
+            aclChecksum: aclChecksumValue,
+          }),
+        ),
         timeout: args.timeoutSeconds ?? 900,
         maxHistory: 10,
       },
-      { parent: this, dependsOn: [namespace, secret, ...(args.dependsOn ?? [])] },
+      {
+        parent: this,
+        dependsOn: [namespace, secret, aclSecret, ...pullSecrets, ...(args.dependsOn ?? [])],
+      },
     );
 
     // Known at preview, yet carrying the dependency on the release.
@@ -136,6 +218,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.masterEndpoint =
       endpoints.masterEndpoint === undefined ? undefined : afterRelease(endpoints.masterEndpoint);
     this.masterSet = pulumi.output(cfg.tuning.masterSet);
+    if (cfg.tls) {
+      // The name comes from the release's status, unknown until it exists: a first preview
+      // does not try to read a Secret the chart has not made yet.
+      const crt = k8s.core.v1.Secret.get(
+        `${name}-tls`,
+        pulumi.interpolate`${this.release.status.namespace}/${this.release.status.name}-crt`,
+        { parent: this },
+      );
+      // A CA certificate is public: plain, for consumers to verify the servers with.
+      this.caCertificate = pulumi.unsecret(
+        crt.data.apply((data) => Buffer.from(data?.["ca.crt"] ?? "", "base64").toString("utf8")),
+      );
+    }
     this.namespace = namespace.metadata.name;
     this.releaseName = this.release.name;
 
@@ -145,8 +240,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
       masterSet: this.masterSet,
       namespace: this.namespace,
       releaseName: this.releaseName,
+      username: this.username,
       password: this.password,
       masterEndpoint: this.masterEndpoint,
+      caCertificate: this.caCertificate,
       release: this.release,
     });
   }

@@ -55,7 +55,13 @@ export interface LoadBalancerConfig {
 export interface ImageRef {
   readonly registry: string;
   readonly repository: string;
+  /** The tag; "" when the image is pinned by digest alone. */
   readonly tag: string;
+  /**
+   * `sha256:<64 hex>`: the image pinned by content. The chart then pulls
+   * `registry/repository@digest`, whatever the tag says. Absent: the tag alone.
+   */
+  readonly digest?: string;
 }
 
 export interface RedisImages {
@@ -99,6 +105,21 @@ export interface RedisConfig {
   readonly storageClassName: string;
   readonly masterService: boolean;
   readonly serviceMonitor: boolean;
+  /**
+   * Lets the application user run Lua scripts and functions (`redisAllowScripting`). Off: the
+   * Lua engine had CVE-2025-49844 (RCE) and CVE-2025-46817/46818/46819.
+   */
+  readonly allowScripting: boolean;
+  /**
+   * A docker-registry Secret the stack creates from `redisImagePullSecret` (a secret), named in
+   * the chart's `global.imagePullSecrets`: for a private mirror or a commercial source.
+   */
+  readonly imagePullSecret: boolean;
+  /**
+   * Clients, replication and Sentinel over TLS only (`redisTls`): the chart's `tls.*` with
+   * certificates it generates once and keeps (`lookup`), plaintext port 0.
+   */
+  readonly tls: boolean;
   /** Namespaces whose labelled pods may reach Redis and Sentinel (the release's own always may). */
   readonly allowedNamespaces: readonly string[];
   /** The pod label (key and value) a client needs to pass the NetworkPolicy. */

@@ -59,10 +59,17 @@ export interface ReleaseOutputs {
   readonly redisMasterSet: string;
   readonly redisNamespace: string;
   readonly redisReleaseName: string;
-  /** Secret. */
+  /** The ACL user clients authenticate as on Redis and Sentinel (`app`). */
+  readonly redisUsername: string;
+  /** Secret. That user's password. */
   readonly redisPassword: string;
   /** `host:6379` of the master Service; only when that Service is enabled. */
   readonly redisMasterEndpoint?: string;
+  /**
+   * The CA certificate (PEM) of the servers' TLS certificates; only with `redisTls` (the
+   * default). Clients verify Redis and Sentinel with it.
+   */
+  readonly redisCaCertificate?: string;
   readonly redisClientLabel: ClientLabel;
 }
 
@@ -180,17 +187,31 @@ export const OUTPUT_CONTRACT: { readonly [K in RedisOutputName]-?: OutputSpec } 
     secret: false,
     description: "Helm release name",
   },
+  redisUsername: {
+    kind: "string",
+    presence: "always",
+    secret: false,
+    description:
+      "the ACL user clients authenticate as, on Redis and on Sentinel (`app`: no scripting, no dangerous or admin commands)",
+  },
   redisPassword: {
     kind: "string",
     presence: "always",
     secret: true,
-    description: "Redis and Sentinel password",
+    description: "the password of `redisUsername`, on Redis and on Sentinel",
   },
   redisMasterEndpoint: {
     kind: "string",
     presence: "optional",
     secret: false,
     description: "`host:6379` of the master Service; only when it is enabled",
+  },
+  redisCaCertificate: {
+    kind: "string",
+    presence: "optional",
+    secret: false,
+    description:
+      "the CA certificate (PEM) Redis' and Sentinel's TLS certificates chain to; only with redisTls (the default)",
   },
   redisClientLabel: {
     kind: "clientLabel",
@@ -356,10 +377,15 @@ export interface DeploymentTarget {
   /** Pods are `<release>-node-<i>`, behind the headless Service `<release>-headless`. */
   readonly releaseName: string;
   readonly masterSet: string;
-  /** Redis and Sentinel share it. */
+  /**
+   * The application user's password (outputs). verify and drill do not use it: they run as the
+   * operator user, whose password they read from the release's ACL Secret.
+   */
   readonly password: string;
   /** Redis nodes: one per sentinel host. */
   readonly nodes: number;
+  /** The CA of the servers' TLS certificates (`redisCaCertificate`); absent: plaintext. */
+  readonly caCertificate?: string;
 }
 
 /**
@@ -374,5 +400,8 @@ export function deploymentTarget(outputs: RedisStackOutputs): DeploymentTarget {
     masterSet: outputs.redisMasterSet,
     password: outputs.redisPassword,
     nodes: outputs.sentinelHosts.length,
+    ...(outputs.redisCaCertificate === undefined
+      ? {}
+      : { caCertificate: outputs.redisCaCertificate }),
   };
 }

@@ -29,23 +29,30 @@ export interface RedisConsumerArgs {
   readonly intervalSeconds?: number;
 }
 
+/** Where the client pods mount the stack's CA certificate (`ca.crt`). */
+export const CA_MOUNT_PATH = "/etc/andyredis-ca";
+
 /** The key of the password in the Kubernetes Secret the pods read it from. */
 export const PASSWORD_KEY = "redis-password";
 
 /**
- * Resolves the master through Sentinel, then writes a heartbeat to it. REDISCLI_AUTH (from the
- * Secret) authenticates both: the chart protects Sentinel with the Redis password. The password
- * never appears on a command line, where `ps` and the pod spec would show it.
+ * Resolves the master through Sentinel, then writes a heartbeat to it, as the stack's
+ * application user (`redisUsername`): REDISCLI_AUTH (from the Secret) and `--user` authenticate
+ * both, Sentinel and Redis having the same ACL users. The password never appears on a command
+ * line, where `ps` and the pod spec would show it.
  */
 const CLIENT_SCRIPT = `
 set -u
+tls=""
+# With the stack's TLS (redisCaCertificate), the servers are checked against its CA.
+if [ "$REDIS_TLS" = "yes" ]; then tls="--tls --cacert ${CA_MOUNT_PATH}/ca.crt"; fi
 host="\${SENTINEL_ENDPOINT%:*}"
 port="\${SENTINEL_ENDPOINT##*:}"
 while true; do
   now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  master="$(redis-cli --no-auth-warning -h "$host" -p "$port" SENTINEL get-master-addr-by-name "$MASTER_SET" 2>&1 | tr '\\n' ' ')"
+  master="$(redis-cli --no-auth-warning $tls --user "$REDIS_USERNAME" -h "$host" -p "$port" SENTINEL get-master-addr-by-name "$MASTER_SET" 2>&1 | tr '\\n' ' ')"
   set -- $master
-  if [ "$#" -eq 2 ] && redis-cli --no-auth-warning -h "$1" -p "$2" SET andyredis:consumer:heartbeat "$now" >/dev/null 2>&1; then
+  if [ "$#" -eq 2 ] && redis-cli --no-auth-warning $tls --user "$REDIS_USERNAME" -h "$1" -p "$2" SET andyredis:consumer:heartbeat "$now" >/dev/null 2>&1; then
     echo "$now master $1:$2 write ok"
   else
     echo "$now no writable master (sentinel said: $master)"
@@ -101,6 +108,17 @@ export class RedisConsumer extends pulumi.ComponentResource {
       childOpts,
     );
 
+    // The stack's CA (public), for redis-cli to check the servers with; empty without TLS.
+    const tls = redis.redisCaCertificate.apply((ca) => ca !== undefined && ca !== "");
+    const caConfigMap = new k8s.core.v1.ConfigMap(
+      `${name}-redis-ca`,
+      {
+        metadata: { namespace, labels: appLabels },
+        data: { "ca.crt": redis.redisCaCertificate.apply((ca) => ca ?? "") },
+      },
+      childOpts,
+    );
+
     const deployment = new k8s.apps.v1.Deployment(
       name,
       {
@@ -120,6 +138,7 @@ export class RedisConsumer extends pulumi.ComponentResource {
                 runAsGroup: 999,
                 seccompProfile: { type: "RuntimeDefault" },
               },
+              volumes: [{ name: "redis-ca", configMap: { name: caConfigMap.metadata.name } }],
               containers: [
                 {
                   name: "client",
@@ -128,6 +147,8 @@ export class RedisConsumer extends pulumi.ComponentResource {
                   env: [
                     { name: "SENTINEL_ENDPOINT", value: redis.sentinelEndpoint },
                     { name: "MASTER_SET", value: redis.redisMasterSet },
+                    { name: "REDIS_USERNAME", value: redis.redisUsername },
+                    { name: "REDIS_TLS", value: tls.apply((on) => (on ? "yes" : "no")) },
                     { name: "INTERVAL_SECONDS", value: String(args.intervalSeconds ?? 5) },
                     {
                       name: "REDISCLI_AUTH",
@@ -136,6 +157,7 @@ export class RedisConsumer extends pulumi.ComponentResource {
                       },
                     },
                   ],
+                  volumeMounts: [{ name: "redis-ca", mountPath: CA_MOUNT_PATH, readOnly: true }],
                   resources: {
                     requests: { cpu: "10m", memory: "16Mi" },
                     limits: { memory: "32Mi" },

@@ -310,10 +310,20 @@ export const CONFIG_KEYS = {
     type: "object",
     default: {},
     defaultText: "the bitnamilegacy images of chart 23.1.1",
-    allowedText: "a map of redis, sentinel, metrics, osShell, kubectl to registry/repository:tag",
+    allowedText:
+      "a map of redis, sentinel, metrics, osShell, kubectl to registry/repository:tag, registry/repository@sha256:<digest>, or both (checked up front)",
     modes: ALL,
     section: "Redis",
     description: "Full image references to override, one per chart image.",
+  },
+  redisImagePullSecret: {
+    type: "string",
+    allowedText: 'a docker config JSON with at least one registry under "auths"',
+    modes: ALL,
+    secret: true,
+    section: "Redis",
+    description:
+      "Credentials for a private mirror or a commercial image source: the stack creates a docker-registry Secret from it and names it in the chart's global.imagePullSecrets.",
   },
   redisNodes: {
     type: "integer",
@@ -332,7 +342,8 @@ export const CONFIG_KEYS = {
     modes: ALL,
     secret: true,
     section: "Redis",
-    description: "Password of Redis and Sentinel.",
+    description:
+      "Password of the application user `app` (the `redisUsername` output) on Redis and Sentinel.",
   },
   redisMasterSet: {
     type: "string",
@@ -436,6 +447,24 @@ export const CONFIG_KEYS = {
     modes: ALL,
     section: "Redis",
     description: "A Prometheus Operator ServiceMonitor for the metrics exporter.",
+  },
+  redisTls: {
+    type: "boolean",
+    default: true,
+    allowed: ["true", "false"],
+    modes: ALL,
+    section: "Redis",
+    description:
+      "Clients, replication and Sentinel over TLS only (no plaintext port), with certificates the chart generates once and keeps; the CA is the `redisCaCertificate` output. false: plaintext, for clients that cannot speak TLS.",
+  },
+  redisAllowScripting: {
+    type: "boolean",
+    default: false,
+    allowed: ["true", "false"],
+    modes: ALL,
+    section: "Redis",
+    description:
+      "Let the application user run Lua (EVAL, EVALSHA, FCALL, SCRIPT LOAD/EXISTS). Off: Redis 8.2.1's Lua has CVE-2025-49844 (RCE, CVSS 10) and CVE-2025-46817/46818/46819; see docs/redis.md.",
   },
   redisAllowedNamespaces: {
     type: "stringList",

@@ -113,7 +113,36 @@ export function imagesNeedInsecureFlag(images: RedisChartImages): boolean {
   return chartImageVerdict(checkedChartImages(images)) === "rejected";
 }
 
-/** `registry/repository:tag`, as the chart renders an image without a digest. */
+/** `registry/repository:tag`, or `registry/repository@digest`, as the chart renders it. */
 export function imageName(image: ImageRef): string {
-  return `${image.registry}/${image.repository}:${image.tag}`;
+  return image.digest === undefined
+    ? `${image.registry}/${image.repository}:${image.tag}`
+    : `${image.registry}/${image.repository}@${image.digest}`;
+}
+
+/** The frozen Redis 8.2.1 builds of the defaults (under any registry: a mirror copies them). */
+const FROZEN_REDIS_TAG = "8.2.1-debian-12-r0";
+
+/** The CVEs of Redis 8.2.1 that 8.2.2 fixes. */
+export const FROZEN_DEFAULT_CVES: readonly string[] = Object.freeze([
+  "CVE-2025-49844 (Lua use-after-free, remote code execution, CVSS 10.0)",
+  "CVE-2025-46817",
+  "CVE-2025-46818",
+  "CVE-2025-46819",
+]);
+
+/**
+ * The one warning `pulumi up` prints while the frozen defaults run Redis or Sentinel, or
+ * undefined once both images are something else (another tag, or any digest).
+ */
+export function frozenImagesWarning(images: RedisChartImages): string | undefined {
+  const frozen = [images.redis, images.sentinel].filter(
+    (i) => i.digest === undefined && i.tag === FROZEN_REDIS_TAG,
+  );
+  if (frozen.length === 0) return undefined;
+  return (
+    `${frozen.map(imageName).join(" and ")}: the frozen bitnamilegacy builds of Redis 8.2.1, which get no security fixes and are affected by ${FROZEN_DEFAULT_CVES.join(", ")}, fixed in Redis 8.2.2. ` +
+    "The application user cannot run Lua (redisAllowScripting is off by default), which closes the Lua path, but move to maintained images: " +
+    'set andyredis:redisImages (redis, sentinel; by tag or @sha256 digest) and, for a private mirror or a commercial source, andyredis:redisImageRegistry and andyredis:redisImagePullSecret (docs/redis.md, "Images")'
+  );
 }

@@ -3,15 +3,15 @@
  * sentinels, each over a one-shot connection.
  */
 import { errorMessage, withConnection } from "./clients";
-import { ConnectionSettings, Endpoint, SentinelAdmin, endpointKey } from "./types";
+import { ConnectionSettings, Credentials, Endpoint, SentinelAdmin, endpointKey } from "./types";
 
 /** `SENTINEL GET-MASTER-ADDR-BY-NAME` on one sentinel, as an endpoint. */
 export async function sentinelMasterOf(
   sentinel: Endpoint,
-  password: string,
+  auth: Credentials,
   masterSet: string,
 ): Promise<Endpoint | undefined> {
-  const address = (await withConnection(sentinel, password, (c) =>
+  const address = (await withConnection(sentinel, auth, (c) =>
     c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterSet),
   )) as [string, string] | null;
   return address ? { host: String(address[0]), port: Number(address[1]) } : undefined;
@@ -23,7 +23,7 @@ export function sentinelAdmin(settings: ConnectionSettings): SentinelAdmin {
     async master() {
       for (const sentinel of settings.sentinels) {
         try {
-          const master = await sentinelMasterOf(sentinel, settings.password, settings.masterSet);
+          const master = await sentinelMasterOf(sentinel, settings, settings.masterSet);
           if (master) {
             return master;
           }
@@ -37,7 +37,7 @@ export function sentinelAdmin(settings: ConnectionSettings): SentinelAdmin {
       const errors: string[] = [];
       for (const sentinel of settings.sentinels) {
         try {
-          await withConnection(sentinel, settings.password, (c) =>
+          await withConnection(sentinel, settings, (c) =>
             c.call("SENTINEL", "FAILOVER", settings.masterSet),
           );
           return;

@@ -32,6 +32,8 @@ export interface SentinelCliOptions {
   readonly sentinels: readonly Endpoint[];
   readonly masterSet: string | undefined;
   readonly password: string | undefined;
+  /** The ACL user of `--sentinel` ($REDIS_USERNAME, e.g. operator); absent: `default`. */
+  readonly username: string | undefined;
   /** `pulumi stack output --json --show-secrets` saved to a file: cluster mode. */
   readonly outputsFile: string | undefined;
   /** kubeconfig file that replaces the stack's `kubeconfig` output. */
@@ -86,6 +88,7 @@ export function parseSentinelCliArgs(
       sentinels: [],
       masterSet: undefined,
       password: undefined,
+      username: undefined,
       outputsFile: flags.value("outputs"),
       kubeconfigFile: flags.value("kubeconfig"),
       nodes: undefined,
@@ -117,6 +120,7 @@ export function parseSentinelCliArgs(
     // Only from the environment: on the command line a password shows in `ps`, shell history
     // and npm's echo of the script's arguments.
     password: env.REDIS_PASSWORD === "" ? undefined : env.REDIS_PASSWORD,
+    username: env.REDIS_USERNAME === "" ? undefined : env.REDIS_USERNAME,
     outputsFile: flags.value("outputs"),
     kubeconfigFile: flags.value("kubeconfig"),
     nodes: flags.integer("nodes", 2),

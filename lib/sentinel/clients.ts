@@ -3,7 +3,7 @@
  * the replies of INFO and SENTINEL commands.
  */
 import Redis, { ReplyError } from "ioredis";
-import { Endpoint } from "./types";
+import { Credentials, Endpoint } from "./types";
 
 /** Per-command and connect timeout of the check connections: a stalled node must not hang us. */
 export const CHECK_TIMEOUT_MS = 2000;
@@ -14,13 +14,15 @@ export const CHECK_TIMEOUT_MS = 2000;
  */
 export async function connectOnce(
   endpoint: Endpoint,
-  password: string,
+  auth: Credentials,
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<Redis> {
   const client = new Redis({
     host: endpoint.host,
     port: endpoint.port,
-    password,
+    username: auth.username,
+    password: auth.password,
+    ...(auth.tls === undefined ? {} : { tls: { ca: auth.tls.ca } }),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -72,11 +74,11 @@ export function isUnreachableError(error: unknown): boolean {
 /** Runs `body` with a one-shot connection and always closes it. */
 export async function withConnection<T>(
   endpoint: Endpoint,
-  password: string,
+  auth: Credentials,
   body: (client: Redis) => Promise<T>,
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<T> {
-  const client = await connectOnce(endpoint, password, timeoutMs);
+  const client = await connectOnce(endpoint, auth, timeoutMs);
   try {
     return await body(client);
   } finally {

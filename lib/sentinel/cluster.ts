@@ -9,6 +9,7 @@ import * as net from "node:net";
 import type { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
 import type { DeploymentTarget } from "../contract";
 import { DEFAULT_TUNING, RedisTuning } from "../tuning";
+import { OPERATOR_PASSWORD_KEY, OPERATOR_USER, aclSecretName } from "../redis/acl";
 import { errorMessage, recordFromReply, withConnection } from "./clients";
 import { DrillReport, parseScenarios, runDrill } from "./drill";
 import {
@@ -79,7 +80,7 @@ export async function liveTuning(settings: ConnectionSettings): Promise<RedisTun
   for (const sentinel of settings.sentinels) {
     try {
       const master = recordFromReply(
-        await withConnection(sentinel, settings.password, (c) =>
+        await withConnection(sentinel, settings, (c) =>
           c.call("SENTINEL", "MASTER", settings.masterSet),
         ),
       );
@@ -99,6 +100,19 @@ export async function liveTuning(settings: ConnectionSettings): Promise<RedisTun
 }
 
 type KubernetesClient = typeof import("@kubernetes/client-node");
+
+/** The operator's password from the release's ACL Secret (`<release>-acl`, lib/redis/acl.ts). */
+async function readOperatorPassword(core: CoreV1Api, target: DeploymentTarget): Promise<string> {
+  const name = aclSecretName(target.releaseName);
+  const secret = await core.readNamespacedSecret({ name, namespace: target.namespace });
+  const encoded = secret.data?.[OPERATOR_PASSWORD_KEY];
+  if (encoded === undefined) {
+    throw new Error(
+      `Secret ${target.namespace}/${name} has no key ${OPERATOR_PASSWORD_KEY}: is this an andyredis release with ACL users?`,
+    );
+  }
+  return Buffer.from(encoded, "base64").toString("utf8");
+}
 
 /**
  * Loads @kubernetes/client-node when first needed, so verify/drill against a local topology
@@ -123,6 +137,7 @@ class ClusterSession implements FaultInjector {
     private readonly core: CoreV1Api,
     private readonly servers: net.Server[],
     private readonly forwards: ForwardedPort[],
+    private readonly operatorPassword: string,
   ) {}
 
   static async open(target: DeploymentTarget): Promise<ClusterSession> {
@@ -150,7 +165,14 @@ class ClusterSession implements FaultInjector {
       await Promise.all(servers.map(closeServer));
       throw error;
     }
-    const session = new ClusterSession(target, core, servers, forwards);
+    let operatorPassword: string;
+    try {
+      operatorPassword = await readOperatorPassword(core, target);
+    } catch (error) {
+      await Promise.all(servers.map(closeServer));
+      throw error;
+    }
+    const session = new ClusterSession(target, core, servers, forwards, operatorPassword);
     await session.refreshPodIps();
     return session;
   }
@@ -161,7 +183,15 @@ class ClusterSession implements FaultInjector {
         .filter((f) => f.remotePort === SENTINEL_PORT)
         .map((f) => ({ host: f.localHost, port: f.localPort })),
       masterSet: this.target.masterSet,
-      password: this.target.password,
+      // verify and drill run as the operator user, whose password only the release's ACL
+      // Secret holds: the stack outputs give clients the app user alone.
+      username: OPERATOR_USER,
+      password: this.operatorPassword,
+      // Through the port-forwards the servers are reached at 127.0.0.1, which the chart's
+      // certificates name; they are checked against the stack's CA.
+      ...(this.target.caCertificate === undefined
+        ? {}
+        : { tls: { ca: this.target.caCertificate } }),
       // The map reads podIps at call time, so refreshed IPs apply without a new map.
       natMap: buildNatMap(
         this.forwards,

@@ -457,9 +457,7 @@ async function replicaOfReader(
   for (const replica of replicas) {
     try {
       const info = parseInfo(
-        await withConnection(reachable(settings, replica), settings.password, (c) =>
-          c.info("server"),
-        ),
+        await withConnection(reachable(settings, replica), settings, (c) => c.info("server")),
       );
       if (info.run_id === readerRunId) {
         return replica;
@@ -483,7 +481,7 @@ async function findLostWrites(
   }
   return withConnection(
     reachable(settings, master),
-    settings.password,
+    settings,
     async (client) => {
       const lost: number[] = [];
       for (let i = 0; i < acknowledged.length; i += 500) {

@@ -24,8 +24,17 @@ export function sentinelClientOptions(
     sentinels: settings.sentinels.map((s) => ({ host: s.host, port: s.port })),
     name: settings.masterSet,
     role,
+    username: settings.username,
     password: settings.password,
+    sentinelUsername: settings.username,
     sentinelPassword: settings.password,
+    ...(settings.tls === undefined
+      ? {}
+      : {
+          tls: { ca: settings.tls.ca },
+          sentinelTLS: { ca: settings.tls.ca },
+          enableTLSForSentinelMode: true,
+        }),
     natMap: settings.natMap,
     // Fail instead of queueing, so every request is a sample with a time and an outcome.
     enableOfflineQueue: false,
@@ -78,7 +87,9 @@ export class Load {
         new Redis({
           host: s.host,
           port: s.port,
+          username: settings.username,
           password: settings.password,
+          ...(settings.tls === undefined ? {} : { tls: { ca: settings.tls.ca } }),
           retryStrategy: () => 200,
           maxRetriesPerRequest: null,
           disableClientInfo: true,

@@ -4,7 +4,7 @@
  * measures the timings the stack deploys. Every process and the temp directory are removed by
  * `close()`, and by `withLocalTopology` also on failure and on Ctrl-C.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -18,6 +18,15 @@ import {
   replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
 } from "../tuning";
+import {
+  APP_USER,
+  AclOptions,
+  INTERNAL_USER,
+  OPERATOR_USER,
+  aclHashes,
+  redisAclFile,
+  sentinelAclFile,
+} from "../redis/acl";
 import { sentinelMasterOf } from "./admin";
 import { withConnection } from "./clients";
 import {
@@ -27,7 +36,17 @@ import {
   redisPreStopScript,
   sentinelPreStopScript,
 } from "./preStop";
-import { ConnectionSettings, Endpoint, FaultInjector, endpointKey, sleep } from "./types";
+import {
+  ConnectionSettings,
+  Credentials,
+  Endpoint,
+  FaultInjector,
+  endpointKey,
+  sleep,
+} from "./types";
+
+/** A user only the local topology has (every right), for test-only commands. */
+const LOCAL_ADMIN_USER = "andyredis-local-admin";
 
 /** Loopback only: the topology must never be reachable from outside this machine. */
 export const LOOPBACK = "127.0.0.1";
@@ -39,8 +58,28 @@ export interface LocalTopologyOptions {
   readonly replicas?: number;
   /** Number of sentinels. Defaults to 3 (one beside each node, as in the chart). */
   readonly sentinels?: number;
-  /** Password of every Redis node and sentinel. Defaults to a random one. */
+  /**
+   * Password of the internal `default` user of every Redis node and sentinel (replication,
+   * Sentinel's links), as the chart's `<release>-password`. Defaults to a random one.
+   */
   readonly password?: string;
+  /** Password of the `app` user. Defaults to a random one. */
+  readonly appPassword?: string;
+  /** Password of the `operator` user (verify, drill, preStop). Defaults to a random one. */
+  readonly operatorPassword?: string;
+  /** The ACL options the stack renders (`redisAllowScripting`). Defaults to none. */
+  readonly acl?: AclOptions;
+  /**
+   * For tests only: start redis-server with `enable-debug-command yes`, so that DEBUG reaches
+   * the ACL check (without it Redis refuses DEBUG with ERR before looking at the user).
+   */
+  readonly enableDebugCommand?: boolean;
+  /**
+   * TLS only, as the stack deploys by default (`redisTls`): plaintext port 0, a TLS port,
+   * replication and Sentinel's links over TLS, a CA and a server certificate (127.0.0.1)
+   * made with openssl for this topology. Defaults to false.
+   */
+  readonly tls?: boolean;
   /** Parent of the temp directory. Defaults to the OS temp directory. */
   readonly tempRoot?: string;
   /**
@@ -136,6 +175,76 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/** The certificate files of a TLS topology. */
+export interface LocalTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
+export function makeLocalCertificates(dir: string): LocalTls {
+  const file = (name: string): string => path.join(dir, name);
+  const openssl = (args: string[]): void => {
+    execFileSync("openssl", args, { stdio: "ignore" });
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(
+    ["req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.crt")].concat([
+      "-days",
+      "2",
+      "-subj",
+      "/CN=andyredis-local-ca",
+    ]),
+  );
+  openssl([
+    "req",
+    ...ec,
+    "-keyout",
+    file("tls.key"),
+    "-out",
+    file("tls.csr"),
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      file("tls.csr"),
+      "-CA",
+      file("ca.crt"),
+      "-CAkey",
+      file("ca.key"),
+    ].concat([
+      "-CAcreateserial",
+      "-out",
+      file("tls.crt"),
+      "-days",
+      "2",
+      "-extfile",
+      file("san.ext"),
+    ]),
+  );
+  return { caFile: file("ca.crt"), certFile: file("tls.crt"), keyFile: file("tls.key") };
+}
+
+/** `port`, or with TLS what the chart's start scripts pass: port 0 and a TLS port. */
+function portLines(port: number, tls: LocalTls | undefined): string[] {
+  if (tls === undefined) return [`port ${port}`];
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${JSON.stringify(tls.certFile)}`,
+    `tls-key-file ${JSON.stringify(tls.keyFile)}`,
+    `tls-ca-cert-file ${JSON.stringify(tls.caFile)}`,
+    "tls-auth-clients no",
+    "tls-replication yes",
+  ];
+}
+
 /**
  * The redis.conf of one node: persistence as the chart (AOF on, RDB off), the tuning, and the
  * replica-priority the stack gives the pod with this ordinal.
@@ -148,9 +257,12 @@ export function redisNodeConfig(
   password: string,
   masterPort: number | undefined,
   ordinal = 0,
+  aclFile?: string,
+  enableDebugCommand = false,
+  tls?: LocalTls,
 ): string {
   const lines = [
-    `port ${port}`,
+    ...portLines(port, tls),
     `bind ${LOOPBACK}`,
     "daemonize no",
     `logfile ${JSON.stringify(logPath)}`,
@@ -162,6 +274,10 @@ export function redisNodeConfig(
     `masterauth ${password}`,
     ...redisServerDirectives(tuning),
     `replica-priority ${replicaPriorityForOrdinal(ordinal)}`,
+    // The stack's users (lib/redis/acl.ts): as in the pods, the file overrides `requirepass`
+    // for `default`, which keeps replication and Sentinel's links.
+    ...(aclFile === undefined ? [] : [`aclfile ${JSON.stringify(aclFile)}`]),
+    ...(enableDebugCommand ? ["enable-debug-command yes"] : []),
   ];
   if (masterPort !== undefined) {
     lines.push(`replicaof ${LOOPBACK} ${masterPort}`);
@@ -177,17 +293,20 @@ export function sentinelConfig(
   logPath: string,
   password: string,
   masterPort: number,
+  aclFile?: string,
+  tls?: LocalTls,
 ): string {
   const [monitor, ...rest] = sentinelMonitorDirectives(tuning, LOOPBACK, masterPort);
   return (
     [
-      `port ${port}`,
+      ...portLines(port, tls),
       `bind ${LOOPBACK}`,
       "daemonize no",
       `logfile ${JSON.stringify(logPath)}`,
       `dir ${JSON.stringify(dataDir)}`,
       // Clients must authenticate; sentinels use this same password with each other.
       `requirepass ${password}`,
+      ...(aclFile === undefined ? [] : [`aclfile ${JSON.stringify(aclFile)}`]),
       monitor,
       // auth-pass refers to the master set, so it must follow `sentinel monitor`.
       `sentinel auth-pass ${tuning.masterSet} ${password}`,
@@ -203,7 +322,16 @@ export function sentinelConfig(
 export class LocalTopology implements FaultInjector {
   readonly tuning: RedisTuning;
   readonly preStop: PreStopPlan;
+  /** The internal (`default`) user's password. */
   readonly password: string;
+  /** The `app` user, as a client of the stack gets it. */
+  readonly app: Credentials;
+  /** The `operator` user: verify, drill and the preStop hooks. */
+  readonly operator: Credentials;
+  /** A local-only user with every right, for the test periods (SENTINEL DEBUG). */
+  private readonly admin: Credentials;
+  /** The CA file when the topology speaks TLS only. */
+  readonly tlsCaFile: string | undefined;
   readonly dir: string;
   private readonly sentinelPeriods: SentinelPeriods | undefined;
   private readonly redisNodes: LocalNode[];
@@ -216,6 +344,8 @@ export class LocalTopology implements FaultInjector {
     tuning: RedisTuning,
     preStop: PreStopPlan,
     password: string,
+    users: { app: Credentials; operator: Credentials; admin: Credentials },
+    tlsCaFile: string | undefined,
     dir: string,
     redisNodes: LocalNode[],
     sentinelNodes: LocalNode[],
@@ -225,6 +355,10 @@ export class LocalTopology implements FaultInjector {
     this.sentinelPeriods = sentinelPeriods;
     this.preStop = preStop;
     this.password = password;
+    this.app = users.app;
+    this.operator = users.operator;
+    this.admin = users.admin;
+    this.tlsCaFile = tlsCaFile;
     this.dir = dir;
     this.redisNodes = redisNodes;
     this.sentinelNodes = sentinelNodes;
@@ -261,6 +395,32 @@ export class LocalTopology implements FaultInjector {
       .slice(1 + replicas)
       .map((port, i) => node("sentinel", `sentinel-${i}`, port));
     const masterPort = redisNodes[0].port;
+    const random = (): string => randomBytes(16).toString("hex");
+    const tls = options.tls ? makeLocalCertificates(dir) : undefined;
+    const tlsAuth = tls === undefined ? {} : { tls: { ca: fs.readFileSync(tls.caFile, "utf8") } };
+    const users = {
+      app: { username: APP_USER, password: options.appPassword ?? random(), ...tlsAuth },
+      operator: {
+        username: OPERATOR_USER,
+        password: options.operatorPassword ?? random(),
+        ...tlsAuth,
+      },
+      admin: { username: LOCAL_ADMIN_USER, password: random(), ...tlsAuth },
+    };
+    const hashes = aclHashes({
+      [INTERNAL_USER]: [password],
+      [APP_USER]: [users.app.password],
+      [OPERATOR_USER]: [users.operator.password],
+    });
+    // The stack's ACL files, plus a local admin for the test-only SENTINEL DEBUG.
+    const adminLine = `user ${LOCAL_ADMIN_USER} on >${users.admin.password} ~* &* +@all\n`;
+    const redisAcl = path.join(dir, "users.acl");
+    const sentinelAcl = path.join(dir, "sentinel-users.acl");
+    fs.writeFileSync(redisAcl, redisAclFile(hashes, options.acl) + adminLine, { mode: 0o600 });
+    fs.writeFileSync(sentinelAcl, sentinelAclFile(hashes) + adminLine, { mode: 0o600 });
+    // What the pods mount as `operator-password`, for the preStop hooks.
+    const operatorPasswordFile = path.join(dir, "operator-password");
+    fs.writeFileSync(operatorPasswordFile, users.operator.password, { mode: 0o600 });
     redisNodes.forEach((n, i) =>
       fs.writeFileSync(
         n.configPath,
@@ -272,19 +432,33 @@ export class LocalTopology implements FaultInjector {
           password,
           i === 0 ? undefined : masterPort,
           options.replicaPriority === "redis-default" ? 0 : i,
+          redisAcl,
+          options.enableDebugCommand ?? false,
+          tls,
         ),
       ),
     );
     sentinelNodes.forEach((n) =>
       fs.writeFileSync(
         n.configPath,
-        sentinelConfig(tuning, n.port, path.dirname(n.configPath), n.logPath, password, masterPort),
+        sentinelConfig(
+          tuning,
+          n.port,
+          path.dirname(n.configPath),
+          n.logPath,
+          password,
+          masterPort,
+          sentinelAcl,
+          tls,
+        ),
       ),
     );
     const topology = new LocalTopology(
       tuning,
       options.preStop ?? preStopPlan(POD_SHUTDOWN),
       password,
+      users,
+      tls?.caFile,
       dir,
       redisNodes,
       sentinelNodes,
@@ -304,8 +478,13 @@ export class LocalTopology implements FaultInjector {
     return {
       sentinels: this.sentinelNodes.map((n) => ({ host: LOOPBACK, port: n.port })),
       masterSet: this.tuning.masterSet,
-      password: this.password,
+      ...this.operator,
     };
+  }
+
+  /** The same sentinels, as the `app` user (what a client of the stack gets). */
+  appSettings(): ConnectionSettings {
+    return { ...this.settings(), ...this.app };
   }
 
   redisEndpoints(): Endpoint[] {
@@ -345,12 +524,16 @@ export class LocalTopology implements FaultInjector {
     const identity: HookIdentity = {
       masterSet: this.tuning.masterSet,
       selfHostExpression: LOOPBACK,
+      operatorPasswordFile: path.join(this.dir, "operator-password"),
     };
     const env = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       REDIS_PORT: String(target.port),
       REDIS_SENTINEL_PORT: String(sentinel.port),
-      REDIS_PASSWORD: this.password,
+      // What the chart sets in the pods with tls.enabled.
+      ...(this.tlsCaFile === undefined
+        ? {}
+        : { REDIS_TLS_ENABLED: "yes", REDIS_TLS_CA_FILE: this.tlsCaFile }),
     };
     const [redisHook] = await Promise.all([
       runHook(redisPreStopScript(this.preStop, identity), env),
@@ -385,7 +568,7 @@ export class LocalTopology implements FaultInjector {
       try {
         const master = await sentinelMasterOf(
           { host: LOOPBACK, port: sentinel.port },
-          this.password,
+          this.operator,
           this.tuning.masterSet,
         );
         if (master) {
@@ -526,7 +709,7 @@ export class LocalTopology implements FaultInjector {
     await waitForPort(node.port, child, node);
     if (node.kind === "sentinel" && this.sentinelPeriods) {
       const { infoMs, publishMs } = this.sentinelPeriods;
-      await withConnection({ host: LOOPBACK, port: node.port }, this.password, (c) =>
+      await withConnection({ host: LOOPBACK, port: node.port }, this.admin, (c) =>
         c.call("SENTINEL", "DEBUG", "info-period", infoMs, "publish-period", publishMs),
       );
     }

@@ -17,6 +17,7 @@
  * ones when it was demoted (docs/drill.md). The stack's hooks wait until the sentinel's own
  * master record (`SENTINEL MASTER`) names another node, which happens only at `+switch-master`.
  */
+import { OPERATOR_USER } from "../redis/acl";
 import { PodShutdown } from "../tuning";
 
 /** What a hook does, in numbers. */
@@ -63,6 +64,11 @@ export interface HookIdentity {
    * with `useHostnames`); locally `127.0.0.1`. The port is `$REDIS_PORT`.
    */
   readonly selfHostExpression: string;
+  /**
+   * The file holding the `operator` user's password (lib/redis/acl.ts): on a cluster the ACL
+   * Secret mounted at `ACL_MOUNT_PATH`. The hooks run as that user.
+   */
+  readonly operatorPasswordFile: string;
 }
 
 /** The shell lines both hooks share: auth, identity, and the "failover done" check. */
@@ -76,11 +82,15 @@ function commonLines(plan: PreStopPlan, id: HookIdentity): string[] {
         `sentinel_cli SENTINEL GET-MASTER-ADDR-BY-NAME ${set} | paste -sd: -`;
   return [
     "set -u",
-    // redis-cli reads the password from REDISCLI_AUTH, so it is never on a command line.
-    'if [[ -n "${REDIS_PASSWORD_FILE:-}" && -f "${REDIS_PASSWORD_FILE}" ]]; then export REDISCLI_AUTH="$(< "$REDIS_PASSWORD_FILE")"; elif [[ -n "${REDIS_PASSWORD:-}" ]]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi',
+    // redis-cli reads the password from REDISCLI_AUTH, so it is never on a command line; the
+    // hooks run as the operator user (ROLE, CLIENT PAUSE, SENTINEL FAILOVER), not as `default`.
+    `export REDISCLI_AUTH="$(< ${JSON.stringify(id.operatorPasswordFile)})"`,
     `SELF="${id.selfHostExpression}:\${REDIS_PORT}"`,
-    'redis_cli() { redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" "$@" 2>/dev/null; }',
-    'sentinel_cli() { redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_SENTINEL_PORT" "$@" 2>/dev/null; }',
+    // With TLS (the chart's REDIS_TLS_* in the Redis container, REDIS_SENTINEL_TLS_* in the
+    // sentinel's) the plaintext port is 0: speak TLS and check the server against the CA.
+    'TLS_ARGS=(); if [[ "${REDIS_TLS_ENABLED:-${REDIS_SENTINEL_TLS_ENABLED:-no}}" == "yes" ]]; then TLS_ARGS=(--tls --cacert "${REDIS_TLS_CA_FILE:-${REDIS_SENTINEL_TLS_CA_FILE:-}}"); fi',
+    `redis_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_PORT" \${TLS_ARGS[@]+"\${TLS_ARGS[@]}"} "$@" 2>/dev/null; }`,
+    `sentinel_cli() { redis-cli --no-auth-warning --user ${OPERATOR_USER} -h 127.0.0.1 -p "$REDIS_SENTINEL_PORT" \${TLS_ARGS[@]+"\${TLS_ARGS[@]}"} "$@" 2>/dev/null; }`,
     `current_master() { ${masterQuery}; }`,
     'failover_done() { local master; master="$(current_master)"; [[ -n "$master" && "$master" != "$SELF" ]]; }',
     `wait_for_failover() { local i; for ((i = 0; i < ${plan.waitPolls}; i++)); do failover_done && return 0; sleep ${plan.pollIntervalMs / 1000}; done; return 1; }`,

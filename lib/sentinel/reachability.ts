@@ -10,6 +10,7 @@ import { connectOnce, errorMessage, isUnreachableError } from "./clients";
 import { sentinelMasterOf } from "./admin";
 import {
   ConnectionSettings,
+  Credentials,
   Endpoint,
   RedisUnreachableError,
   endpointKey,
@@ -20,8 +21,8 @@ import {
 export const REACH_TIMEOUT_MS = 3000;
 
 /** Resolves when the address answers at all (a wrong password counts as answering). */
-async function probe(endpoint: Endpoint, password: string, timeoutMs: number): Promise<void> {
-  const client = await connectOnce(endpoint, password, timeoutMs);
+async function probe(endpoint: Endpoint, auth: Credentials, timeoutMs: number): Promise<void> {
+  const client = await connectOnce(endpoint, auth, timeoutMs);
   client.disconnect();
 }
 
@@ -48,7 +49,7 @@ export async function ensureReachable(
 ): Promise<void> {
   const results = await Promise.all(
     settings.sentinels.map((sentinel) =>
-      probe(sentinel, settings.password, timeoutMs).then(
+      probe(sentinel, settings, timeoutMs).then(
         () => undefined,
         (error: unknown) => error,
       ),
@@ -69,7 +70,7 @@ export async function ensureReachable(
   let master: Endpoint | undefined;
   for (const sentinel of answered) {
     try {
-      master = await sentinelMasterOf(sentinel, settings.password, settings.masterSet);
+      master = await sentinelMasterOf(sentinel, settings, settings.masterSet);
       if (master) {
         break;
       }
@@ -81,7 +82,7 @@ export async function ensureReachable(
     return;
   }
   try {
-    await probe(reachable(settings, master), settings.password, timeoutMs);
+    await probe(reachable(settings, master), settings, timeoutMs);
   } catch (error) {
     if (isUnreachableError(error)) {
       throw new RedisUnreachableError(

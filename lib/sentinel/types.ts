@@ -4,6 +4,16 @@
  */
 import { ToolMissingError } from "../cli/errors";
 
+/**
+ * Who connects: an ACL user and its password (no username: Redis' `default` user), and, where
+ * the servers speak TLS only, the CA (PEM) their certificates must chain to.
+ */
+export interface Credentials {
+  readonly username?: string;
+  readonly password: string;
+  readonly tls?: { readonly ca: string };
+}
+
 /** A host and port, as Sentinel announces it or as we reach it. */
 export interface Endpoint {
   readonly host: string;
@@ -22,8 +32,15 @@ export interface ConnectionSettings {
   readonly sentinels: readonly Endpoint[];
   /** Sentinel master set name, e.g. "mymaster". */
   readonly masterSet: string;
-  /** Password of Redis and of Sentinel (the chart and the local topology use one for both). */
+  /**
+   * The ACL user (the stack's `operator` for verify and drill; see lib/redis/acl.ts). Absent:
+   * Redis' `default` user.
+   */
+  readonly username?: string;
+  /** Its password, on Redis and on Sentinel (both have the same users). */
   readonly password: string;
+  /** TLS with this CA, for Redis and Sentinel alike (`redisTls`). Absent: plaintext. */
+  readonly tls?: { readonly ca: string };
   /**
    * Maps an address Sentinel announces (`host:port`) to the address this machine reaches it at;
    * `null` keeps the announced address. Needed for a cluster, where Sentinel announces pod

@@ -168,7 +168,7 @@ async function querySentinel(
   sentinel: Endpoint,
   settings: ConnectionSettings,
 ): Promise<SentinelView> {
-  return withConnection(sentinel, settings.password, async (client) => {
+  return withConnection(sentinel, settings, async (client) => {
     const set = settings.masterSet;
     const address = (await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", set)) as
       [string, string] | null;
@@ -229,9 +229,7 @@ async function checkNodes(
   let masterInfo: Record<string, string> | undefined;
   try {
     masterInfo = parseInfo(
-      await withConnection(reachable(settings, master), settings.password, (c) =>
-        c.info("replication"),
-      ),
+      await withConnection(reachable(settings, master), settings, (c) => c.info("replication")),
     );
     check(
       `master ${masterKey} role`,
@@ -262,7 +260,7 @@ async function checkNodes(
       const key = endpointKey(replica);
       try {
         const info = parseInfo(
-          await withConnection(reachable(settings, replica), settings.password, (c) =>
+          await withConnection(reachable(settings, replica), settings, (c) =>
             c.info("replication"),
           ),
         );
@@ -306,7 +304,7 @@ async function checkReplicatedWrite(
   try {
     const acknowledged = await withConnection(
       reachable(settings, master),
-      settings.password,
+      settings,
       async (client: Redis) => {
         // One pipeline, one connection: WAIT counts the replicas that have this client's write.
         const replies = await client
@@ -343,7 +341,7 @@ async function checkReplicatedWrite(
     replicas.map(async (replica) => {
       const where = endpointKey(replica);
       try {
-        const read = await withConnection(reachable(settings, replica), settings.password, (c) =>
+        const read = await withConnection(reachable(settings, replica), settings, (c) =>
           c.get(key),
         );
         check(
@@ -372,7 +370,7 @@ async function checkOneMaster(
   const roles = await Promise.all(
     nodes.map(async (node) => {
       try {
-        const role = (await withConnection(reachable(settings, node), settings.password, (c) =>
+        const role = (await withConnection(reachable(settings, node), settings, (c) =>
           c.call("ROLE"),
         )) as unknown[];
         return { node: endpointKey(node), role: String(role[0]) };

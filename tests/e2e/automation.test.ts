@@ -3,6 +3,7 @@
  * clusterOnly stack up, its outputs, verify against a cluster where no Redis answers, destroy,
  * and a whole ephemeral run. Secrets reach it only through a file and the environment.
  */
+import { passwordHash } from "../../lib/redis/acl";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -68,14 +69,11 @@ describe("e2e: the Automation API driver", function () {
     );
     assert.equal(report.outputs?.redisPassword, "[secret]");
     assert.doesNotMatch(result.stdout, /cancelled/);
-    const secret = await k.core.readNamespacedSecret({
-      name: "redis-password",
-      namespace: "redis",
-    });
-    assert.equal(
-      Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString(),
-      REDIS_PASSWORD,
-    );
+    // The configured password is the app user's: in the ACL Secret as its hash only.
+    const acl = await k.core.readNamespacedSecret({ name: "redis-acl", namespace: "redis" });
+    const users = Buffer.from(acl.data?.["users.acl"] ?? "", "base64").toString();
+    assert.ok(users.includes(`user app reset on #${passwordHash(REDIS_PASSWORD)} `), users);
+    assert.ok(!users.includes(REDIS_PASSWORD));
   });
 
   it("outputs prints them with the secrets masked", async () => {

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { parseStackOutputs } from "../../lib/contract";
+import { passwordHash } from "../../lib/redis/acl";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 import { environment } from "./helpers/environment";
 import { Kube, eventually, helmRelease, kube, namespaceDeleted } from "./helpers/kube";
@@ -33,6 +34,13 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
   let project: PulumiProject;
   let k: Kube;
   let password = "";
+  let caCertificate = "";
+  /** The server certificate the chart made at the first up: kept by every later up. */
+  let serverCertificate = "";
+  const readServerCertificate = async (): Promise<string> => {
+    const crt = await k.core.readNamespacedSecret({ name: `${RELEASE}-crt`, namespace: NAMESPACE });
+    return Buffer.from(crt.data?.["tls.crt"] ?? "", "base64").toString();
+  };
 
   before(async () => {
     project = new PulumiProject("andyredis");
@@ -59,6 +67,9 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.equal(outputs.kubeconfig.trimEnd(), environment().kubeconfig.trimEnd());
     password = outputs.redisPassword;
     assert.match(password, /^[A-Za-z0-9]{32}$/);
+    assert.equal(outputs.redisUsername, "app");
+    caCertificate = outputs.redisCaCertificate ?? "";
+    assert.match(caCertificate, /^-----BEGIN CERTIFICATE-----/);
 
     const masked = await project.outputs(STACK, false);
     assert.equal(masked.redisPassword, "[secret]");
@@ -136,12 +147,24 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     );
     assert.ok(ports.includes(6379) && ports.includes(26379), `ingress ports ${ports.join(",")}`);
 
+    // The chart's own (internal `default` user) password is another one than the app user's.
     const secret = await k.core.readNamespacedSecret({
       name: `${RELEASE}-password`,
       namespace: NAMESPACE,
     });
     const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
-    assert.equal(stored, password);
+    assert.match(stored, /^[A-Za-z0-9]{32}$/);
+    assert.notEqual(stored, password);
+    // The ACL users, hashes only, in the Secret the pods mount; the app user's is the output's.
+    const acl = await k.core.readNamespacedSecret({ name: `${RELEASE}-acl`, namespace: NAMESPACE });
+    const users = Buffer.from(acl.data?.["users.acl"] ?? "", "base64").toString();
+    assert.ok(users.includes(`user app reset on #${passwordHash(password)} `), users);
+    assert.ok(!users.includes(password) && !users.includes(stored), "a password in the ACL file");
+    // TLS: the chart's kept certificates, and their CA as the output.
+    const crt = await k.core.readNamespacedSecret({ name: `${RELEASE}-crt`, namespace: NAMESPACE });
+    assert.equal(Buffer.from(crt.data?.["ca.crt"] ?? "", "base64").toString(), caCertificate);
+    serverCertificate = await readServerCertificate();
+    assert.match(serverCertificate, /^-----BEGIN CERTIFICATE-----/);
 
     const services = await k.core.listNamespacedService({ namespace: NAMESPACE });
     const types = services.items.map((s) => `${s.metadata?.name}:${s.spec?.type}`);
@@ -175,8 +198,16 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     await project.pulumiOk(["preview", "--expect-no-changes", "--stack", STACK]);
     await project.pulumiOk(["up", "--yes", "--stack", STACK]);
     const [update] = await history(project, STACK);
-    const changed = Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    // The CA Secret is read (`Secret.get`) on every up: a read is no change.
+    const changed = Object.entries(update.resourceChanges ?? {}).filter(
+      ([op]) => op !== "same" && op !== "read",
+    );
     assert.deepEqual(changed, []);
+    assert.equal(
+      await readServerCertificate(),
+      serverCertificate,
+      "a no-op up made new certificates",
+    );
   });
 
   it("runs the source as it is now, without type-checking it: an edit needs no build step", async () => {
@@ -204,7 +235,7 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "1500" });
     const preview = await project.pulumiOk(["preview", "--json", "--stack", STACK]);
     const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
-    const changes = steps.filter((s) => s.op !== "same");
+    const changes = steps.filter((s) => s.op !== "same" && s.op !== "read");
     assert.deepEqual(
       changes.map((s) => `${s.op} ${s.urn.split("::").pop()}`),
       ["update redis-release"],
@@ -212,8 +243,13 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     await project.pulumiOk(["up", "--yes", "--stack", STACK]);
     const [update] = await history(project, STACK);
     assert.deepEqual(
-      Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same"),
+      Object.entries(update.resourceChanges ?? {}).filter(([op]) => op !== "same" && op !== "read"),
       [["update", 1]],
+    );
+    assert.equal(
+      await readServerCertificate(),
+      serverCertificate,
+      "an in-place update made new certificates",
     );
     const cm = await k.core.readNamespacedConfigMap({
       name: `${RELEASE}-configuration`,
@@ -247,6 +283,15 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     });
     const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
     assert.equal(stored, password);
+    // It gets the CA to verify the servers with (a ConfigMap its pods mount).
+    const configMaps = await k.core.listNamespacedConfigMap({
+      namespace: NAMESPACE,
+      labelSelector: "app.kubernetes.io/name=redis-consumer",
+    });
+    assert.deepEqual(
+      configMaps.items.map((c) => c.data?.["ca.crt"]),
+      [caCertificate],
+    );
     // The consumer's own state holds the password only encrypted.
     const exported = await project.pulumiOk(["stack", "export", "--stack", consumerStack], {
       cwd: CONSUMER_DIR,

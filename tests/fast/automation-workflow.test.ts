@@ -23,7 +23,12 @@ import {
 } from "../../lib/automation/workflow";
 import { OUTPUT_CONTRACT, type RedisOutputName } from "../../lib/contract";
 import { fakeClock } from "../helpers/clock";
-import { SAMPLE_KUBECONFIG, SAMPLE_REDIS_PASSWORD, sampleOutputs } from "../helpers/outputs";
+import {
+  SAMPLE_CA_CERTIFICATE,
+  SAMPLE_KUBECONFIG,
+  SAMPLE_REDIS_PASSWORD,
+  sampleOutputs,
+} from "../helpers/outputs";
 
 /** Outputs of a healthy `aws` stack, as `stack.outputs()` returns them. */
 function healthyOutputs(stack: string): StackOutputMap {
@@ -463,6 +468,8 @@ describe("automation workflow: single commands", () => {
         masterSet: "mymaster",
         password: SAMPLE_REDIS_PASSWORD,
         nodes: 3,
+        // The stack's CA: verify and drill speak TLS with it.
+        caCertificate: SAMPLE_CA_CERTIFICATE,
       },
     ]);
     const drill = await run(["drill", "-s", "dev"], { drill: "throw" });

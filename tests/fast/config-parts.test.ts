@@ -239,6 +239,24 @@ describe("config parts: parseImageRef", () => {
         tag: "8.2.1-debian-12-r0",
       },
     ],
+    [
+      "docker.io/bitnamilegacy/redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      {
+        registry: "docker.io",
+        repository: "bitnamilegacy/redis",
+        tag: "",
+        digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      },
+    ],
+    [
+      "mirror.example.com/redis:8.2.2@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      {
+        registry: "mirror.example.com",
+        repository: "redis",
+        tag: "8.2.2",
+        digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      },
+    ],
   ];
   for (const [ref, expected] of cases) {
     it(`splits ${ref}`, () => assert.deepEqual(parseImageRef(ref), expected));

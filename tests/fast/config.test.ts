@@ -534,10 +534,26 @@ const bad: BadCase[] = [
     says: /use one of: redis, sentinel, metrics, osShell, kubectl$/,
   },
   {
-    name: "an image with a digest",
+    name: "an image with a malformed digest",
     stack: { config: { redisImages: { redis: "docker.io/bitnamilegacy/redis@sha256:abc" } } },
     key: "redisImages.redis",
-    says: /digests are not supported/,
+    says: /has a malformed digest "sha256:abc"; use registry\/repository:tag, registry\/repository@sha256:<64 hex digits>, or both/,
+  },
+  {
+    name: "an image digest of another algorithm",
+    stack: {
+      config: {
+        redisImages: { sentinel: `bitnamilegacy/redis-sentinel:8.2.2@md5:${"a".repeat(32)}` },
+      },
+    },
+    key: "redisImages.sentinel",
+    says: /malformed digest/,
+  },
+  {
+    name: "an image pull secret that is not a docker config",
+    stack: { secrets: { redisImagePullSecret: "user:password" } },
+    key: "redisImagePullSecret",
+    says: /use a docker config JSON with at least one registry under "auths"/,
   },
   {
     name: "an image that is a number",
@@ -1119,8 +1135,12 @@ describe("config: the valid edge cases are accepted", function () {
 });
 
 describe("config: the table's secrets", () => {
-  it("are the password and the kubeconfig", () => {
-    assert.deepEqual([...SECRET_KEYS].sort(), ["kubeconfig", "redisPassword"]);
+  it("are the password, the kubeconfig and the image pull credentials", () => {
+    assert.deepEqual([...SECRET_KEYS].sort(), [
+      "kubeconfig",
+      "redisImagePullSecret",
+      "redisPassword",
+    ]);
   });
 });
 

@@ -117,4 +117,4 @@ describe("redis chart keys", () => {
   });
 });
 
-const opts = { existingSecretName: "redis-password" };
+const opts = { existingSecretName: "redis-password", aclSecretName: "redis-acl" };

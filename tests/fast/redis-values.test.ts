@@ -25,7 +25,10 @@ import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 import { DEFAULT_TUNING, POD_SHUTDOWN, RedisTuning, redisServerDirectives } from "../../lib/tuning";
 import { preStopPlan } from "../../lib/sentinel/preStop";
 
-const opts: ChartValuesOptions = { existingSecretName: "redis-password" };
+const opts: ChartValuesOptions = {
+  existingSecretName: "redis-password",
+  aclSecretName: "redis-acl",
+};
 
 /** The value at a dot-separated path, or undefined. */
 function at(values: JsonValue, dotted: string): JsonValue | undefined {

@@ -75,6 +75,10 @@ function shortId(prefix: string): string {
   return `${prefix}-0${sequence.toString(16).padStart(16, "0")}`;
 }
 
+/** The CA certificate the mocked chart TLS Secret holds. */
+export const MOCK_CA_CERTIFICATE =
+  "-----BEGIN CERTIFICATE-----\nMOCKCA\n-----END CERTIFICATE-----\n";
+
 /** Realistic IDs and the outputs the program reads, per resource type. */
 function mockState(args: pulumi.runtime.MockResourceArgs): {
   id: string;
@@ -191,8 +195,26 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
           nodeGroup: { resources: [{ autoscalingGroups: [{ name: NODE_ASG_NAME }] }] },
         },
       };
+    case "kubernetes:helm.sh/v3:Release":
+      // The release's status names it, as the provider reports once it is installed.
+      return {
+        id: shortId(args.name),
+        state: { ...inputs, status: { name: inputs.name, namespace: inputs.namespace } },
+      };
+    case "kubernetes:core/v1:Secret":
+      // A read (`Secret.get`) of the chart's TLS Secret: its CA, base64 as the API gives it.
+      if (args.id !== undefined && args.id !== "" && args.id.endsWith("-crt")) {
+        return {
+          id: args.id,
+          state: { data: { "ca.crt": Buffer.from(MOCK_CA_CERTIFICATE).toString("base64") } },
+        };
+      }
+      return { id: shortId(args.name), state: inputs };
     case "random:index/randomPassword:RandomPassword":
-      return { id: args.name, state: { ...inputs, result: "mock-generated-password-0123456789" } };
+      return {
+        id: args.name,
+        state: { ...inputs, result: `mock-generated-password-${args.name}` },
+      };
     default:
       return { id: shortId(args.name), state: inputs };
   }

@@ -7,6 +7,7 @@
  * config): `sentinelHosts` has one host per node, without a port. The AWS values are
  * placeholders of the right shape.
  */
+import { APP_USER } from "../../lib/redis/acl";
 import type {
   FoundationOutputs,
   RedisDeploymentMode,
@@ -20,6 +21,9 @@ import { stackTagValue } from "../../lib/tags";
 
 /** The sample's `redisPassword`: distinctive, so a test can look for it where it must not be. */
 export const SAMPLE_REDIS_PASSWORD = "s3cret-sample-password";
+/** The CA of a stack with TLS (the default). */
+export const SAMPLE_CA_CERTIFICATE =
+  "-----BEGIN CERTIFICATE-----\nSAMPLECA\n-----END CERTIFICATE-----\n";
 
 /** The sample's `kubeconfig`: a valid, empty one. */
 export const SAMPLE_KUBECONFIG =
@@ -58,8 +62,10 @@ export function sampleReleaseOutputs(
     redisMasterSet: redis.tuning.masterSet,
     redisNamespace: redis.namespace,
     redisReleaseName: redis.releaseName,
+    redisUsername: APP_USER,
     redisPassword: SAMPLE_REDIS_PASSWORD,
     redisMasterEndpoint: endpoints.masterEndpoint,
+    redisCaCertificate: SAMPLE_CA_CERTIFICATE,
     redisClientLabel: redis.clientLabel,
     ...overrides,
   };

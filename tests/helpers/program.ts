@@ -110,6 +110,9 @@ async function newBuild(
   const outputs = (await createStack(config, {
     redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
     kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
+    redisImagePullSecret: secrets.redisImagePullSecret
+      ? pulumi.secret(secrets.redisImagePullSecret)
+      : undefined,
   })) as unknown as Record<string, unknown>;
   const values = await resolveOutputs(outputs);
   await settle();

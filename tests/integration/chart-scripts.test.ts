@@ -51,7 +51,6 @@ esac
         PATH: `${dir}:${process.env.PATH ?? ""}`,
         REDIS_PORT: "6379",
         REDIS_SENTINEL_PORT: "26379",
-        REDIS_PASSWORD: "s3cret-password",
       },
       encoding: "utf8",
     });
@@ -66,7 +65,7 @@ esac
       .trim()
       .split("\n")
       .filter((l) => l !== "")
-      .map((l) => l.replace(/^--no-auth-warning -h 127\.0\.0\.1 -p \d+ /, ""));
+      .map((l) => l.replace(/^--no-auth-warning --user operator -h 127\.0\.0\.1 -p \d+ /, ""));
     const auth = read("auth").trim();
     fs.rmSync(dir, { recursive: true, force: true });
     return { code: result.status ?? -1, calls, auth };
@@ -90,7 +89,12 @@ describe("drill: the preStop hooks the stack deploys (bash, against a fake redis
   });
 
   const plan = { ...preStopPlan({ terminationGracePeriodSeconds: 15 }), pollIntervalMs: 10 };
-  const identity = { masterSet: "mymaster", selfHostExpression: "10.0.0.1" };
+  // What the pods mount from the ACL Secret: the operator user's password, read by the hooks.
+  const passwordDir = fs.mkdtempSync(path.join(os.tmpdir(), "andyredis-operator-"));
+  const operatorPasswordFile = path.join(passwordDir, "operator-password");
+  fs.writeFileSync(operatorPasswordFile, "s3cret-password");
+  after(() => fs.rmSync(passwordDir, { recursive: true, force: true }));
+  const identity = { masterSet: "mymaster", selfHostExpression: "10.0.0.1", operatorPasswordFile };
 
   it("does nothing on a replica", () => {
     const { code, calls } = fakeRedisCli("slave", 0).run(redisPreStopScript(plan, identity));
@@ -110,7 +114,7 @@ describe("drill: the preStop hooks the stack deploys (bash, against a fake redis
       "SENTINEL MASTER mymaster",
       "SENTINEL MASTER mymaster",
     ]);
-    assert.equal(auth, "s3cret-password", "the password goes through REDISCLI_AUTH");
+    assert.equal(auth, "s3cret-password", "the operator's password goes through REDISCLI_AUTH");
     assert.ok(!calls.some((c) => c.includes("s3cret")), "never on a command line");
   });
 
@@ -152,7 +156,10 @@ describe("drill: the preStop hooks the stack deploys (bash, against a fake redis
 
 describe("the chart's start script: replica priority per pod", () => {
   it("gives each pod the replica-priority of its ordinal, as bash expands the chart's ARGS line", () => {
-    const values = chartValues(sampleRedisConfig(), { existingSecretName: "redis-password" });
+    const values = chartValues(sampleRedisConfig(), {
+      existingSecretName: "redis-password",
+      aclSecretName: "redis-acl",
+    });
     const flags = (values.replica as { extraFlags: string[] }).extraFlags;
     assert.equal(flags[0], "--replica-priority");
     // start-node.sh renders each flag as ARGS+=({{ . | quote }}); Go's %q equals JSON here.
