@@ -26,6 +26,7 @@ import {
 } from "./lib/configTypes";
 import { chartLocationProblem, isRemoteChart, localChartPath } from "./lib/config/chart";
 import {
+  apiAccessProblems,
   cidrListProblems,
   kubernetesVersionProblem,
   passwordProblem,
@@ -525,17 +526,22 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       );
     }
   });
-  const apiPublicAccessCidrs = reader.stringList("apiPublicAccessCidrs");
+  const apiEndpointPublic = reader.boolean("apiEndpointPublic");
+  const apiPublicAccessAllowAnywhere = reader.boolean("apiPublicAccessAllowAnywhere");
+  const problemsBefore = reader.problems.length;
+  const apiCidrsSet = reader.isSet("apiPublicAccessCidrs")
+    ? (reader.stringList("apiPublicAccessCidrs") ?? [])
+    : undefined;
+  const apiCidrsReadable = reader.problems.length === problemsBefore;
   const albIngressCidrs = reader.stringList("albIngressCidrs");
   if (aws) {
-    for (const [key, list] of [
-      ["apiPublicAccessCidrs", apiPublicAccessCidrs],
-      ["albIngressCidrs", albIngressCidrs],
-    ] as const) {
-      for (const problem of cidrListProblems(key, list))
-        reader.problem(problem.key, problem.message);
-    }
+    const apiProblems = apiCidrsReadable
+      ? apiAccessProblems(apiEndpointPublic, apiCidrsSet, apiPublicAccessAllowAnywhere)
+      : [];
+    for (const problem of [...apiProblems, ...cidrListProblems("albIngressCidrs", albIngressCidrs)])
+      reader.problem(problem.key, problem.message);
   }
+  const apiPublicAccessCidrs = apiEndpointPublic ? (apiCidrsSet ?? []) : [];
   const domainName = reader.string("domainName", DOMAIN);
   const targetPort = reader.integer("albTargetPort") ?? DEFAULTS.albTargetPort;
 
@@ -698,6 +704,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       nodeMaxSize: nodeMaxSize ?? DEFAULTS.nodeMaxSize,
       nodeDiskSizeGiB,
       adminPrincipalArns,
+      apiEndpointPublic,
       apiPublicAccessCidrs,
     },
     loadBalancer: { domainName, targetPort, ingressCidrs: albIngressCidrs },

@@ -85,9 +85,11 @@ export class Cluster extends pulumi.ComponentResource {
             },
           ]),
         ),
+        // Private endpoint always (the nodes use it); the public one only when asked for, and
+        // then only for the CIDRs the user listed (config refuses 0.0.0.0/0 without an opt-in).
         endpointPrivateAccess: true,
-        endpointPublicAccess: true,
-        publicAccessCidrs: [...cfg.apiPublicAccessCidrs],
+        endpointPublicAccess: cfg.apiEndpointPublic,
+        ...(cfg.apiEndpointPublic ? { publicAccessCidrs: [...cfg.apiPublicAccessCidrs] } : {}),
         createOidcProvider: false,
         // The Redis NetworkPolicy is only enforced when the VPC CNI runs its policy agent.
         vpcCniOptions: { enableNetworkPolicy: true },

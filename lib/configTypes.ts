@@ -38,7 +38,9 @@ export interface ClusterConfig {
   readonly nodeDiskSizeGiB: number;
   /** IAM principal ARNs granted cluster admin through EKS access entries. */
   readonly adminPrincipalArns: readonly string[];
-  /** CIDRs allowed to reach the public Kubernetes API endpoint. */
+  /** Whether the Kubernetes API has a public endpoint (it always has a private one). */
+  readonly apiEndpointPublic: boolean;
+  /** CIDRs allowed to reach the public endpoint; empty when there is none. */
   readonly apiPublicAccessCidrs: readonly string[];
 }
 

@@ -82,3 +82,54 @@ export function passwordProblem(password: string): string | undefined {
   }
   return `this value is not allowed (${password.length} characters); use at least 16 printable ASCII characters without spaces, quotes, backquotes or backslashes`;
 }
+
+/** What the Kubernetes API endpoint settings come to, or why they are refused. */
+export interface ApiAccess {
+  readonly endpointPublic: boolean;
+  /** Empty when there is no public endpoint. */
+  readonly publicAccessCidrs: readonly string[];
+}
+
+/**
+ * The API endpoint: public with an allow-list the user gives (there is no default: any default
+ * would be either the whole internet or nobody's address), or private only. 0.0.0.0/0 (any /0)
+ * is refused unless `apiPublicAccessAllowAnywhere` asks for it by name.
+ */
+export function apiAccessProblems(
+  endpointPublic: boolean,
+  cidrs: readonly string[] | undefined,
+  allowAnywhere: boolean,
+): Problem[] {
+  const key = "apiPublicAccessCidrs";
+  if (!endpointPublic) {
+    return cidrs === undefined
+      ? []
+      : [
+          {
+            key,
+            message:
+              "applies only to a public endpoint, and apiEndpointPublic is false; remove it (pulumi config rm andyredis:apiPublicAccessCidrs)",
+          },
+        ];
+  }
+  if (cidrs === undefined) {
+    return [
+      {
+        key,
+        message:
+          'is required in aws mode: list who may reach the Kubernetes API, e.g. your address: pulumi config set --path "andyredis:apiPublicAccessCidrs[0]" "$(curl -s https://checkip.amazonaws.com)/32"; or set andyredis:apiEndpointPublic to false for a private-only endpoint',
+      },
+    ];
+  }
+  const problems = cidrListProblems(key, cidrs);
+  cidrs.forEach((cidr, i) => {
+    const parsed = parseCidr(cidr);
+    if (typeof parsed !== "string" && parsed.prefix === 0 && !allowAnywhere) {
+      problems.push({
+        key: `${key}[${i}]`,
+        message: `"${cidr}" opens the Kubernetes API to the whole internet; list narrower CIDRs, or set andyredis:apiPublicAccessAllowAnywhere to true to ask for it explicitly`,
+      });
+    }
+  });
+  return problems;
+}

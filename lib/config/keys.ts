@@ -227,14 +227,33 @@ export const CONFIG_KEYS = {
     description:
       "Principals granted cluster admin through EKS access entries (the identity running pulumi up is admin already).",
   },
-  apiPublicAccessCidrs: {
-    type: "stringList",
-    default: ["0.0.0.0/0"],
-    allowedText: CIDR_LIST,
+  apiEndpointPublic: {
+    type: "boolean",
+    default: true,
+    allowed: ["true", "false"],
     modes: AWS,
     section: "Cluster and load balancer",
     description:
-      "Who may reach the public Kubernetes API endpoint: narrow it to your office and CI.",
+      "true: the Kubernetes API has a public endpoint, open only to apiPublicAccessCidrs (and a private one for the nodes). false: private endpoint only, reachable from inside the VPC (a bastion, VPN, Direct Connect, or CI runners in the VPC), where pulumi up must then run too.",
+  },
+  apiPublicAccessCidrs: {
+    type: "stringList",
+    defaultText: "none: required in aws mode while apiEndpointPublic is true",
+    allowedText:
+      "aligned IPv4 CIDRs, at least one; 0.0.0.0/0 only with apiPublicAccessAllowAnywhere",
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "Who may reach the public Kubernetes API endpoint: your office, VPN or CI egress, e.g. your address as `<ip>/32`.",
+  },
+  apiPublicAccessAllowAnywhere: {
+    type: "boolean",
+    default: false,
+    allowed: ["true", "false"],
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "The explicit opt-in for 0.0.0.0/0 in apiPublicAccessCidrs: the API open to the whole internet, guarded by IAM authentication alone (against the EKS Best Practices Guide and CIS EKS 5.4.2).",
   },
   domainName: {
     type: "string",

@@ -36,7 +36,7 @@ describe("config parts: the key table", () => {
   });
 
   it("gives the origin's network, Seoul, 3 nodes and the shared tuning as defaults", () => {
-    const config = parseConfig({}, CONTEXT);
+    const config = parseConfig({ apiPublicAccessCidrs: '["203.0.113.0/24"]' }, CONTEXT);
     assert.equal(config.network.vpcCidr, "10.107.0.0/16");
     assert.deepEqual(config.network.privateSubnetCidrs, [
       "10.107.88.0/24",

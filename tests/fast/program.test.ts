@@ -10,6 +10,7 @@ import {
   resolveOutputs,
   runIndex,
   stackFileConfig,
+  TEST_API_CIDRS,
 } from "../helpers/program";
 import { STACK_TAG_KEY } from "../../lib/tags";
 
@@ -49,7 +50,11 @@ describe("program: index.ts with Pulumi.dev.yaml", function () {
   let resources: Registrations;
 
   before(async () => {
-    const run = await runIndex(stackFileConfig("dev"));
+    // The README's setup adds the API allow-list to the shipped stack file.
+    const run = await runIndex({
+      ...stackFileConfig("dev"),
+      "andyredis:apiPublicAccessCidrs": JSON.stringify(TEST_API_CIDRS),
+    });
     if (!run.exports) throw run.error;
     exports = run.exports;
     resources = run.resources;

@@ -58,6 +58,21 @@ export async function resolveOutputs(
  */
 export const BUILD_TIMEOUT_MS = 10000;
 
+/**
+ * The API allow-list every aws-mode build gets unless it sets its own: the key has no default
+ * (config refuses an aws stack without it), and TEST-NET-3 stands for "the user's office".
+ */
+export const TEST_API_CIDRS = ["203.0.113.0/24"];
+
+/** `raw` with `apiPublicAccessCidrs` added where an aws-mode stack needs it and has none. */
+export function withApiAccess(raw: RawConfig): RawConfig {
+  const needs =
+    raw.mode !== "clusterOnly" &&
+    raw.apiEndpointPublic !== "false" &&
+    !("apiPublicAccessCidrs" in raw);
+  return needs ? { ...raw, apiPublicAccessCidrs: JSON.stringify(TEST_API_CIDRS) } : raw;
+}
+
 export const STACK_CONTEXT = {
   organization: MOCK_ORGANIZATION,
   project: MOCK_PROJECT,
@@ -145,10 +160,10 @@ async function newBuild(
 ): Promise<BuiltStack> {
   resetRegistry();
   // Secrets reach the config check like any key, and count as set with --secret.
-  const config = parseConfig(
-    { ...raw, ...secrets },
-    { ...STACK_CONTEXT, encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`) },
-  );
+  const config = parseConfig(withApiAccess({ ...raw, ...secrets }), {
+    ...STACK_CONTEXT,
+    encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`),
+  });
   const outputs = createStack(config, {
     redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
     kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
@@ -178,7 +193,7 @@ async function newHeldBuild(type: string): Promise<Registrations> {
   resetRegistry();
   const release = holdType(type);
   try {
-    createStack(parseConfig({}, STACK_CONTEXT), {});
+    createStack(parseConfig(withApiAccess({}), STACK_CONTEXT), {});
     await settle();
     return new Registrations([...registered]);
   } finally {
