@@ -15,12 +15,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  CLUSTER_LOG_TYPES,
+  ClusterLogType,
   ContainerResources,
   DeploymentMode,
+  LOG_RETENTION_DAYS,
   ImageRef,
   NatMode,
   RedisConfig,
   RedisImages,
+  SecretsEncryption,
   StackConfig,
   VolumeCleanupMode,
 } from "./lib/configTypes";
@@ -28,6 +32,7 @@ import { chartLocationProblem, isRemoteChart, localChartPath } from "./lib/confi
 import {
   apiAccessProblems,
   cidrListProblems,
+  kmsKeyArnProblem,
   kubernetesVersionProblem,
   passwordProblem,
   persistenceSizeProblem,
@@ -542,6 +547,38 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       reader.problem(problem.key, problem.message);
   }
   const apiPublicAccessCidrs = apiEndpointPublic ? (apiCidrsSet ?? []) : [];
+  const logTypes = reader.stringList("clusterLogTypes");
+  logTypes.forEach((type, i) => {
+    if (!(CLUSTER_LOG_TYPES as readonly string[]).includes(type) || logTypes.indexOf(type) !== i) {
+      reader.problem(
+        `clusterLogTypes[${i}]`,
+        `"${type}" is not allowed${logTypes.indexOf(type) !== i ? " twice" : ""}; use ${allowedText("clusterLogTypes")}`,
+      );
+    }
+  });
+  if (logTypes.length === 0) {
+    reader.problem(
+      "clusterLogTypes",
+      `must list at least one log type (control-plane logging cannot be turned off); use ${allowedText("clusterLogTypes")}`,
+    );
+  }
+  const logRetentionDays =
+    reader.integer("clusterLogRetentionDays") ?? DEFAULTS.clusterLogRetentionDays;
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    reader.problem(
+      "clusterLogRetentionDays",
+      `"${logRetentionDays}" is not allowed; use ${allowedText("clusterLogRetentionDays")}`,
+    );
+  }
+  const keyChoice = reader.string("secretsEncryptionKey") ?? DEFAULTS.secretsEncryptionKey;
+  let secretsEncryption: SecretsEncryption = { kind: "none" };
+  if (keyChoice === "create") {
+    secretsEncryption = { kind: "create" };
+  } else if (keyChoice !== "none") {
+    const problem = aws ? kmsKeyArnProblem(keyChoice, region) : undefined;
+    if (problem !== undefined) reader.problem("secretsEncryptionKey", problem);
+    else secretsEncryption = { kind: "keyArn", keyArn: keyChoice };
+  }
   const domainName = reader.string("domainName", DOMAIN);
   const targetPort = reader.integer("albTargetPort") ?? DEFAULTS.albTargetPort;
 
@@ -706,6 +743,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       adminPrincipalArns,
       apiEndpointPublic,
       apiPublicAccessCidrs,
+      logTypes: logTypes as readonly ClusterLogType[],
+      logRetentionDays,
+      secretsEncryption,
     },
     loadBalancer: { domainName, targetPort, ingressCidrs: albIngressCidrs },
     redis,

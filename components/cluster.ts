@@ -14,6 +14,41 @@ import {
 } from "../lib/iam";
 import { STACK_TAG_KEY } from "../lib/tags";
 
+/** Where EKS sends a cluster's control-plane logs (fixed by EKS). */
+export function controlPlaneLogGroupName(clusterName: string): string {
+  return `/aws/eks/${clusterName}/cluster`;
+}
+
+/**
+ * The KMS key for envelope encryption of Kubernetes secrets: created (symmetric, yearly
+ * rotation, the default key policy of the account), given by ARN, or none.
+ */
+function secretsKeyArn(
+  name: string,
+  cfg: ClusterConfig,
+  parent: pulumi.Resource,
+): pulumi.Output<string> | undefined {
+  const encryption = cfg.secretsEncryption;
+  switch (encryption.kind) {
+    case "none":
+      return undefined;
+    case "keyArn":
+      return pulumi.output(encryption.keyArn);
+    case "create":
+      return new aws.kms.Key(
+        `${name}-secrets`,
+        {
+          description: `Envelope encryption of the Kubernetes secrets of EKS cluster ${cfg.name}`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+        },
+        { parent },
+      ).arn;
+    default:
+      throw new Error(`secrets encryption: unknown kind ${JSON.stringify(encryption)}`);
+  }
+}
+
 export interface ClusterArgs {
   /** Name, version, node group sizes and admins, validated by `config.ts`. */
   readonly cluster: ClusterConfig;
@@ -50,6 +85,10 @@ export class Cluster extends pulumi.ComponentResource {
   readonly nodeGroup: eks.ManagedNodeGroup;
   readonly ebsCsiAddon: aws.eks.Addon;
   readonly storageClass: k8s.storage.v1.StorageClass;
+  /** The control-plane log group (`/aws/eks/<name>/cluster`). */
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  /** The KMS key that envelope-encrypts Kubernetes secrets, when one is configured. */
+  readonly secretsKeyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("andyredis:cluster:Cluster", name, {}, opts);
@@ -62,10 +101,21 @@ export class Cluster extends pulumi.ComponentResource {
       ...(awsProvider ? { providers: { aws: awsProvider } } : {}),
     };
 
+    // EKS writes the control-plane logs to this group; created first, so that the stack (not EKS,
+    // which would keep them forever) sets the retention, and destroy removes it.
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: controlPlaneLogGroupName(cfg.name), retentionInDays: cfg.logRetentionDays },
+      { parent: this },
+    );
+    this.secretsKeyArn = secretsKeyArn(name, cfg, this);
+
     this.eksCluster = new eks.Cluster(
       `${name}-eks`,
       {
         name: cfg.name,
+        enabledClusterLogTypes: [...cfg.logTypes],
+        ...(this.secretsKeyArn ? { encryptionConfigKeyArn: this.secretsKeyArn } : {}),
         version: cfg.kubernetesVersion,
         vpcId: args.vpcId,
         publicSubnetIds: args.publicSubnetIds,
@@ -94,7 +144,7 @@ export class Cluster extends pulumi.ComponentResource {
         // The Redis NetworkPolicy is only enforced when the VPC CNI runs its policy agent.
         vpcCniOptions: { enableNetworkPolicy: true },
       },
-      remoteOpts,
+      { ...remoteOpts, dependsOn: [this.logGroup] },
     );
     // `eksCluster` is a resource reference: go through apply so the value (and the dependency on
     // the cluster) comes along.

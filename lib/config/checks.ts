@@ -133,3 +133,23 @@ export function apiAccessProblems(
   });
   return problems;
 }
+
+const KMS_KEY_ARN =
+  /^arn:aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?:kms:([a-z0-9-]+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * A KMS key for EKS envelope encryption: the key's own ARN (EKS takes no alias), in the stack's
+ * region (EKS refuses a key of another region, but only after the cluster create started).
+ */
+export function kmsKeyArnProblem(arn: string, region: string): string | undefined {
+  const allowed = `use none, create, or a key ARN such as "arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`;
+  if (/^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(arn)) {
+    return `"${arn}" is an alias; EKS needs the key's own ARN; ${allowed}`;
+  }
+  const match = KMS_KEY_ARN.exec(arn);
+  if (!match) return `"${arn}" is not a KMS key ARN; ${allowed}`;
+  if (match[1] !== region) {
+    return `"${arn}" is a key in ${match[1]}, and the stack's region is ${region}: EKS needs a key in the cluster's region; ${allowed}`;
+  }
+  return undefined;
+}

@@ -13,7 +13,13 @@
  * with the Pulumi.yaml block and README rows to paste.
  */
 import type { DeploymentMode } from "../configTypes";
-import { DEPLOYMENT_MODES, NAT_MODES, VOLUME_CLEANUP_MODES } from "../configTypes";
+import {
+  CLUSTER_LOG_TYPES,
+  DEPLOYMENT_MODES,
+  LOG_RETENTION_DAYS,
+  NAT_MODES,
+  VOLUME_CLEANUP_MODES,
+} from "../configTypes";
 import {
   AWS_STORAGE_CLASS,
   DEFAULT_CHART,
@@ -254,6 +260,33 @@ export const CONFIG_KEYS = {
     section: "Cluster and load balancer",
     description:
       "The explicit opt-in for 0.0.0.0/0 in apiPublicAccessCidrs: the API open to the whole internet, guarded by IAM authentication alone (against the EKS Best Practices Guide and CIS EKS 5.4.2).",
+  },
+  clusterLogTypes: {
+    type: "stringList",
+    default: ["api", "audit", "authenticator"],
+    allowedText: `one or more of ${CLUSTER_LOG_TYPES.join(", ")}, each once`,
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "EKS control-plane logs sent to CloudWatch Logs (log group `/aws/eks/<clusterName>/cluster`, created by the stack).",
+  },
+  clusterLogRetentionDays: {
+    type: "integer",
+    default: 90,
+    allowedText: `one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description: "How long the control-plane logs are kept, in days.",
+  },
+  secretsEncryptionKey: {
+    type: "string",
+    default: "none",
+    allowedText:
+      "none, create, or the ARN of a symmetric KMS key in the stack's region (arn:aws:kms:<region>:<account>:key/<id>)",
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "Envelope encryption of Kubernetes secrets with a customer-managed KMS key. none: EKS's default envelope encryption with an AWS-owned key. create: a key the stack creates (rotation on; scheduled for deletion on destroy). An ARN: your key. Cannot be turned off or changed once on.",
   },
   domainName: {
     type: "string",

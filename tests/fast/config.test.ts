@@ -446,6 +446,55 @@ const bad: BadCase[] = [
     says: /use one of: true, false/,
   },
   {
+    name: "a KMS key ARN of the wrong form",
+    stack: { config: { secretsEncryptionKey: "arn:aws:kms:ap-northeast-2:123:key/nope" } },
+    key: "secretsEncryptionKey",
+    says: /"arn:aws:kms:ap-northeast-2:123:key\/nope" is not a KMS key ARN; use none, create, or a key ARN/,
+  },
+  {
+    name: "a KMS key of another region",
+    stack: {
+      config: {
+        secretsEncryptionKey:
+          "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+    },
+    key: "secretsEncryptionKey",
+    says: /is a key in us-east-1, and the stack's region is ap-northeast-2/,
+  },
+  {
+    name: "a KMS alias instead of a key",
+    stack: {
+      config: { secretsEncryptionKey: "arn:aws:kms:ap-northeast-2:123456789012:alias/eks" },
+    },
+    key: "secretsEncryptionKey",
+    says: /is an alias; EKS needs the key's own ARN/,
+  },
+  {
+    name: "an unknown control-plane log type",
+    stack: { config: { clusterLogTypes: ["api", "kubelet"] } },
+    key: "clusterLogTypes[1]",
+    says: /"kubelet" is not allowed; use one or more of api, audit, authenticator, controllerManager, scheduler/,
+  },
+  {
+    name: "a control-plane log type twice",
+    stack: { config: { clusterLogTypes: ["api", "api"] } },
+    key: "clusterLogTypes[1]",
+    says: /"api" is not allowed twice/,
+  },
+  {
+    name: "control-plane logging turned off",
+    stack: { config: { clusterLogTypes: [] } },
+    key: "clusterLogTypes",
+    says: /cannot be turned off/,
+  },
+  {
+    name: "a log retention CloudWatch does not offer",
+    stack: { config: { clusterLogRetentionDays: 100 } },
+    key: "clusterLogRetentionDays",
+    says: /"100" is not allowed; use one of the periods CloudWatch Logs accepts: 1, 3/,
+  },
+  {
     name: "an ALB CIDR without a prefix",
     stack: { config: { albIngressCidrs: ["0.0.0.0"] } },
     key: "albIngressCidrs[0]",
@@ -934,6 +983,7 @@ const THROUGH_INDEX = [
   "a misaligned VPC CIDR",
   "an aws stack without an API allow-list",
   "the API open to 0.0.0.0/0 without the opt-in",
+  "a KMS key of another region",
   "min above desired",
   "a short password",
   "a password in plain text",

@@ -157,6 +157,10 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
         id: shortId("fs"),
         state: { ...inputs, arn: arn("elasticfilesystem", "file-system/fs") },
       };
+    case "aws:kms/key:Key": {
+      const id = "0c0ffee0-1111-4222-8333-000000000019";
+      return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
+    }
     case "aws:efs/mountTarget:MountTarget":
       return { id: shortId("fsmt"), state: inputs };
     case "eks:index:Cluster": {
