@@ -277,14 +277,8 @@ describe("program: default config, resource by resource", function () {
     assert.deepEqual(nodes.subnetIds, privateIds);
     assert.deepEqual(nodes.instanceTypes, ["m7i.large"]);
     assert.deepEqual(nodes.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 6 });
-    assert.equal(nodes.diskSize, 50);
-  });
-
-  it("requires IMDSv2 on the nodes", () => {
-    assert.equal(
-      resources.named("eks:index:ManagedNodeGroup", "cluster-nodes").inputs.enableIMDSv2,
-      true,
-    );
+    // The root volume's size is in the stack's launch template (program-security.test.ts).
+    assert.equal(nodes.diskSize, undefined);
   });
 
   it("installs the EBS CSI add-on with a Pod Identity role and the stack tag on every volume", () => {

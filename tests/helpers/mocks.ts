@@ -157,6 +157,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
         id: shortId("fs"),
         state: { ...inputs, arn: arn("elasticfilesystem", "file-system/fs") },
       };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { id: shortId("lt"), state: { ...inputs, latestVersion: 1 } };
     case "aws:kms/key:Key": {
       const id = "0c0ffee0-1111-4222-8333-000000000019";
       return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
