@@ -47,6 +47,13 @@ export const nodeFileProbe: FileProbe = {
       return false;
     }
   },
+  isBlank(file) {
+    try {
+      return fs.readFileSync(file, "utf8").trim() === "";
+    } catch {
+      return false;
+    }
+  },
 };
 
 export interface LocalStackOptions {
