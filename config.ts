@@ -58,7 +58,7 @@ import { MAX_RELEASE_NAME_LENGTH, maxmemoryDirective } from "./lib/redis/chartVa
 import { AWS_STORAGE_CLASS } from "./lib/redis/defaults";
 import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";
 import { parseQuantity } from "./lib/redis/quantity";
-import { defaultTags, reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
+import { reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
 import { RedisTuning } from "./lib/tuning";
 
 export { DEFAULTS, SECRET_KEYS };
@@ -483,12 +483,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       );
     }
   }
-  const stackTag = stackTagValue(context.organization, context.project, context.stack);
+  const stackName = stackTagValue(context.organization, context.project, context.stack);
   const userTags = reader.stringMap("tags");
   for (const tagKey of Object.keys(userTags)) {
     const problem =
       tagKey === STACK_TAG_KEY
-        ? `is not allowed: the stack sets it to "${stackTag}" and cleanup depends on it`
+        ? `is not allowed: the stack sets it to "${stackName}/<its random id>" and cleanup depends on it`
         : reservedTagProblem(tagKey);
     if (problem !== undefined) reader.problem(`tags.${tagKey}`, problem);
   }
@@ -729,8 +729,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
   return {
     mode,
     region,
-    stackTag,
-    tags: defaultTags(userTags, stackTag),
+    stackName,
+    tags: userTags,
     network: { vpcCidr, publicSubnetCidrs, privateSubnetCidrs, zoneCount, natMode },
     cluster: {
       name: clusterName,

@@ -10,10 +10,12 @@ import { FileSystem } from "./components/fileSystem";
 import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
 import { RedisSentinel } from "./components/redis";
+import { StackIdentity } from "./components/stackIdentity";
 import { VolumeCleanup } from "./components/volumeCleanup";
 import { StackSecrets } from "./config";
 import { StackConfig } from "./lib/configTypes";
 import { Exports, FoundationOutputs, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
+import { defaultTags } from "./lib/tags";
 
 /** What the AWS foundation exports (absent in `clusterOnly` mode); typed by the contract. */
 export type FoundationExports = Exports<FoundationOutputs>;
@@ -30,11 +32,14 @@ export interface StackResources {
   readonly fileSystem: FileSystem;
 }
 
-/** Builds the AWS foundation: network, cluster, ALB, EFS. */
-export function createFoundation(config: StackConfig): StackResources {
+/** Builds the AWS foundation: network, cluster, ALB, EFS, every resource tagged `stackTag`. */
+export function createFoundation(
+  config: StackConfig,
+  stackTag: pulumi.Output<string>,
+): StackResources {
   const awsProvider = new aws.Provider("aws", {
     region: config.region,
-    defaultTags: { tags: { ...config.tags } },
+    defaultTags: { tags: stackTag.apply((tag) => defaultTags(config.tags, tag)) },
   });
   const opts = { providers: { aws: awsProvider } };
 
@@ -51,7 +56,7 @@ export function createFoundation(config: StackConfig): StackResources {
       vpcId: network.vpcId,
       publicSubnetIds: network.publicSubnetIds,
       privateSubnetIds: network.privateSubnetIds,
-      stackTag: config.stackTag,
+      stackTag,
       storageClassName: config.redis.storageClassName,
     },
     opts,
@@ -119,12 +124,13 @@ export type StackExports = Exports<RedisStackOutputs>;
 
 function redisOutputs(
   config: StackConfig,
+  stackTag: pulumi.Output<string>,
   redis: RedisSentinel,
   kubeconfig: pulumi.Output<string>,
 ): ReleaseExports {
   return {
     deploymentMode: config.mode,
-    stackTag: config.stackTag,
+    stackTag,
     kubeconfig: pulumi.secret(kubeconfig),
     sentinelEndpoint: redis.sentinelEndpoint,
     sentinelHosts: redis.sentinelHosts,
@@ -150,6 +156,7 @@ function redisOutputs(
  * tag to scope a volume deletion by; the chart's PVC retention policy still removes the PVCs).
  */
 export function createStack(config: StackConfig, secrets: StackSecrets): StackExports {
+  const { stackTag } = new StackIdentity("stack-identity", { stackName: config.stackName });
   if (config.mode === "clusterOnly") {
     if (secrets.kubeconfig === undefined) {
       throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");
@@ -164,17 +171,18 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
       { config: config.redis, password: secrets.redisPassword, pvcWhenDeleted: "Delete" },
       { providers: { kubernetes: provider } },
     );
-    return redisOutputs(config, redis, secrets.kubeconfig);
+    return redisOutputs(config, stackTag, redis, secrets.kubeconfig);
   }
 
-  const foundation = createFoundation(config);
+  const foundation = createFoundation(config, stackTag);
   const { cluster } = foundation;
   const cleanup = new VolumeCleanup(
     "volume-cleanup",
     {
       region: config.region,
       kubeconfig: cluster.kubeconfig,
-      stackTag: config.stackTag,
+      stackTag,
+      vpcId: foundation.network.vpcId,
       clusterName: cluster.clusterName,
       namespace: config.redis.namespace,
       releaseName: config.redis.releaseName,
@@ -196,5 +204,5 @@ export function createStack(config: StackConfig, secrets: StackSecrets): StackEx
     },
     { providers: { kubernetes: cluster.provider } },
   );
-  return { ...foundation.outputs, ...redisOutputs(config, redis, cluster.kubeconfig) };
+  return { ...foundation.outputs, ...redisOutputs(config, stackTag, redis, cluster.kubeconfig) };
 }

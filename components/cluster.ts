@@ -62,7 +62,7 @@ export interface ClusterArgs {
   /** Private subnets: where the nodes run. */
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The `andyredis/stack` tag value; the EBS CSI driver puts it on every volume it creates. */
-  readonly stackTag: string;
+  readonly stackTag: pulumi.Input<string>;
   /** Name of the default StorageClass to create. Defaults to "gp3". */
   readonly storageClassName?: string;
 }
@@ -277,7 +277,9 @@ export class Cluster extends pulumi.ComponentResource {
         podIdentityAssociations: [
           { roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT },
         ],
-        configurationValues: ebsCsiAddonConfiguration(cfg.name, { [STACK_TAG_KEY]: args.stackTag }),
+        configurationValues: pulumi
+          .output(args.stackTag)
+          .apply((tag) => ebsCsiAddonConfiguration(cfg.name, { [STACK_TAG_KEY]: tag })),
       },
       { parent: this, dependsOn: [this.nodeGroup, podIdentityAgent, ebsCsiPolicy] },
     );

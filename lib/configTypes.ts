@@ -148,9 +148,12 @@ export interface CleanupConfig {
 export interface StackConfig {
   readonly mode: DeploymentMode;
   readonly region: string;
-  /** `<organization>/<project>/<stack>`: the value of the `andyredis/stack` tag. */
-  readonly stackTag: string;
-  /** The user's tags plus the stack tag, for every AWS resource (provider `defaultTags`). */
+  /**
+   * `<organization>/<project>/<stack>`: the stack's name, the readable start of the stack tag
+   * (the tag itself adds the stack's random id, kept in the state: `components/stackIdentity.ts`).
+   */
+  readonly stackName: string;
+  /** The user's tags, for every AWS resource (provider `defaultTags`, with the stack tag). */
   readonly tags: Readonly<Record<string, string>>;
   readonly network: NetworkConfig;
   readonly cluster: ClusterConfig;

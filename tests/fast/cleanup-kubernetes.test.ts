@@ -150,6 +150,7 @@ describe("cleanup Kubernetes step: against a fake API", () => {
     region: "us-east-1",
     kubeconfig: "apiVersion: v1",
     stackTag: "org/proj/dev",
+    vpcId: "vpc-0000000000000001",
     clusterName: "c1",
     namespace: "redis",
     releaseName: "redis",

@@ -47,7 +47,9 @@ describe("config parts: the key table", () => {
     assert.equal(config.cluster.name, "andyredis-dev");
     assert.deepEqual(config.redis.tuning, DEFAULT_TUNING);
     assert.deepEqual(config.redis.images, DEFAULT_REDIS_IMAGES);
-    assert.deepEqual(config.tags, { "andyredis/stack": "acme/andyredis/dev" });
+    // The user's tags only: the stack tag (name and random id) is added by the program.
+    assert.deepEqual(config.tags, {});
+    assert.equal(config.stackName, "acme/andyredis/dev");
   });
 });
 

@@ -197,6 +197,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
           nodeGroup: { resources: [{ autoscalingGroups: [{ name: NODE_ASG_NAME }] }] },
         },
       };
+    case "random:index/randomId:RandomId":
+      // Distinct per build, as two stacks' ids are.
+      return {
+        id: args.name,
+        state: { ...inputs, hex: (0xa0c0ffee00000000n + BigInt(sequence++)).toString(16) },
+      };
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: "mock-generated-password-0123456789" } };
     default:
