@@ -115,7 +115,7 @@ export const CONFIG_KEYS = {
     modes: AWS,
     section: "General and network",
     description:
-      "Tags for every AWS resource (provider defaultTags); the stack adds `andyredis/stack=<org>/<project>/<stack>`.",
+      "Tags for every AWS resource (provider defaultTags); the stack adds `andyredis/stack=<org>/<project>/<stack>/<id>` (its identity).",
   },
   vpcCidr: {
     type: "string",
