@@ -198,3 +198,20 @@ describe("program security: the nodes and their role", function () {
     assert.equal(stack.values.nodeSecurityGroupId, CLUSTER_SECURITY_GROUP_ID);
   });
 });
+
+describe("program security: the stack identity", function () {
+  this.timeout(BUILD_TIMEOUT_MS);
+
+  it("tags everything with the name and the random id kept in the state, one per stack", async () => {
+    const first = await buildStack({});
+    const second = await buildStack({ natMode: "perZone" });
+    const ids = [first, second].map((s) => s.resources.ofType("random:index/randomId:RandomId"));
+    for (const [i, built] of [first, second].entries()) {
+      assert.equal(ids[i].length, 1);
+      assert.equal(ids[i][0].inputs.byteLength, 8);
+      assert.equal(built.values.stackTag, `acme/andyredis/dev/${String(ids[i][0].state.hex)}`);
+    }
+    // Same <org>/<project>/<stack>, two stacks, two tags.
+    assert.notEqual(first.values.stackTag, second.values.stackTag);
+  });
+});
