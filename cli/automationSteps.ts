@@ -27,7 +27,7 @@ import {
 import { stackIdentityTag, stackTagValue } from "../lib/tags";
 
 /** The resource type of the stack's random id (components/stackIdentity.ts). */
-const STACK_ID_TYPE = "random:index/randomId:RandomId";
+const STACK_ID_TYPE = "random:index/randomString:RandomString";
 
 /** The organization every DIY backend (file://, s3://, ...) reports to the program. */
 const DIY_ORGANIZATION = "organization";
@@ -149,9 +149,9 @@ class LocalStackSession implements StackSession {
     // The stack's random id is in its state (components/stackIdentity.ts), from the first up
     // that got that far; every AWS resource waits for it, so without it nothing was tagged.
     const state = (await this.stack.exportStack()) as {
-      deployment?: { resources?: { type?: string; outputs?: { hex?: unknown } }[] };
+      deployment?: { resources?: { type?: string; outputs?: { result?: unknown } }[] };
     };
-    const id = state.deployment?.resources?.find((r) => r.type === STACK_ID_TYPE)?.outputs?.hex;
+    const id = state.deployment?.resources?.find((r) => r.type === STACK_ID_TYPE)?.outputs?.result;
     return typeof id === "string" ? stackIdentityTag(name, id) : name;
   }
 }

@@ -16,10 +16,13 @@ export function stackTagValue(organization: string, project: string, stack: stri
   return `${organization}/${project}/${stack}`;
 }
 
-/** Bytes of the random stack id (`random.RandomId`, kept in the state): 16 hex digits. */
-export const STACK_ID_BYTES = 8;
+/**
+ * Characters of the random stack id (a `random.RandomString` of lower-case letters and digits,
+ * kept in the state): 36^16, about 2^82 values.
+ */
+export const STACK_ID_LENGTH = 16;
 
-const STACK_ID = new RegExp(`^[0-9a-f]{${STACK_ID_BYTES * 2}}$`);
+const STACK_ID = new RegExp(`^[0-9a-z]{${STACK_ID_LENGTH}}$`);
 
 /**
  * The stack tag: the stack's name and its random id, `<org>/<project>/<stack>/<id>`. The id is
@@ -29,7 +32,7 @@ const STACK_ID = new RegExp(`^[0-9a-f]{${STACK_ID_BYTES * 2}}$`);
 export function stackIdentityTag(stackName: string, stackId: string): string {
   if (!STACK_ID.test(stackId)) {
     throw new Error(
-      `stack id: got ${JSON.stringify(stackId)}, expected ${STACK_ID_BYTES * 2} hex digits`,
+      `stack id: got ${JSON.stringify(stackId)}, expected ${STACK_ID_LENGTH} lower-case letters or digits`,
     );
   }
   return `${stackName}/${stackId}`;

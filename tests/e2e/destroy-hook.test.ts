@@ -312,7 +312,7 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
       timings[`${stack}.up`] = up.seconds;
       const out = await run(["stack", "output", "stackTag"]);
       const stackTag = out.stdout.trim();
-      assert.match(stackTag, new RegExp(`^${stackName}/[0-9a-f]{16}$`), "the identity's tag");
+      assert.match(stackTag, new RegExp(`^${stackName}/[0-9a-z]{16}$`), "the identity's tag");
       return stackTag;
     };
     return { project, run, stackName, upAndTag };
@@ -459,7 +459,7 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     assert.match(up.stdout, /~ 1 updated/, up.stdout);
     const [last] = await history(project, stack, PROGRAM_DIR);
     assert.deepEqual(last.resourceChanges, { same: 2, update: 1 });
-    assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-f]{16}" => "sha256:[0-9a-f]{16}"/);
+    assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-z]{16}" => "sha256:[0-9a-z]{16}"/);
     assert.doesNotMatch(up.stdout + up.stderr, /\[andyredis cleanup\]/, "no cleanup on update");
     assert.deepEqual(
       await names("pvc", namespace),

@@ -142,7 +142,10 @@ describe("the stack identity's tag", () => {
     assert.equal(a, "organization/andyredis/dev/0a0a0a0a0a0a0a0a");
     assert.notEqual(a, b);
     assert.equal(isStackResource({ [STACK_TAG_KEY]: a }, b), false);
-    assert.throws(() => stackIdentityTag(name, "xyz"), /stack id: got "xyz", expected 16 hex/);
+    assert.throws(
+      () => stackIdentityTag(name, "xyz"),
+      /stack id: got "xyz", expected 16 lower-case letters or digits/,
+    );
   });
 
   it("accepts the new form and the legacy one, nothing else", () => {

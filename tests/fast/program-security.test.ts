@@ -205,11 +205,14 @@ describe("program security: the stack identity", function () {
   it("tags everything with the name and the random id kept in the state, one per stack", async () => {
     const first = await buildStack({});
     const second = await buildStack({ natMode: "perZone" });
-    const ids = [first, second].map((s) => s.resources.ofType("random:index/randomId:RandomId"));
+    const ids = [first, second].map((s) =>
+      s.resources.ofType("random:index/randomString:RandomString"),
+    );
     for (const [i, built] of [first, second].entries()) {
       assert.equal(ids[i].length, 1);
-      assert.equal(ids[i][0].inputs.byteLength, 8);
-      assert.equal(built.values.stackTag, `acme/andyredis/dev/${String(ids[i][0].state.hex)}`);
+      assert.equal(ids[i][0].inputs.length, 16);
+      assert.equal(ids[i][0].inputs.special, false);
+      assert.equal(built.values.stackTag, `acme/andyredis/dev/${String(ids[i][0].state.result)}`);
     }
     // Same <org>/<project>/<stack>, two stacks, two tags.
     assert.notEqual(first.values.stackTag, second.values.stackTag);

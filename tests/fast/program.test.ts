@@ -15,7 +15,7 @@ import {
 import { STACK_TAG_KEY } from "../../lib/tags";
 
 /** The stack tag: the stack's name and its random id (the mocks give each build its own). */
-const STACK_TAG = /^acme\/andyredis\/dev\/[0-9a-f]{16}$/;
+const STACK_TAG = /^acme\/andyredis\/dev\/[0-9a-z]{16}$/;
 
 const FOUNDATION_OUTPUTS = [
   "accountId",

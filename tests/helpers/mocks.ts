@@ -197,11 +197,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
           nodeGroup: { resources: [{ autoscalingGroups: [{ name: NODE_ASG_NAME }] }] },
         },
       };
-    case "random:index/randomId:RandomId":
+    case "random:index/randomString:RandomString":
       // Distinct per build, as two stacks' ids are.
       return {
         id: args.name,
-        state: { ...inputs, hex: (0xa0c0ffee00000000n + BigInt(sequence++)).toString(16) },
+        state: { ...inputs, result: `idmock${(sequence++).toString(36).padStart(10, "0")}` },
       };
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: "mock-generated-password-0123456789" } };
