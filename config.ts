@@ -15,18 +15,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  CLUSTER_LOG_TYPES,
+  ClusterLogType,
   ContainerResources,
   DeploymentMode,
+  LOG_RETENTION_DAYS,
   ImageRef,
   NatMode,
   RedisConfig,
   RedisImages,
+  SecretsEncryption,
   StackConfig,
   VolumeCleanupMode,
 } from "./lib/configTypes";
 import { chartLocationProblem, isRemoteChart, localChartPath } from "./lib/config/chart";
 import {
+  apiAccessProblems,
   cidrListProblems,
+  kmsKeyArnProblem,
   kubernetesVersionProblem,
   passwordProblem,
   persistenceSizeProblem,
@@ -53,7 +59,7 @@ import { MAX_RELEASE_NAME_LENGTH, maxmemoryDirective } from "./lib/redis/chartVa
 import { AWS_STORAGE_CLASS } from "./lib/redis/defaults";
 import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";
 import { parseQuantity } from "./lib/redis/quantity";
-import { defaultTags, reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
+import { reservedTagProblem, STACK_TAG_KEY, stackTagValue } from "./lib/tags";
 import { RedisTuning } from "./lib/tuning";
 
 export { DEFAULTS, SECRET_KEYS };
@@ -507,12 +513,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       );
     }
   }
-  const stackTag = stackTagValue(context.organization, context.project, context.stack);
+  const stackName = stackTagValue(context.organization, context.project, context.stack);
   const userTags = reader.stringMap("tags");
   for (const tagKey of Object.keys(userTags)) {
     const problem =
       tagKey === STACK_TAG_KEY
-        ? `is not allowed: the stack sets it to "${stackTag}" and cleanup depends on it`
+        ? `is not allowed: the stack sets it to "${stackName}/<its random id>" and cleanup depends on it`
         : reservedTagProblem(tagKey);
     if (problem !== undefined) reader.problem(`tags.${tagKey}`, problem);
   }
@@ -555,16 +561,53 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       );
     }
   });
-  const apiPublicAccessCidrs = reader.stringList("apiPublicAccessCidrs");
+  const apiEndpointPublic = reader.boolean("apiEndpointPublic");
+  const apiPublicAccessAllowAnywhere = reader.boolean("apiPublicAccessAllowAnywhere");
+  const problemsBefore = reader.problems.length;
+  const apiCidrsSet = reader.isSet("apiPublicAccessCidrs")
+    ? (reader.stringList("apiPublicAccessCidrs") ?? [])
+    : undefined;
+  const apiCidrsReadable = reader.problems.length === problemsBefore;
   const albIngressCidrs = reader.stringList("albIngressCidrs");
   if (aws) {
-    for (const [key, list] of [
-      ["apiPublicAccessCidrs", apiPublicAccessCidrs],
-      ["albIngressCidrs", albIngressCidrs],
-    ] as const) {
-      for (const problem of cidrListProblems(key, list))
-        reader.problem(problem.key, problem.message);
+    const apiProblems = apiCidrsReadable
+      ? apiAccessProblems(apiEndpointPublic, apiCidrsSet, apiPublicAccessAllowAnywhere)
+      : [];
+    for (const problem of [...apiProblems, ...cidrListProblems("albIngressCidrs", albIngressCidrs)])
+      reader.problem(problem.key, problem.message);
+  }
+  const apiPublicAccessCidrs = apiEndpointPublic ? (apiCidrsSet ?? []) : [];
+  const logTypes = reader.stringList("clusterLogTypes");
+  logTypes.forEach((type, i) => {
+    if (!(CLUSTER_LOG_TYPES as readonly string[]).includes(type) || logTypes.indexOf(type) !== i) {
+      reader.problem(
+        `clusterLogTypes[${i}]`,
+        `"${type}" is not allowed${logTypes.indexOf(type) !== i ? " twice" : ""}; use ${allowedText("clusterLogTypes")}`,
+      );
     }
+  });
+  if (logTypes.length === 0) {
+    reader.problem(
+      "clusterLogTypes",
+      `must list at least one log type (control-plane logging cannot be turned off); use ${allowedText("clusterLogTypes")}`,
+    );
+  }
+  const logRetentionDays =
+    reader.integer("clusterLogRetentionDays") ?? DEFAULTS.clusterLogRetentionDays;
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    reader.problem(
+      "clusterLogRetentionDays",
+      `"${logRetentionDays}" is not allowed; use ${allowedText("clusterLogRetentionDays")}`,
+    );
+  }
+  const keyChoice = reader.string("secretsEncryptionKey") ?? DEFAULTS.secretsEncryptionKey;
+  let secretsEncryption: SecretsEncryption = { kind: "none" };
+  if (keyChoice === "create") {
+    secretsEncryption = { kind: "create" };
+  } else if (keyChoice !== "none") {
+    const problem = aws ? kmsKeyArnProblem(keyChoice, region) : undefined;
+    if (problem !== undefined) reader.problem("secretsEncryptionKey", problem);
+    else secretsEncryption = { kind: "keyArn", keyArn: keyChoice };
   }
   const domainName = reader.string("domainName", DOMAIN);
   const targetPort = reader.integer("albTargetPort") ?? DEFAULTS.albTargetPort;
@@ -721,8 +764,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
   return {
     mode,
     region,
-    stackTag,
-    tags: defaultTags(userTags, stackTag),
+    stackName,
+    tags: userTags,
     network: { vpcCidr, publicSubnetCidrs, privateSubnetCidrs, zoneCount, natMode },
     cluster: {
       name: clusterName,
@@ -733,7 +776,11 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
       nodeMaxSize: nodeMaxSize ?? DEFAULTS.nodeMaxSize,
       nodeDiskSizeGiB,
       adminPrincipalArns,
+      apiEndpointPublic,
       apiPublicAccessCidrs,
+      logTypes: logTypes as readonly ClusterLogType[],
+      logRetentionDays,
+      secretsEncryption,
     },
     loadBalancer: { domainName, targetPort, ingressCidrs: albIngressCidrs },
     redis,

@@ -14,6 +14,7 @@ import { VolumeCleanup } from "./components/volumeCleanup";
 import { StackSecrets } from "./config";
 import { StackConfig } from "./lib/configTypes";
 import { Exports, FoundationOutputs } from "./lib/contract";
+import { defaultTags } from "./lib/tags";
 
 /** What the AWS foundation exports (absent in `clusterOnly` mode); typed by the contract. */
 export type FoundationExports = Exports<FoundationOutputs>;
@@ -30,11 +31,14 @@ export interface StackResources {
   readonly fileSystem: FileSystem;
 }
 
-/** Builds the AWS foundation: network, cluster, ALB, EFS. */
-export function createFoundation(config: StackConfig): StackResources {
+/** Builds the AWS foundation: network, cluster, ALB, EFS, every resource tagged `stackTag`. */
+export function createFoundation(
+  config: StackConfig,
+  stackTag: pulumi.Output<string>,
+): StackResources {
   const awsProvider = new aws.Provider("aws", {
     region: config.region,
-    defaultTags: { tags: { ...config.tags } },
+    defaultTags: { tags: stackTag.apply((tag) => defaultTags(config.tags, tag)) },
   });
   const opts = { providers: { aws: awsProvider } };
 
@@ -51,7 +55,7 @@ export function createFoundation(config: StackConfig): StackResources {
       vpcId: network.vpcId,
       publicSubnetIds: network.publicSubnetIds,
       privateSubnetIds: network.privateSubnetIds,
-      stackTag: config.stackTag,
+      stackTag,
       storageClassName: config.redis.storageClassName,
     },
     opts,
@@ -123,15 +127,20 @@ export interface AwsStack {
  * release, runs the hook's delete (PVCs, volumes, Kubernetes-made load balancers) while the
  * cluster still runs, and only then removes the cluster.
  */
-export function createAwsStack(config: StackConfig, secrets: StackSecrets): AwsStack {
-  const foundation = createFoundation(config);
+export function createAwsStack(
+  config: StackConfig,
+  secrets: StackSecrets,
+  stackTag: pulumi.Output<string>,
+): AwsStack {
+  const foundation = createFoundation(config, stackTag);
   const { cluster } = foundation;
   const cleanup = new VolumeCleanup(
     "volume-cleanup",
     {
       region: config.region,
       kubeconfig: cluster.kubeconfig,
-      stackTag: config.stackTag,
+      stackTag,
+      vpcId: foundation.network.vpcId,
       clusterName: cluster.clusterName,
       namespace: config.redis.namespace,
       releaseName: config.redis.releaseName,

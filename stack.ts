@@ -10,6 +10,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisSentinel } from "./components/redis";
+import { StackIdentity } from "./components/stackIdentity";
 import { StackSecrets } from "./config";
 import { StackConfig } from "./lib/configTypes";
 import { Exports, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
@@ -22,12 +23,13 @@ export type StackExports = Exports<RedisStackOutputs>;
 
 function redisOutputs(
   config: StackConfig,
+  stackTag: pulumi.Output<string>,
   redis: RedisSentinel,
   kubeconfig: pulumi.Output<string>,
 ): ReleaseExports {
   return {
     deploymentMode: config.mode,
-    stackTag: config.stackTag,
+    stackTag,
     kubeconfig: pulumi.secret(kubeconfig),
     sentinelEndpoint: redis.sentinelEndpoint,
     sentinelHosts: redis.sentinelHosts,
@@ -59,6 +61,7 @@ export async function createStack(
   config: StackConfig,
   secrets: StackSecrets,
 ): Promise<StackExports> {
+  const { stackTag } = new StackIdentity("stack-identity", { stackName: config.stackName });
   if (config.mode === "clusterOnly") {
     if (secrets.kubeconfig === undefined) {
       throw new Error("andyredis:kubeconfig: is required in clusterOnly mode");
@@ -78,10 +81,10 @@ export async function createStack(
       },
       { providers: { kubernetes: provider }, protect: config.protectData },
     );
-    return redisOutputs(config, redis, secrets.kubeconfig);
+    return redisOutputs(config, stackTag, redis, secrets.kubeconfig);
   }
 
   const { createAwsStack } = await import("./foundation");
-  const { foundation, redis } = createAwsStack(config, secrets);
-  return { ...foundation.outputs, ...redisOutputs(config, redis, foundation.kubeconfig) };
+  const { foundation, redis } = createAwsStack(config, secrets, stackTag);
+  return { ...foundation.outputs, ...redisOutputs(config, stackTag, redis, foundation.kubeconfig) };
 }

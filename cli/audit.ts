@@ -1,5 +1,5 @@
 /**
- * `npm run -s audit -- --region <region> --stack-tag <org>/<project>/<stack> [...]`: lists every
+ * `npm run -s audit -- --region <region> --stack-tag <org>/<project>/<stack>/<id> [...]`: lists every
  * resource still tagged for the stack after `pulumi destroy` (lib/cleanup/audit.ts). Flags,
  * exit code and report: lib/cleanup/auditCli.ts; exit codes: lib/cli/exitCodes.ts.
  */

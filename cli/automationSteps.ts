@@ -24,7 +24,10 @@ import {
   StackSession,
   VerifyTarget,
 } from "../lib/automation/workflow";
-import { stackTagValue } from "../lib/tags";
+import { stackIdentityTag, stackTagValue } from "../lib/tags";
+
+/** The resource type of the stack's random id (components/stackIdentity.ts). */
+const STACK_ID_TYPE = "random:index/randomString:RandomString";
 
 /** The organization every DIY backend (file://, s3://, ...) reports to the program. */
 const DIY_ORGANIZATION = "organization";
@@ -43,6 +46,13 @@ export const nodeFileProbe: FileProbe = {
     try {
       fs.accessSync(file, fs.constants.R_OK);
       return true;
+    } catch {
+      return false;
+    }
+  },
+  isBlank(file) {
+    try {
+      return fs.readFileSync(file, "utf8").trim() === "";
     } catch {
       return false;
     }
@@ -126,12 +136,23 @@ class LocalStackSession implements StackSession {
 
   async fallbackStackTag(): Promise<string> {
     const parts = this.stack.name.split("/");
-    if (parts.length === 3) return stackTagValue(parts[0], parts[1], parts[2]);
-    const project = (await this.stack.workspace.projectSettings()).name;
-    const organization = isServiceBackend(this.options.backend.url)
-      ? await this.stack.orgGetDefault()
-      : DIY_ORGANIZATION;
-    return stackTagValue(organization, project, parts[parts.length - 1]);
+    let name: string;
+    if (parts.length === 3) {
+      name = stackTagValue(parts[0], parts[1], parts[2]);
+    } else {
+      const project = (await this.stack.workspace.projectSettings()).name;
+      const organization = isServiceBackend(this.options.backend.url)
+        ? await this.stack.orgGetDefault()
+        : DIY_ORGANIZATION;
+      name = stackTagValue(organization, project, parts[parts.length - 1]);
+    }
+    // The stack's random id is in its state (components/stackIdentity.ts), from the first up
+    // that got that far; every AWS resource waits for it, so without it nothing was tagged.
+    const state = (await this.stack.exportStack()) as {
+      deployment?: { resources?: { type?: string; outputs?: { result?: unknown } }[] };
+    };
+    const id = state.deployment?.resources?.find((r) => r.type === STACK_ID_TYPE)?.outputs?.result;
+    return typeof id === "string" ? stackIdentityTag(name, id) : name;
   }
 }
 

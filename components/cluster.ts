@@ -5,14 +5,52 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/configTypes";
 import {
   CLUSTER_ADMIN_POLICY_ARN,
+  CNI_POLICY_ARN,
+  CNI_SERVICE_ACCOUNT,
   EBS_CSI_POLICY_ARN,
   EBS_CSI_SERVICE_ACCOUNT,
-  NODE_POLICY_ARNS,
+  NODE_POLICIES,
   ebsCsiAddonConfiguration,
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
 } from "../lib/iam";
+import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/nodes";
 import { STACK_TAG_KEY } from "../lib/tags";
+
+/** Where EKS sends a cluster's control-plane logs (fixed by EKS). */
+export function controlPlaneLogGroupName(clusterName: string): string {
+  return `/aws/eks/${clusterName}/cluster`;
+}
+
+/**
+ * The KMS key for envelope encryption of Kubernetes secrets: created (symmetric, yearly
+ * rotation, the default key policy of the account), given by ARN, or none.
+ */
+function secretsKeyArn(
+  name: string,
+  cfg: ClusterConfig,
+  parent: pulumi.Resource,
+): pulumi.Output<string> | undefined {
+  const encryption = cfg.secretsEncryption;
+  switch (encryption.kind) {
+    case "none":
+      return undefined;
+    case "keyArn":
+      return pulumi.output(encryption.keyArn);
+    case "create":
+      return new aws.kms.Key(
+        `${name}-secrets`,
+        {
+          description: `Envelope encryption of the Kubernetes secrets of EKS cluster ${cfg.name}`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+        },
+        { parent },
+      ).arn;
+    default:
+      throw new Error(`secrets encryption: unknown kind ${JSON.stringify(encryption)}`);
+  }
+}
 
 export interface ClusterArgs {
   /** Name, version, node group sizes and admins, validated by `config.ts`. */
@@ -24,15 +62,16 @@ export interface ClusterArgs {
   /** Private subnets: where the nodes run. */
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The `andyredis/stack` tag value; the EBS CSI driver puts it on every volume it creates. */
-  readonly stackTag: string;
+  readonly stackTag: pulumi.Input<string>;
   /** Name of the default StorageClass to create. Defaults to "gp3". */
   readonly storageClassName?: string;
 }
 
 /**
  * EKS through `@pulumi/eks`: API authentication with access entries (no aws-auth ConfigMap), a
- * managed node group in the private subnets with IMDSv2 required, the EBS CSI driver add-on with
- * an IAM role through EKS Pod Identity, and a default encrypted gp3 StorageClass on the
+ * managed node group in the private subnets on the stack's own launch template (IMDSv2 with hop
+ * limit 1, encrypted root volume), the VPC CNI and the EBS CSI driver add-on each with an IAM
+ * role through EKS Pod Identity (none of it on the node role), and a default encrypted gp3 StorageClass on the
  * `ebs.csi.aws.com` provisioner. Exposes a Kubernetes provider for what follows.
  *
  * Pod Identity rather than IRSA: the driver's docs recommend it, it needs no OIDC provider, and
@@ -48,8 +87,16 @@ export class Cluster extends pulumi.ComponentResource {
   readonly nodeAutoscalingGroupName: pulumi.Output<string>;
   readonly eksCluster: eks.Cluster;
   readonly nodeGroup: eks.ManagedNodeGroup;
+  /** The node group's launch template (IMDSv2 hop limit 1, encrypted root volume). */
+  readonly launchTemplate: aws.ec2.LaunchTemplate;
+  /** The VPC CNI's (aws-node's) Pod Identity association. */
+  readonly cniPodIdentity: aws.eks.PodIdentityAssociation;
   readonly ebsCsiAddon: aws.eks.Addon;
   readonly storageClass: k8s.storage.v1.StorageClass;
+  /** The control-plane log group (`/aws/eks/<name>/cluster`). */
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  /** The KMS key that envelope-encrypts Kubernetes secrets, when one is configured. */
+  readonly secretsKeyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("andyredis:cluster:Cluster", name, {}, opts);
@@ -62,10 +109,21 @@ export class Cluster extends pulumi.ComponentResource {
       ...(awsProvider ? { providers: { aws: awsProvider } } : {}),
     };
 
+    // EKS writes the control-plane logs to this group; created first, so that the stack (not EKS,
+    // which would keep them forever) sets the retention, and destroy removes it.
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: controlPlaneLogGroupName(cfg.name), retentionInDays: cfg.logRetentionDays },
+      { parent: this },
+    );
+    this.secretsKeyArn = secretsKeyArn(name, cfg, this);
+
     this.eksCluster = new eks.Cluster(
       `${name}-eks`,
       {
         name: cfg.name,
+        enabledClusterLogTypes: [...cfg.logTypes],
+        ...(this.secretsKeyArn ? { encryptionConfigKeyArn: this.secretsKeyArn } : {}),
         version: cfg.kubernetesVersion,
         vpcId: args.vpcId,
         publicSubnetIds: args.publicSubnetIds,
@@ -85,14 +143,16 @@ export class Cluster extends pulumi.ComponentResource {
             },
           ]),
         ),
+        // Private endpoint always (the nodes use it); the public one only when asked for, and
+        // then only for the CIDRs the user listed (config refuses 0.0.0.0/0 without an opt-in).
         endpointPrivateAccess: true,
-        endpointPublicAccess: true,
-        publicAccessCidrs: [...cfg.apiPublicAccessCidrs],
+        endpointPublicAccess: cfg.apiEndpointPublic,
+        ...(cfg.apiEndpointPublic ? { publicAccessCidrs: [...cfg.apiPublicAccessCidrs] } : {}),
         createOidcProvider: false,
         // The Redis NetworkPolicy is only enforced when the VPC CNI runs its policy agent.
         vpcCniOptions: { enableNetworkPolicy: true },
       },
-      remoteOpts,
+      { ...remoteOpts, dependsOn: [this.logGroup] },
     );
     // `eksCluster` is a resource reference: go through apply so the value (and the dependency on
     // the cluster) comes along.
@@ -107,13 +167,53 @@ export class Cluster extends pulumi.ComponentResource {
       { assumeRolePolicy: ec2AssumeRolePolicy(), description: `Nodes of EKS cluster ${cfg.name}` },
       { parent: this },
     );
-    const nodePolicies = NODE_POLICY_ARNS.map(
-      (policyArn, i) =>
+    const nodePolicies = NODE_POLICIES.map(
+      ({ suffix, policyArn }) =>
         new aws.iam.RolePolicyAttachment(
-          `${name}-node-${i}`,
+          `${name}-node-${suffix}`,
           { role: nodeRole.name, policyArn },
           { parent: this },
         ),
+    );
+    // The VPC CNI gets its AWS permissions through Pod Identity, not the node role. The
+    // association exists before the first node, so the aws-node pods of every node are created
+    // with it (EKS injects the credentials at pod creation); they get credentials once the
+    // Pod Identity agent runs, which is a host-network DaemonSet like aws-node itself.
+    const cniRole = new aws.iam.Role(
+      `${name}-vpc-cni`,
+      {
+        assumeRolePolicy: podIdentityAssumeRolePolicy(),
+        description: `VPC CNI (aws-node) of EKS cluster ${cfg.name}`,
+      },
+      { parent: this },
+    );
+    const cniPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-vpc-cni`,
+      { role: cniRole.name, policyArn: CNI_POLICY_ARN },
+      { parent: this },
+    );
+    this.cniPodIdentity = new aws.eks.PodIdentityAssociation(
+      `${name}-vpc-cni`,
+      {
+        clusterName: this.clusterName,
+        namespace: CNI_SERVICE_ACCOUNT.namespace,
+        serviceAccount: CNI_SERVICE_ACCOUNT.name,
+        roleArn: cniRole.arn,
+      },
+      { parent: this, dependsOn: [cniPolicy] },
+    );
+    // The stack's own launch template: IMDSv2 with hop limit 1 (eks's enableIMDSv2 gives 2) and
+    // an encrypted gp3 root volume. The AMI stays EKS's (no image ID here), so EKS merges its
+    // own bootstrap into the template.
+    this.launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-nodes`,
+      {
+        description: `Nodes of EKS cluster ${cfg.name}: IMDSv2 hop limit 1, encrypted root volume`,
+        metadataOptions: { ...NODE_METADATA_OPTIONS },
+        blockDeviceMappings: [nodeRootVolume(cfg.nodeDiskSizeGiB)],
+        updateDefaultVersion: true,
+      },
+      { parent: this },
     );
     this.nodeGroup = new eks.ManagedNodeGroup(
       `${name}-nodes`,
@@ -127,11 +227,13 @@ export class Cluster extends pulumi.ComponentResource {
           maxSize: cfg.nodeMaxSize,
         },
         subnetIds: args.privateSubnetIds,
-        diskSize: cfg.nodeDiskSizeGiB,
-        enableIMDSv2: true,
+        launchTemplate: {
+          id: this.launchTemplate.id,
+          version: this.launchTemplate.latestVersion.apply((v) => String(v)),
+        },
         operatingSystem: eks.OperatingSystem.AL2023,
       },
-      { ...remoteOpts, dependsOn: nodePolicies },
+      { ...remoteOpts, dependsOn: [...nodePolicies, this.cniPodIdentity] },
     );
     // `nodeGroup.resources` is a member of the Output, not of the NodeGroup: read it through
     // apply, or it is undefined at run time although it type-checks.
@@ -175,7 +277,9 @@ export class Cluster extends pulumi.ComponentResource {
         podIdentityAssociations: [
           { roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT },
         ],
-        configurationValues: ebsCsiAddonConfiguration(cfg.name, { [STACK_TAG_KEY]: args.stackTag }),
+        configurationValues: pulumi
+          .output(args.stackTag)
+          .apply((tag) => ebsCsiAddonConfiguration(cfg.name, { [STACK_TAG_KEY]: tag })),
       },
       { parent: this, dependsOn: [this.nodeGroup, podIdentityAgent, ebsCsiPolicy] },
     );

@@ -19,9 +19,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
+import { migrateStackTagFromState, runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
 import { parseCleanupSettings } from "../lib/cleanup/plan";
 import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
+import { isStackTagMigration } from "../lib/tags";
 
 export interface VolumeCleanupArgs {
   /** AWS region of the cluster and its volumes. Required. */
@@ -31,8 +32,13 @@ export interface VolumeCleanupArgs {
    * string skips the PVC step (volumes are still cleaned up by their stack tag). Required.
    */
   readonly kubeconfig: pulumi.Input<string>;
-  /** Value of the `andyredis/stack` tag (`<org>/<project>/<stack>`); scopes every volume. Required. */
+  /**
+   * Value of the `andyredis/stack` tag (`<org>/<project>/<stack>/<id>`, the stack identity);
+   * scopes every volume and snapshot. Required.
+   */
   readonly stackTag: pulumi.Input<string>;
+  /** The cluster's VPC: load balancers, security groups and interfaces elsewhere are never touched. Required. */
+  readonly vpcId: pulumi.Input<string>;
   /** EKS cluster name; scopes load balancers, security groups and interfaces. Required. */
   readonly clusterName: pulumi.Input<string>;
   /** Namespace of the Redis release. Required. */
@@ -54,6 +60,7 @@ export const CODE_VERSION_KEY = "codeVersion";
 /** Every stored setting, and the code version: a change of any is at least an update. */
 export const SETTING_KEYS = [
   ...REPLACE_ON_CHANGE,
+  "vpcId",
   "kubeconfig",
   "mode",
   "timeoutSeconds",
@@ -114,17 +121,23 @@ export const volumeCleanupProvider: pulumi.dynamic.ResourceProvider<Props, Props
     const olds = withCodeVersion(oldProps);
     const news = withCodeVersion(newProps);
     const differs = (k: string): boolean => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
+    // A stack created before the stack identity gets its id: the same stack, an update (which
+    // retags its volumes), never a replacement (whose old hook would clean up a running stack).
+    const migrating = (k: string): boolean =>
+      k === "stackTag" &&
+      typeof olds[k] === "string" &&
+      typeof news[k] === "string" &&
+      isStackTagMigration(String(olds[k]), String(news[k]));
     return {
       changes: SETTING_KEYS.some(differs),
-      replaces: REPLACE_ON_CHANGE.filter(differs),
+      replaces: REPLACE_ON_CHANGE.filter((k) => differs(k) && !migrating(k)),
       deleteBeforeReplace: false,
     };
   },
-  async update(
-    _id: string,
-    _olds: Props,
-    news: Props,
-  ): Promise<pulumi.dynamic.UpdateResult<Props>> {
+  async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<Props>> {
+    // Only the migration of a legacy stack tag does anything here: the volumes and snapshots
+    // the CSI driver made for this cluster under the old tag get the new one (nothing deleted).
+    await migrateStackTagFromState(olds, news);
     return { outs: news };
   },
   async delete(_id: string, props: Props): Promise<void> {
@@ -163,6 +176,7 @@ export class VolumeCleanupHook extends pulumi.dynamic.Resource {
         region: args.region,
         kubeconfig: pulumi.secret(args.kubeconfig),
         stackTag: args.stackTag,
+        vpcId: args.vpcId,
         clusterName: args.clusterName,
         namespace: args.namespace,
         releaseName: args.releaseName,

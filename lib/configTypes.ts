@@ -18,6 +18,31 @@ export const NAT_MODES: readonly NatMode[] = ["single", "perZone"];
 export type VolumeCleanupMode = "delete" | "snapshot" | "retain";
 export const VOLUME_CLEANUP_MODES: readonly VolumeCleanupMode[] = ["delete", "snapshot", "retain"];
 
+/** The EKS control-plane log types (CloudWatch Logs). */
+export type ClusterLogType = "api" | "audit" | "authenticator" | "controllerManager" | "scheduler";
+export const CLUSTER_LOG_TYPES: readonly ClusterLogType[] = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+];
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+/**
+ * Envelope encryption of Kubernetes secrets with a customer-managed KMS key: none (EKS's own
+ * default encryption with an AWS-owned key), a key the stack creates, or a key given by ARN.
+ */
+export type SecretsEncryption =
+  | { readonly kind: "none" }
+  | { readonly kind: "create" }
+  | { readonly kind: "keyArn"; readonly keyArn: string };
+
 export interface NetworkConfig {
   readonly vpcCidr: string;
   /** One per zone, in zone order; only the first `zoneCount` are used. */
@@ -38,8 +63,15 @@ export interface ClusterConfig {
   readonly nodeDiskSizeGiB: number;
   /** IAM principal ARNs granted cluster admin through EKS access entries. */
   readonly adminPrincipalArns: readonly string[];
-  /** CIDRs allowed to reach the public Kubernetes API endpoint. */
+  /** Whether the Kubernetes API has a public endpoint (it always has a private one). */
+  readonly apiEndpointPublic: boolean;
+  /** CIDRs allowed to reach the public endpoint; empty when there is none. */
   readonly apiPublicAccessCidrs: readonly string[];
+  /** Control-plane log types sent to CloudWatch Logs. */
+  readonly logTypes: readonly ClusterLogType[];
+  /** Retention of the control-plane log group, in days (one of `LOG_RETENTION_DAYS`). */
+  readonly logRetentionDays: number;
+  readonly secretsEncryption: SecretsEncryption;
 }
 
 export interface LoadBalancerConfig {
@@ -137,9 +169,12 @@ export interface CleanupConfig {
 export interface StackConfig {
   readonly mode: DeploymentMode;
   readonly region: string;
-  /** `<organization>/<project>/<stack>`: the value of the `andyredis/stack` tag. */
-  readonly stackTag: string;
-  /** The user's tags plus the stack tag, for every AWS resource (provider `defaultTags`). */
+  /**
+   * `<organization>/<project>/<stack>`: the stack's name, the readable start of the stack tag
+   * (the tag itself adds the stack's random id, kept in the state: `components/stackIdentity.ts`).
+   */
+  readonly stackName: string;
+  /** The user's tags, for every AWS resource (provider `defaultTags`, with the stack tag). */
   readonly tags: Readonly<Record<string, string>>;
   readonly network: NetworkConfig;
   readonly cluster: ClusterConfig;

@@ -154,7 +154,8 @@ export const OUTPUT_CONTRACT: { readonly [K in RedisOutputName]-?: OutputSpec } 
     kind: "string",
     presence: "always",
     secret: false,
-    description: "`<org>/<project>/<stack>`, the value of the `andyredis/stack` tag",
+    description:
+      "`<org>/<project>/<stack>/<id>`, the stack identity: the value of the `andyredis/stack` tag",
   },
   sentinelEndpoint: {
     kind: "string",

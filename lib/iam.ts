@@ -3,12 +3,25 @@
  * without resources.
  */
 
-/** AWS-managed policies for EKS nodes (kubelet, VPC CNI, image pulls). */
-export const NODE_POLICY_ARNS = [
-  "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-  "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-  "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+/**
+ * AWS-managed policies of the node role (kubelet, image pulls), each with the suffix of its
+ * attachment's resource name. Not the VPC CNI's policy: that goes to the `aws-node` service
+ * account through Pod Identity (`CNI_POLICY_ARN`), so a pod cannot use it through the node.
+ * The suffixes are the positions the three policies had before: `node-1` was the CNI policy,
+ * and keeping `node-2` for the registry policy means an `up` of an older stack only removes
+ * the CNI attachment (a renamed attachment would be created, then its old twin deleted, which
+ * detaches the policy both name).
+ */
+export const NODE_POLICIES = [
+  { suffix: "0", policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" },
+  { suffix: "2", policyArn: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly" },
 ] as const;
+
+/** The VPC CNI's policy (IP address management), for the `aws-node` service account. */
+export const CNI_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy";
+
+/** The VPC CNI's service account (the `aws-node` DaemonSet) in kube-system. */
+export const CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-node" } as const;
 
 /** The AWS-managed policy the EBS CSI driver documents for its controller. */
 export const EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy";

@@ -6,14 +6,60 @@
 /** The tag key every AWS resource of the stack carries, and every volume the CSI driver creates. */
 export const STACK_TAG_KEY = "andyredis/stack";
 
-/** The value of the stack tag: `<organization>/<project>/<stack>`, unique per stack. */
+/**
+ * The stack's name as Pulumi gives it: `<organization>/<project>/<stack>`. Not unique: on a
+ * file or S3 backend the organization is always `organization`, so two people's `dev` stacks
+ * in one account and region have the same name. It was the whole stack tag before the stack
+ * identity existed (a "legacy" tag), and is the readable start of the tag now.
+ */
 export function stackTagValue(organization: string, project: string, stack: string): string {
   return `${organization}/${project}/${stack}`;
 }
 
-/** Whether a value has the form `stackTagValue` gives it: `<org>/<project>/<stack>`. */
+/**
+ * Characters of the random stack id (a `random.RandomString` of lower-case letters and digits,
+ * kept in the state): 36^16, about 2^82 values.
+ */
+export const STACK_ID_LENGTH = 16;
+
+const STACK_ID = new RegExp(`^[0-9a-z]{${STACK_ID_LENGTH}}$`);
+
+/**
+ * The stack tag: the stack's name and its random id, `<org>/<project>/<stack>/<id>`. The id is
+ * created once and kept in the state, so two stacks never share a tag, whatever their backend
+ * and names (a copy of the state shares it, as it shares everything else).
+ */
+export function stackIdentityTag(stackName: string, stackId: string): string {
+  if (!STACK_ID.test(stackId)) {
+    throw new Error(
+      `stack id: got ${JSON.stringify(stackId)}, expected ${STACK_ID_LENGTH} lower-case letters or digits`,
+    );
+  }
+  return `${stackName}/${stackId}`;
+}
+
+/** Whether a value is a stack tag: `<org>/<project>/<stack>/<id>`, or a legacy `<org>/<project>/<stack>`. */
 export function isStackTag(value: string): boolean {
-  return /^[^/]+\/[^/]+\/[^/]+$/.test(value);
+  const parts = value.split("/");
+  if (parts.length === 4)
+    return parts.slice(0, 3).every((p) => p !== "") && STACK_ID.test(parts[3]);
+  return parts.length === 3 && parts.every((p) => p !== "");
+}
+
+/** Whether a tag is a legacy one (no stack id): the form stacks had before the identity. */
+export function isLegacyStackTag(value: string): boolean {
+  return value.split("/").length === 3 && isStackTag(value);
+}
+
+/**
+ * Whether going from tag `from` to tag `to` is the migration of a stack created before the
+ * identity: `from` is legacy, and `to` is `from` with an id. Anything else that changes the
+ * tag is another stack.
+ */
+export function isStackTagMigration(from: string, to: string): boolean {
+  return (
+    isLegacyStackTag(from) && isStackTag(to) && !isLegacyStackTag(to) && to.startsWith(`${from}/`)
+  );
 }
 
 /** The tag Kubernetes and the AWS load balancer controller use to find a cluster's resources. */

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 
-import { PassphraseMissingError, PulumiCliMissingError } from "./errors";
+import { PassphraseEmptyError, PassphraseMissingError, PulumiCliMissingError } from "./errors";
 
 /** Environment variables, as `process.env` has them. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -15,6 +15,8 @@ export interface FileProbe {
   isExecutable(file: string): boolean;
   /** True when `file` exists and may be read. */
   isReadable(file: string): boolean;
+  /** True when the readable `file` holds nothing but whitespace. */
+  isBlank(file: string): boolean;
 }
 
 /** The state directory under the project (gitignored) used when no backend is configured. */
@@ -67,19 +69,38 @@ export function resolveBackend(env: Env, projectDir: string): Backend {
 
 /**
  * Checks that the passphrase secrets provider can get its passphrase without a prompt (the
- * Automation API cannot answer one, and the CLI would fail deep inside the first operation).
- * Other providers (awskms://, ...) bring their own credentials and are not checked.
- * An empty PULUMI_CONFIG_PASSPHRASE is accepted: Pulumi allows it, and it is set on purpose.
+ * Automation API cannot answer one, and the CLI would fail deep inside the first operation),
+ * and that it is not empty. Pulumi takes PULUMI_CONFIG_PASSPHRASE whenever it is set, even to
+ * "", before PULUMI_CONFIG_PASSPHRASE_FILE; CI passes "" for a secret that is not defined, and
+ * Pulumi would then encrypt the stack's secrets with an empty passphrase. Refused, with its own
+ * exit code. Other providers (awskms://, ...) bring their own credentials and are not checked.
  */
 export function checkPassphrase(env: Env, secretsProvider: string, probe: FileProbe): void {
   if (secretsProvider !== "passphrase") return;
-  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return;
+  const phrase = env.PULUMI_CONFIG_PASSPHRASE;
+  if (phrase !== undefined && phrase.trim() !== "") return;
+  if (phrase !== undefined) {
+    throw new PassphraseEmptyError(
+      "PULUMI_CONFIG_PASSPHRASE is set but empty (in CI, the secret it comes from is probably " +
+        "not defined for this event or environment): Pulumi would encrypt the stack's secrets " +
+        "with an empty passphrase.\nDefine the secret, or unset the variable and set " +
+        "PULUMI_CONFIG_PASSPHRASE_FILE, or use --secrets-provider awskms://... for a new stack.",
+    );
+  }
   const file = envValue(env, "PULUMI_CONFIG_PASSPHRASE_FILE");
   if (file !== undefined) {
-    if (probe.isReadable(file)) return;
-    throw new PassphraseMissingError(
-      `PULUMI_CONFIG_PASSPHRASE_FILE is set to "${file}", which does not exist or cannot be read.`,
-    );
+    if (!probe.isReadable(file)) {
+      throw new PassphraseMissingError(
+        `PULUMI_CONFIG_PASSPHRASE_FILE is set to "${file}", which does not exist or cannot be read.`,
+      );
+    }
+    if (probe.isBlank(file)) {
+      throw new PassphraseEmptyError(
+        `PULUMI_CONFIG_PASSPHRASE_FILE is set to "${file}", which is empty: Pulumi would ` +
+          "encrypt the stack's secrets with an empty passphrase. Write the passphrase into it.",
+      );
+    }
+    return;
   }
   throw new PassphraseMissingError(
     "The stack's secrets use the passphrase provider, but neither PULUMI_CONFIG_PASSPHRASE nor " +

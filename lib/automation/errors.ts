@@ -60,6 +60,14 @@ export class PassphraseMissingError extends Error {
   }
 }
 
+/** The passphrase is set, but to nothing: it would encrypt the stack's secrets with "". */
+export class PassphraseEmptyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PassphraseEmptyError";
+  }
+}
+
 /** The audit ran and found resources tagged for the stack after destroy. */
 export class LeftoversError extends Error {
   constructor(readonly leftovers: readonly string[]) {
@@ -87,6 +95,7 @@ export function exitCodeFor(error: unknown, step?: StepName): ExitCodeValue {
   const common = commonExitCode(error);
   if (common !== undefined) return common;
   if (error instanceof PassphraseMissingError) return ExitCode.passphraseMissing;
+  if (error instanceof PassphraseEmptyError) return ExitCode.passphraseEmpty;
   if (error instanceof ConcurrentUpdateError) return ExitCode.concurrentUpdate;
   if (error instanceof StackNotFoundError) return ExitCode.stackNotFound;
   if (error instanceof StackAlreadyExistsError) return ExitCode.stackExists;

@@ -285,7 +285,9 @@ export function parseCommandLine(
   }
   const stackTag = values["stack-tag"];
   if (stackTag !== undefined && !isStackTag(stackTag)) {
-    problems.push(`--stack-tag "${stackTag}": expected <org>/<project>/<stack>`);
+    problems.push(
+      `--stack-tag "${stackTag}": expected <org>/<project>/<stack>/<id> (the stackTag output) or a legacy <org>/<project>/<stack>`,
+    );
   }
   const secretsProvider = values["secrets-provider"] ?? "passphrase";
   if (secretsProvider === "") problems.push("--secrets-provider must not be empty");

@@ -66,8 +66,9 @@ export interface StackSession {
   /** Removes the (empty) stack and its `Pulumi.<stack>.yaml`. */
   remove(): Promise<void>;
   /**
-   * The stack tag the program computes (`<org>/<project>/<stack>`), for when the outputs that
-   * carry it are gone (an `up` that failed before exporting them).
+   * The stack tag the program computes (`<org>/<project>/<stack>/<id>`, the id read from the
+   * stack's state), for when the outputs that carry it are gone (an `up` that failed before
+   * exporting them); the name alone when the state holds no id yet.
    */
   fallbackStackTag(): Promise<string>;
 }

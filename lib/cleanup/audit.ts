@@ -83,7 +83,7 @@ export interface OtherStackTag {
 
 export interface AuditOptions {
   readonly region: string;
-  /** `<org>/<project>/<stack>`: the value of the `andyredis/stack` tag. */
+  /** `<org>/<project>/<stack>/<id>` (the stack identity): the value of the `andyredis/stack` tag. */
   readonly stackTag: string;
   /** Also list what Kubernetes created for this cluster (load balancers, SGs, interfaces). */
   readonly clusterName?: string;
@@ -486,8 +486,8 @@ export async function auditLeftovers(
   if (!options.region) problems.push("region: required (flag --region, or AWS_REGION)");
   if (!isStackTag(options.stackTag)) {
     problems.push(
-      `stackTag: got ${JSON.stringify(options.stackTag)}, expected <org>/<project>/<stack> ` +
-        "(flag --stack-tag, or ANDYREDIS_STACK_TAG)",
+      `stackTag: got ${JSON.stringify(options.stackTag)}, expected <org>/<project>/<stack>/<id> ` +
+        "(or a legacy <org>/<project>/<stack>; flag --stack-tag, or ANDYREDIS_STACK_TAG)",
     );
   }
   if (problems.length > 0) throw new Error(`audit:\n  ${problems.join("\n  ")}`);

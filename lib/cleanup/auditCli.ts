@@ -12,12 +12,12 @@ export interface AuditCliArgs extends AuditOptions {
   readonly allowNoMatch: boolean;
 }
 
-export const AUDIT_HELP = `Usage: npm run -s audit -- --region <region> --stack-tag <org>/<project>/<stack> [--cluster <name>] [--expect-snapshots] [--expect-retained] [--allow-no-match] [--json]
+export const AUDIT_HELP = `Usage: npm run -s audit -- --region <region> --stack-tag <org>/<project>/<stack>/<id> [--cluster <name>] [--expect-snapshots] [--expect-retained] [--allow-no-match] [--json]
 
 Lists every AWS resource still tagged for the stack (after \`pulumi destroy\`); docs/destroy.md.
 
   --region <region>     the stack's region (default $AWS_REGION, then $AWS_DEFAULT_REGION)
-  --stack-tag <tag>     the andyredis/stack tag <org>/<project>/<stack> (default $ANDYREDIS_STACK_TAG);
+  --stack-tag <tag>     the andyredis/stack tag <org>/<project>/<stack>/<id>, the stackTag output (default $ANDYREDIS_STACK_TAG);
                         the stack's \`stackTag\` output; on the file backend <org> is \`organization\`
   --cluster <name>      also volumes with only the cluster's tag (default $ANDYREDIS_CLUSTER_NAME)
   --expect-snapshots    snapshots of the hook's \`snapshot\` mode are expected, not leftovers
@@ -52,8 +52,8 @@ export function parseAuditArgs(
   if (region === "") flags.problem("--region: required (or set AWS_REGION)");
   if (!isStackTag(stackTag)) {
     flags.problem(
-      `--stack-tag: got ${JSON.stringify(stackTag)}, expected <org>/<project>/<stack> ` +
-        "(or set ANDYREDIS_STACK_TAG)",
+      `--stack-tag: got ${JSON.stringify(stackTag)}, expected <org>/<project>/<stack>/<id>, the stackTag output ` +
+        "(or a legacy <org>/<project>/<stack>; or set ANDYREDIS_STACK_TAG)",
     );
   }
   flags.finish();
@@ -111,7 +111,7 @@ export function formatAuditReport(report: AuditReport, allowNoMatch = false): st
     lines.push(
       `NO MATCH: nothing carries andyredis/stack=${report.stackTag} in ${report.region}, not ` +
         "even a recently deleted resource. This is an all-clear only if the tag is right " +
-        "(`<org>/<project>/<stack>`; on the file backend the org is `organization`): check it " +
+        "(`<org>/<project>/<stack>/<id>`, with the stack's random id): check it " +
         "against the stack's `stackTag` output, then pass --allow-no-match.",
     );
   }

@@ -9,9 +9,10 @@ import { runKubernetesStep } from "./kubernetes";
 import { kubeApiFromKubeconfig } from "./kubeClient";
 import { runNetworkStep, type Ec2NetworkApi, type ElbApi, type Elbv2Api } from "./network";
 import { parseCleanupSettings } from "./plan";
+import { isStackTagMigration } from "../tags";
 import { AWS_RETRY_POLICY, errorMessage, systemClock } from "./retry";
 import type { CleanupReport, CleanupSettings, Clock, Logger } from "./types";
-import { runVolumeStep, type Ec2VolumeApi } from "./volumes";
+import { migrateStackTag, runVolumeStep, type Ec2VolumeApi, type MigrationReport } from "./volumes";
 import { ec2Sdk, elbSdk, elbv2Sdk } from "./sdk";
 
 export interface CleanupClients {
@@ -153,4 +154,23 @@ export async function runHookFromState(
     pollMs: Number.isFinite(pollSeconds) && pollSeconds > 0 ? pollSeconds * 1000 : 5000,
     env,
   });
+}
+
+/**
+ * What the dynamic provider's `update` runs: when the stored stack tag is a legacy one and the
+ * new one is it with the stack's id (a stack created before the identity), retags what the
+ * cluster's CSI driver made under the old tag (`migrateStackTag`). Any other update: nothing.
+ */
+export async function migrateStackTagFromState(
+  olds: Readonly<Record<string, unknown>>,
+  news: Readonly<Record<string, unknown>>,
+): Promise<MigrationReport | undefined> {
+  const from = olds["stackTag"];
+  const to = news["stackTag"];
+  if (typeof from !== "string" || typeof to !== "string" || !isStackTagMigration(from, to)) {
+    return undefined;
+  }
+  const settings = parseCleanupSettings(unwrapSecrets(news));
+  const { ec2 } = createAwsClients(settings.region);
+  return migrateStackTag(ec2, from, to, settings.clusterName, stderrLogger());
 }

@@ -93,7 +93,10 @@ export function planPvcStep(
 }
 
 /** What the volume step learns from the cluster (see `VolumeScope`). */
-export type ClusterVolumeView = Omit<VolumeScope, "stackTag" | "namespace" | "releaseName">;
+export type ClusterVolumeView = Omit<
+  VolumeScope,
+  "stackTag" | "clusterName" | "namespace" | "releaseName"
+>;
 
 /** What step a hands to the later steps. */
 export interface KubernetesStepResult {

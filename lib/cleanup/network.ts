@@ -139,10 +139,14 @@ export interface TaggedRef {
 
 type TagSelector = (tags: Readonly<Record<string, string>>, ref: TaggedRef) => boolean;
 
-/** ELBv2 load balancers whose tags `select` accepts (the describe call takes no tag filter). */
+/**
+ * ELBv2 load balancers whose tags `select` accepts (the describe call takes no tag filter),
+ * in `vpcId` only when it is given.
+ */
 export async function findLoadBalancersV2(
   elbv2: ElasticLoadBalancingV2Client & Pick<ElasticLoadBalancingV2, "describeTags">,
   select: TagSelector,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
   const { paginateDescribeLoadBalancers } = elbv2Sdk();
   const lbs = await allPages(
@@ -150,7 +154,9 @@ export async function findLoadBalancersV2(
     (page) => page.LoadBalancers,
   );
   const byArn = new Map(
-    lbs.filter((lb) => lb.LoadBalancerArn).map((lb) => [lb.LoadBalancerArn ?? "", lb]),
+    lbs
+      .filter((lb) => lb.LoadBalancerArn && (vpcId === undefined || lb.VpcId === vpcId))
+      .map((lb) => [lb.LoadBalancerArn ?? "", lb]),
   );
   const selected: TaggedRef[] = [];
   for (const batch of chunks([...byArn.keys()], 20)) {
@@ -170,17 +176,21 @@ export async function findLoadBalancersV2(
   return selected;
 }
 
-/** Classic load balancers whose tags `select` accepts. */
+/** Classic load balancers whose tags `select` accepts, in `vpcId` only when it is given. */
 export async function findClassicLoadBalancers(
   elb: ElasticLoadBalancingClient & Pick<ElasticLoadBalancing, "describeTags">,
   select: TagSelector,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
   const { paginateDescribeLoadBalancers } = elbSdk();
   const lbs = await allPages(
     paginateDescribeLoadBalancers({ client: elb, pageSize: 400 }, {}),
     (page) => page.LoadBalancerDescriptions,
   );
-  const names = lbs.map((lb) => lb.LoadBalancerName ?? "").filter((n) => n !== "");
+  const names = lbs
+    .filter((lb) => vpcId === undefined || lb.VPCId === vpcId)
+    .map((lb) => lb.LoadBalancerName ?? "")
+    .filter((n) => n !== "");
   const selected: TaggedRef[] = [];
   for (const batch of chunks(names, 20)) {
     const tags = await elb.describeTags({ LoadBalancerNames: batch });
@@ -238,47 +248,63 @@ export async function findNetworkInterfaces(
   return selected;
 }
 
-/** ELBv2 load balancers Kubernetes created for the cluster. */
+/** The EC2 filter for one VPC, or none. */
+function vpcFilter(vpcId: string | undefined): Filter[] {
+  return vpcId === undefined ? [] : [{ Name: "vpc-id", Values: [vpcId] }];
+}
+
+/** ELBv2 load balancers Kubernetes created for the cluster (in `vpcId`, when given). */
 export function findKubernetesLoadBalancersV2(
   elbv2: ElasticLoadBalancingV2Client & Pick<ElasticLoadBalancingV2, "describeTags">,
   clusterName: string,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
-  return findLoadBalancersV2(elbv2, (tags) => isKubernetesLoadBalancer(tags, clusterName));
+  return findLoadBalancersV2(elbv2, (tags) => isKubernetesLoadBalancer(tags, clusterName), vpcId);
 }
 
-/** Classic load balancers Kubernetes created for the cluster. */
+/** Classic load balancers Kubernetes created for the cluster (in `vpcId`, when given). */
 export function findKubernetesClassicLoadBalancers(
   elb: ElasticLoadBalancingClient & Pick<ElasticLoadBalancing, "describeTags">,
   clusterName: string,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
-  return findClassicLoadBalancers(elb, (tags) => isKubernetesLoadBalancer(tags, clusterName));
+  return findClassicLoadBalancers(
+    elb,
+    (tags) => isKubernetesLoadBalancer(tags, clusterName),
+    vpcId,
+  );
 }
 
-/** Security groups Kubernetes created for the cluster's load balancers. */
+/** Security groups Kubernetes created for the cluster's load balancers (in `vpcId`, when given). */
 export async function findKubernetesSecurityGroups(
   ec2: EC2Client,
   clusterName: string,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
   const found = new Map<string, TaggedRef>();
   for (const key of [clusterTagKey(clusterName), ELBV2_CLUSTER_TAG_KEY]) {
-    const groups = await findSecurityGroups(ec2, [{ Name: "tag-key", Values: [key] }], (tags, g) =>
-      isKubernetesSecurityGroup(g.name, tags, clusterName),
+    const groups = await findSecurityGroups(
+      ec2,
+      [{ Name: "tag-key", Values: [key] }, ...vpcFilter(vpcId)],
+      (tags, g) => isKubernetesSecurityGroup(g.name, tags, clusterName),
     );
     for (const g of groups) found.set(g.id, g);
   }
   return [...found.values()];
 }
 
-/** The VPC CNI's detached (`available`) interfaces of the cluster. */
+/** The VPC CNI's detached (`available`) interfaces of the cluster (in `vpcId`, when given). */
 export function findLeftoverCniInterfaces(
   ec2: EC2Client,
   clusterName: string,
+  vpcId?: string,
 ): Promise<TaggedRef[]> {
   return findNetworkInterfaces(
     ec2,
     [
       { Name: `tag:${CNI_CLUSTER_TAG_KEY}`, Values: [clusterName] },
       { Name: "status", Values: ["available"] },
+      ...vpcFilter(vpcId),
     ],
     (tags, n) => isLeftoverCniInterface(tags, n.state ?? "", clusterName),
   );
@@ -352,8 +378,11 @@ export async function runNetworkStep(
     ownerIsLive === undefined ? false : ownerIsLive(owner);
   const loadBalancersDeleted: string[] = [];
 
-  const v2 = await findKubernetesLoadBalancersV2(elbv2, cluster);
-  const classic = await findKubernetesClassicLoadBalancers(elb, cluster);
+  // Only inside the stack's VPC: a load balancer with this cluster's tag elsewhere (another
+  // stack's cluster of the same name in another VPC, or another account's) is never touched.
+  const vpc = settings.vpcId;
+  const v2 = await findKubernetesLoadBalancersV2(elbv2, cluster, vpc);
+  const classic = await findKubernetesClassicLoadBalancers(elb, cluster, vpc);
   const loadBalancers = [
     ...v2.map((lb) => ({
       lb,
@@ -381,10 +410,10 @@ export async function runNetworkStep(
     log(`  deleted ${label} ${lb.id}`);
   }
 
-  const networkInterfacesDeleted = await deleteLeftoverCniInterfaces(ec2, cluster, log);
+  const networkInterfacesDeleted = await deleteLeftoverCniInterfaces(ec2, cluster, vpc, log);
 
   const groups: TaggedRef[] = [];
-  for (const g of await findKubernetesSecurityGroups(ec2, cluster)) {
+  for (const g of await findKubernetesSecurityGroups(ec2, cluster, vpc)) {
     const owner = securityGroupOwner(g, [...v2, ...classic]);
     if (await isLive(owner)) {
       log(
@@ -437,10 +466,11 @@ export async function runNetworkStep(
 export async function deleteLeftoverCniInterfaces(
   ec2: EC2Client & Pick<EC2, "deleteNetworkInterface">,
   clusterName: string,
+  vpcId: string,
   log: Logger,
 ): Promise<string[]> {
   const deleted: string[] = [];
-  for (const { id } of await findLeftoverCniInterfaces(ec2, clusterName)) {
+  for (const { id } of await findLeftoverCniInterfaces(ec2, clusterName, vpcId)) {
     try {
       await ec2.deleteNetworkInterface({ NetworkInterfaceId: id });
       deleted.push(id);

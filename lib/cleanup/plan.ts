@@ -3,7 +3,7 @@
  * validation of the settings read back from the state. No network, no SDK.
  */
 import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../configTypes";
-import { STACK_TAG_KEY } from "../tags";
+import { clusterTagKey, isStackTag, STACK_TAG_KEY } from "../tags";
 import {
   CLEANUP_TAG_KEY,
   HOOK_SNAPSHOT_MARKER,
@@ -90,6 +90,12 @@ export function isReleaseClaimName(name: string, releaseName: string): boolean {
 /** What scopes the volume step beyond the stack tag: the release's claims, and the cluster's PVs. */
 export interface VolumeScope {
   readonly stackTag: string;
+  /**
+   * The cluster: a volume is acted on only when it also carries `kubernetes.io/cluster/<name>`
+   * (the CSI driver's `k8sTagClusterId`), a second, independent proof that it is this
+   * cluster's. Two stacks cannot have one EKS cluster name in a region and account.
+   */
+  readonly clusterName: string;
   /** The release's namespace: a volume made for a claim elsewhere is never the release's. */
   readonly namespace: string;
   readonly releaseName: string;
@@ -159,6 +165,12 @@ export function planVolumes(
       return skip(
         volume,
         `created for PVC ${pvc}, not a claim of release ${scope.namespace}/${scope.releaseName}`,
+      );
+    }
+    if (volume.tags[clusterTagKey(scope.clusterName)] === undefined) {
+      return skip(
+        volume,
+        `not tagged ${clusterTagKey(scope.clusterName)} (not made by this cluster's CSI driver)`,
       );
     }
     if (livePvcs.has(pvc)) return skip(volume, `its PVC ${pvc} still exists in the cluster`);
@@ -235,6 +247,7 @@ export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): Cl
   const kubeconfig = str("kubeconfig", true);
   const stackTag = str("stackTag", false);
   const clusterName = str("clusterName", false);
+  const vpcId = str("vpcId", false);
   const namespace = str("namespace", false);
   const releaseName = str("releaseName", false);
   const rawMode = raw["mode"];
@@ -256,8 +269,10 @@ export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): Cl
   } else {
     problems.push(`timeoutSeconds: got ${JSON.stringify(rawTimeout)}, expected an integer > 0`);
   }
-  if (stackTag !== "" && stackTag.split("/").length !== 3) {
-    problems.push(`stackTag: got ${JSON.stringify(stackTag)}, expected <org>/<project>/<stack>`);
+  if (stackTag !== "" && !isStackTag(stackTag)) {
+    problems.push(
+      `stackTag: got ${JSON.stringify(stackTag)}, expected <org>/<project>/<stack>/<id> (or a legacy <org>/<project>/<stack>)`,
+    );
   }
   if (problems.length > 0) {
     throw new Error(`invalid volume cleanup settings:\n  ${problems.join("\n  ")}`);
@@ -267,6 +282,7 @@ export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): Cl
     kubeconfig,
     stackTag,
     clusterName,
+    vpcId,
     namespace,
     releaseName,
     mode,

@@ -17,6 +17,8 @@ export interface CleanupSettings {
   /** The value of the `andyredis/stack` tag that scopes every volume the hook touches. */
   readonly stackTag: string;
   readonly clusterName: string;
+  /** The cluster's VPC: the network step touches nothing outside it. */
+  readonly vpcId: string;
   readonly namespace: string;
   readonly releaseName: string;
   readonly mode: VolumeCleanupMode;

@@ -6,7 +6,7 @@
  * snapshot an earlier run of the hook took is reused (never one it did not take).
  */
 import type { EC2, EC2Client, Filter, Volume } from "@aws-sdk/client-ec2";
-import { STACK_TAG_KEY } from "../tags";
+import { clusterTagKey, STACK_TAG_KEY } from "../tags";
 import {
   planVolumes,
   snapshotToReuse,
@@ -218,7 +218,7 @@ export function cleanupFailure(what: string, ids: readonly string[], nextSteps: 
 export async function runVolumeStep(
   ec2: Ec2VolumeApi,
   settings: CleanupSettings,
-  scope: Omit<VolumeScope, "stackTag" | "namespace" | "releaseName">,
+  scope: Omit<VolumeScope, "stackTag" | "clusterName" | "namespace" | "releaseName">,
   log: Logger,
   wait: WaitOptions,
 ): Promise<CleanupReport["volumes"]> {
@@ -228,6 +228,7 @@ export async function runVolumeStep(
     {
       ...scope,
       stackTag: settings.stackTag,
+      clusterName: settings.clusterName,
       namespace: settings.namespace,
       releaseName: settings.releaseName,
     },
@@ -332,4 +333,47 @@ export async function runVolumeStep(
 /** For the log: a short description of an error from a step. */
 export function describeStepError(step: string, err: unknown): string {
   return `${step}: ${errorMessage(err)}`;
+}
+
+/** What a stack-tag migration retagged. */
+export interface MigrationReport {
+  readonly volumes: readonly string[];
+  readonly snapshots: readonly string[];
+}
+
+/**
+ * The migration of a stack created before the stack identity (`pulumi up` after the upgrade):
+ * the volumes and snapshots that carry the legacy tag `from` AND this cluster's tag
+ * (`kubernetes.io/cluster/<cluster>`, set by its CSI driver) get the new tag `to`. Nothing is
+ * deleted or detached. Another stack with the same legacy tag (the same name on another file
+ * backend) has another cluster (EKS names are unique in an account and region), so its
+ * volumes keep their tag.
+ */
+export async function migrateStackTag(
+  ec2: EC2Client & Pick<EC2, "createTags">,
+  from: string,
+  to: string,
+  clusterName: string,
+  log: Logger,
+): Promise<MigrationReport> {
+  const filters = [
+    { Name: `tag:${STACK_TAG_KEY}`, Values: [from] },
+    { Name: "tag-key", Values: [clusterTagKey(clusterName)] },
+  ];
+  const volumes = (await describeAllVolumes(ec2, filters)).map((v) => v.volumeId);
+  const snapshots = (await describeAllSnapshots(ec2, filters)).map((s) => s.snapshotId);
+  for (const batch of [volumes, snapshots]) {
+    for (let i = 0; i < batch.length; i += 500) {
+      await ec2.createTags({
+        Resources: batch.slice(i, i + 500),
+        Tags: [{ Key: STACK_TAG_KEY, Value: to }],
+      });
+    }
+  }
+  log(
+    `stack tag ${from} -> ${to}: retagged ${volumes.length} volume(s) and ${snapshots.length} ` +
+      `snapshot(s) of cluster ${clusterName}` +
+      (volumes.length + snapshots.length > 0 ? ` (${[...volumes, ...snapshots].join(", ")})` : ""),
+  );
+  return { volumes, snapshots };
 }

@@ -36,6 +36,11 @@ export const ExitCode = {
   redisUnreachable: 18,
   /** The audited stack tag matched nothing (or only look-alike tags): no all-clear. */
   auditNoMatch: 19,
+  /**
+   * The passphrase is set but empty (PULUMI_CONFIG_PASSPHRASE="", or an empty passphrase file):
+   * what CI passes when the secret is not defined; an empty passphrase protects nothing.
+   */
+  passphraseEmpty: 20,
   /** Interrupted twice (SIGINT): the driver stopped without finishing cleanup. */
   interrupted: 130,
 } as const;
@@ -63,6 +68,7 @@ export const EXIT_CODE_SUMMARY: Readonly<Record<ExitCodeName, string>> = {
   contractViolated: "outputs break the contract",
   redisUnreachable: "no Redis/Sentinel answers at the target",
   auditNoMatch: "the audited stack tag matched nothing",
+  passphraseEmpty: "passphrase set but empty",
   interrupted: "interrupted",
 };
 

@@ -89,3 +89,74 @@ export function passwordProblem(password: string): string | undefined {
   }
   return `this value is not allowed (${password.length} characters); use at least 16 printable ASCII characters without spaces, quotes, backquotes or backslashes`;
 }
+
+/** What the Kubernetes API endpoint settings come to, or why they are refused. */
+export interface ApiAccess {
+  readonly endpointPublic: boolean;
+  /** Empty when there is no public endpoint. */
+  readonly publicAccessCidrs: readonly string[];
+}
+
+/**
+ * The API endpoint: public with an allow-list the user gives (there is no default: any default
+ * would be either the whole internet or nobody's address), or private only. 0.0.0.0/0 (any /0)
+ * is refused unless `apiPublicAccessAllowAnywhere` asks for it by name.
+ */
+export function apiAccessProblems(
+  endpointPublic: boolean,
+  cidrs: readonly string[] | undefined,
+  allowAnywhere: boolean,
+): Problem[] {
+  const key = "apiPublicAccessCidrs";
+  if (!endpointPublic) {
+    return cidrs === undefined
+      ? []
+      : [
+          {
+            key,
+            message:
+              "applies only to a public endpoint, and apiEndpointPublic is false; remove it (pulumi config rm andyredis:apiPublicAccessCidrs)",
+          },
+        ];
+  }
+  if (cidrs === undefined) {
+    return [
+      {
+        key,
+        message:
+          'is required in aws mode: list who may reach the Kubernetes API, e.g. your address: pulumi config set --path "andyredis:apiPublicAccessCidrs[0]" "$(curl -s https://checkip.amazonaws.com)/32"; or set andyredis:apiEndpointPublic to false for a private-only endpoint',
+      },
+    ];
+  }
+  const problems = cidrListProblems(key, cidrs);
+  cidrs.forEach((cidr, i) => {
+    const parsed = parseCidr(cidr);
+    if (typeof parsed !== "string" && parsed.prefix === 0 && !allowAnywhere) {
+      problems.push({
+        key: `${key}[${i}]`,
+        message: `"${cidr}" opens the Kubernetes API to the whole internet; list narrower CIDRs, or set andyredis:apiPublicAccessAllowAnywhere to true to ask for it explicitly`,
+      });
+    }
+  });
+  return problems;
+}
+
+const KMS_KEY_ARN =
+  /^arn:aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?:kms:([a-z0-9-]+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * A KMS key for EKS envelope encryption: the key's own ARN (EKS takes no alias), in the stack's
+ * region (EKS refuses a key of another region, but only after the cluster create started).
+ */
+export function kmsKeyArnProblem(arn: string, region: string): string | undefined {
+  const allowed = `use none, create, or a key ARN such as "arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`;
+  if (/^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(arn)) {
+    return `"${arn}" is an alias; EKS needs the key's own ARN; ${allowed}`;
+  }
+  const match = KMS_KEY_ARN.exec(arn);
+  if (!match) return `"${arn}" is not a KMS key ARN; ${allowed}`;
+  if (match[1] !== region) {
+    return `"${arn}" is a key in ${match[1]}, and the stack's region is ${region}: EKS needs a key in the cluster's region; ${allowed}`;
+  }
+  return undefined;
+}

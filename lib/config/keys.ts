@@ -13,7 +13,13 @@
  * with the Pulumi.yaml block and README rows to paste.
  */
 import type { DeploymentMode } from "../configTypes";
-import { DEPLOYMENT_MODES, NAT_MODES, VOLUME_CLEANUP_MODES } from "../configTypes";
+import {
+  CLUSTER_LOG_TYPES,
+  DEPLOYMENT_MODES,
+  LOG_RETENTION_DAYS,
+  NAT_MODES,
+  VOLUME_CLEANUP_MODES,
+} from "../configTypes";
 import {
   AWS_STORAGE_CLASS,
   DEFAULT_CHART,
@@ -109,7 +115,7 @@ export const CONFIG_KEYS = {
     modes: AWS,
     section: "General and network",
     description:
-      "Tags for every AWS resource (provider defaultTags); the stack adds `andyredis/stack=<org>/<project>/<stack>`.",
+      "Tags for every AWS resource (provider defaultTags); the stack adds `andyredis/stack=<org>/<project>/<stack>/<id>` (its identity).",
   },
   vpcCidr: {
     type: "string",
@@ -227,14 +233,60 @@ export const CONFIG_KEYS = {
     description:
       "Principals granted cluster admin through EKS access entries (the identity running pulumi up is admin already).",
   },
-  apiPublicAccessCidrs: {
-    type: "stringList",
-    default: ["0.0.0.0/0"],
-    allowedText: CIDR_LIST,
+  apiEndpointPublic: {
+    type: "boolean",
+    default: true,
+    allowed: ["true", "false"],
     modes: AWS,
     section: "Cluster and load balancer",
     description:
-      "Who may reach the public Kubernetes API endpoint: narrow it to your office and CI.",
+      "true: the Kubernetes API has a public endpoint, open only to apiPublicAccessCidrs (and a private one for the nodes). false: private endpoint only, reachable from inside the VPC (a bastion, VPN, Direct Connect, or CI runners in the VPC), where pulumi up must then run too.",
+  },
+  apiPublicAccessCidrs: {
+    type: "stringList",
+    defaultText: "none: required in aws mode while apiEndpointPublic is true",
+    allowedText:
+      "aligned IPv4 CIDRs, at least one; 0.0.0.0/0 only with apiPublicAccessAllowAnywhere",
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "Who may reach the public Kubernetes API endpoint: your office, VPN or CI egress, e.g. your address as `<ip>/32`.",
+  },
+  apiPublicAccessAllowAnywhere: {
+    type: "boolean",
+    default: false,
+    allowed: ["true", "false"],
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "The explicit opt-in for 0.0.0.0/0 in apiPublicAccessCidrs: the API open to the whole internet, guarded by IAM authentication alone (against the EKS Best Practices Guide and CIS EKS 5.4.2).",
+  },
+  clusterLogTypes: {
+    type: "stringList",
+    default: ["api", "audit", "authenticator"],
+    allowedText: `one or more of ${CLUSTER_LOG_TYPES.join(", ")}, each once`,
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "EKS control-plane logs sent to CloudWatch Logs (log group `/aws/eks/<clusterName>/cluster`, created by the stack).",
+  },
+  clusterLogRetentionDays: {
+    type: "integer",
+    default: 90,
+    allowedText: `one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description: "How long the control-plane logs are kept, in days.",
+  },
+  secretsEncryptionKey: {
+    type: "string",
+    default: "none",
+    allowedText:
+      "none, create, or the ARN of a symmetric KMS key in the stack's region (arn:aws:kms:<region>:<account>:key/<id>)",
+    modes: AWS,
+    section: "Cluster and load balancer",
+    description:
+      "Envelope encryption of Kubernetes secrets with a customer-managed KMS key. none: EKS's default envelope encryption with an AWS-owned key. create: a key the stack creates (rotation on; scheduled for deletion on destroy). An ARN: your key. Cannot be turned off or changed once on.",
   },
   domainName: {
     type: "string",

@@ -271,7 +271,12 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     stack: string,
     mode: VolumeCleanupMode,
     namespace: string,
-  ): Promise<{ project: PulumiProject; run: Run; stackTag: string }> {
+  ): Promise<{
+    project: PulumiProject;
+    run: Run;
+    stackName: string;
+    upAndTag: () => Promise<string>;
+  }> {
     const project = new PulumiProject(copyName);
     const awsEnv = {
       ...moto.env,
@@ -280,13 +285,15 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     };
     const run: Run = (args) =>
       project.pulumi([...args, "--stack", stack], { cwd: PROGRAM_DIR, env: awsEnv });
-    const stackTag = `organization/hook-e2e/${stack}`;
-    await project.pulumiOk(["stack", "init", stackTag], { cwd: PROGRAM_DIR });
+    const stackName = `organization/hook-e2e/${stack}`;
+    await project.pulumiOk(["stack", "init", stackName], { cwd: PROGRAM_DIR });
     await project.setConfig(
       stack,
       {
         "hooke2e:region": MOTO_REGION,
-        "hooke2e:stackTag": stackTag,
+        // The stack identity (a random id in the state) makes the tag from this name.
+        "hooke2e:stackName": stackName,
+        "hooke2e:vpcId": "vpc-0000000000000e2e",
         "hooke2e:clusterName": CLUSTER,
         "hooke2e:namespace": namespace,
         "hooke2e:releaseName": RELEASE,
@@ -297,7 +304,18 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     );
     // The kubeconfig goes in on stdin, never on a command line.
     await project.setSecret(stack, "hooke2e:kubeconfig", environment().kubeconfig, PROGRAM_DIR);
-    return { project, run, stackTag };
+    /** `pulumi up`, then the stack tag it made: the name and the stack's random id. */
+    const upAndTag = async (): Promise<string> => {
+      const up = await run(["up", "--yes", "--skip-preview"]);
+      if (up.code !== 0)
+        throw new Error(`pulumi up exited ${up.code}:\n${up.stdout}\n${up.stderr}`);
+      timings[`${stack}.up`] = up.seconds;
+      const out = await run(["stack", "output", "stackTag"]);
+      const stackTag = out.stdout.trim();
+      assert.match(stackTag, new RegExp(`^${stackName}/[0-9a-z]{16}$`), "the identity's tag");
+      return stackTag;
+    };
+    return { project, run, stackName, upAndTag };
   }
 
   async function ok(run: Run, args: string[]): Promise<CommandResult> {
@@ -330,9 +348,8 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     it(`${mode} mode: pulumi destroy runs the hook from the state; only the release's volumes`, async () => {
       const stack = `m-${mode}`;
       const namespace = `redis-${mode}`;
-      const { run, stackTag } = await newStack(`hook-${mode}`, stack, mode, namespace);
-      const up = await ok(run, ["up", "--yes", "--skip-preview"]);
-      timings[`${mode}.up`] = up.seconds;
+      const { run, upAndTag } = await newStack(`hook-${mode}`, stack, mode, namespace);
+      const stackTag = await upAndTag();
       const seeded = await seed(stack, stackTag, namespace);
 
       const csi = mode === "delete" ? fakeCsiDriver() : undefined;
@@ -422,8 +439,8 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
   it("new hook code: pulumi up is an in-place update that runs no cleanup; destroy runs the new code", async () => {
     const stack = "code";
     const namespace = "redis-code";
-    const { project, run, stackTag } = await newStack("hook-code", stack, "delete", namespace);
-    await ok(run, ["up", "--yes", "--skip-preview"]);
+    const { project, run, upAndTag } = await newStack("hook-code", stack, "delete", namespace);
+    const stackTag = await upAndTag();
     const seeded = await seed(stack, stackTag, namespace);
 
     // A new implementation of the hook, in the project copy the program runs from.
@@ -442,7 +459,7 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     assert.match(up.stdout, /~ 1 updated/, up.stdout);
     const [last] = await history(project, stack, PROGRAM_DIR);
     assert.deepEqual(last.resourceChanges, { same: 2, update: 1 });
-    assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-f]{16}" => "sha256:[0-9a-f]{16}"/);
+    assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-z]{16}" => "sha256:[0-9a-z]{16}"/);
     assert.doesNotMatch(up.stdout + up.stderr, /\[andyredis cleanup\]/, "no cleanup on update");
     assert.deepEqual(
       await names("pvc", namespace),

@@ -26,6 +26,16 @@ describe("e2e: pulumi preview of the shipped dev stack", function () {
       "--secrets-provider",
       "passphrase",
     ]);
+    // The README's next step: the API allow-list (no default in aws mode), by --path as there.
+    await project.pulumiOk([
+      "config",
+      "set",
+      "--stack",
+      "dev",
+      "--path",
+      "andyredis:apiPublicAccessCidrs[0]",
+      "203.0.113.7/32",
+    ]);
   });
 
   it("gets past the engine's config checks and runs the program (aws mode)", async () => {

@@ -1,6 +1,7 @@
 /**
  * The example CI workflow: valid YAML, OIDC credentials, `ephemeral` on pull requests and `up`
- * on main, and every npm command it runs names a script that package.json has.
+ * on main with separate credentials, state and secrets, and every npm command it runs names a
+ * script that package.json has.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -21,10 +22,13 @@ interface Step {
 }
 interface Job {
   if?: string;
+  environment?: string;
+  env?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
   on: Record<string, unknown>;
+  env?: Record<string, string>;
   permissions: Record<string, string>;
   jobs: Record<string, Job>;
 }
@@ -112,5 +116,44 @@ describe("CI workflow .github/workflows/ephemeral.yml", () => {
       const firstDriver = job.steps.findIndex((s) => s.run?.includes("npm run automation"));
       assert.ok(credentials < firstDriver);
     }
+  });
+
+  it("gives pull requests and main separate environments: role, backend and KMS secrets provider", () => {
+    const jobs = Object.values(workflow.jobs);
+    const pr = jobs.find((j) => j.if?.includes("pull_request"));
+    const main = jobs.find((j) => j.if?.includes("refs/heads/main"));
+    assert.ok(pr && main);
+    assert.equal(pr.environment, "pull-request");
+    assert.equal(main.environment, "main");
+    // Nothing credential-like at the workflow level, where both jobs would share it.
+    for (const key of Object.keys(workflow.env ?? {})) {
+      assert.doesNotMatch(key, /PULUMI_BACKEND_URL|PASSPHRASE|SECRETS_PROVIDER|ROLE/, key);
+    }
+    for (const job of [pr, main]) {
+      // Environment-scoped variables of the job's own environment.
+      assert.equal(job.env?.PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}");
+      assert.equal(job.env?.PULUMI_SECRETS_PROVIDER, "${{ vars.PULUMI_SECRETS_PROVIDER }}");
+      const guard = job.steps.findIndex((step) =>
+        /PULUMI_SECRETS_PROVIDER == ''/.test(step.if ?? ""),
+      );
+      const firstDriver = job.steps.findIndex((step) => step.run?.includes("npm run automation"));
+      assert.ok(guard >= 0 && guard < firstDriver, "no check that the environment is set up");
+      // The commands that may create the stack pass the KMS provider.
+      for (const step of job.steps.filter((st) =>
+        /automation -- (ephemeral|up)\b/.test(st.run ?? ""),
+      )) {
+        assert.match(step.run ?? "", /--secrets-provider "\$PULUMI_SECRETS_PROVIDER"/);
+      }
+    }
+  });
+
+  it("sets no passphrase anywhere (CI uses awskms), and documents the provider to use", () => {
+    const text = fs.readFileSync(
+      path.join(PROJECT_DIR, ".github", "workflows", "ephemeral.yml"),
+      "utf8",
+    );
+    assert.doesNotMatch(text, /secrets\.PULUMI_CONFIG_PASSPHRASE/);
+    assert.doesNotMatch(text, /^\s+PULUMI_CONFIG_PASSPHRASE:/m);
+    assert.match(text, /awskms:\/\/alias\//);
   });
 });

@@ -17,6 +17,7 @@ import {
 import {
   ExitCode,
   LeftoversError,
+  PassphraseEmptyError,
   PassphraseMissingError,
   PulumiCliMissingError,
   UsageError,
@@ -27,10 +28,15 @@ import { RedisUnreachableError } from "../../lib/sentinel/types";
 import { SecretSources, ephemeralStackName, parseCommandLine } from "../../lib/automation/options";
 import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 
-function probe(executables: string[] = [], readable: string[] = []): FileProbe {
+function probe(
+  executables: string[] = [],
+  readable: string[] = [],
+  blank: string[] = [],
+): FileProbe {
   return {
     isExecutable: (file) => executables.includes(file),
-    isReadable: (file) => readable.includes(file),
+    isReadable: (file) => readable.includes(file) || blank.includes(file),
+    isBlank: (file) => blank.includes(file),
   };
 }
 
@@ -218,10 +224,42 @@ describe("automation environment", () => {
     );
   });
 
-  it("accepts a passphrase, an empty one, or a readable passphrase file", () => {
+  it("accepts a passphrase or a readable passphrase file", () => {
     checkPassphrase({ PULUMI_CONFIG_PASSPHRASE: "x" }, "passphrase", probe());
-    checkPassphrase({ PULUMI_CONFIG_PASSPHRASE: "" }, "passphrase", probe());
     checkPassphrase({ PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }, "passphrase", probe([], ["/p"]));
+  });
+
+  it("refuses an empty passphrase (what CI passes for an undefined secret) with its own error", () => {
+    const empty = (error: unknown): boolean =>
+      error instanceof PassphraseEmptyError && exitCodeFor(error) === ExitCode.passphraseEmpty;
+    for (const phrase of ["", "  ", "\n"]) {
+      assert.throws(
+        () => checkPassphrase({ PULUMI_CONFIG_PASSPHRASE: phrase }, "passphrase", probe()),
+        (error: unknown) =>
+          empty(error) && /PULUMI_CONFIG_PASSPHRASE is set but empty/.test(String(error)),
+      );
+    }
+    // Pulumi takes the variable, even empty, before the file: a good file does not save it.
+    assert.throws(
+      () =>
+        checkPassphrase(
+          { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: "/p" },
+          "passphrase",
+          probe([], ["/p"]),
+        ),
+      empty,
+    );
+    assert.throws(
+      () =>
+        checkPassphrase(
+          { PULUMI_CONFIG_PASSPHRASE_FILE: "/blank" },
+          "passphrase",
+          probe([], [], ["/blank"]),
+        ),
+      (error: unknown) => empty(error) && /"\/blank", which is empty/.test(String(error)),
+    );
+    assert.equal(ExitCode.passphraseEmpty, 20);
+    assert.notEqual(ExitCode.passphraseEmpty, ExitCode.passphraseMissing);
   });
 
   it("rejects a missing passphrase, or an unreadable file, naming the variables", () => {

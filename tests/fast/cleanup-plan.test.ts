@@ -63,8 +63,10 @@ function vol(
   };
 }
 
+const PLAN_CLUSTER = "andyredis-dev";
 const pvcTags = (name: string, ns = "redis"): Record<string, string> => ({
   [STACK_TAG_KEY]: STACK,
+  [`kubernetes.io/cluster/${PLAN_CLUSTER}`]: "owned",
   "kubernetes.io/created-for/pvc/namespace": ns,
   "kubernetes.io/created-for/pvc/name": name,
 });
@@ -125,9 +127,18 @@ describe("cleanup plan: what happens to each volume", () => {
     vol("vol-other-release", "available", pvcTags("redis-data-cache-node-0")),
     // The release's claim, but a PV outside the release still refers to the volume.
     vol("vol-foreign-pv", "available", pvcTags("redis-data-redis-node-2")),
+    // The stack's tag and the release's claim, but made by another cluster's CSI driver (a
+    // stack with the same name elsewhere): the cluster tag is the second proof.
+    vol("vol-other-cluster", "available", {
+      [STACK_TAG_KEY]: STACK,
+      "kubernetes.io/cluster/andyredis-dev-b": "owned",
+      "kubernetes.io/created-for/pvc/namespace": "redis",
+      "kubernetes.io/created-for/pvc/name": "redis-data-redis-node-0",
+    }),
   ];
   const scope: VolumeScope = {
     stackTag: STACK,
+    clusterName: PLAN_CLUSTER,
     namespace: "redis",
     releaseName: "redis",
     livePvcs: new Set(["redis/redis-data-redis-node-3"]),
@@ -178,6 +189,7 @@ describe("cleanup plan: what happens to each volume", () => {
         "vol-other-ns": /cache\/redis-data-redis-node-0, not a claim/,
         "vol-other-release": /redis\/redis-data-cache-node-0, not a claim/,
         "vol-foreign-pv": /still referred to by PV restore-2 \(claim tools\/copy, Bound\)/,
+        "vol-other-cluster": /not tagged kubernetes.io\/cluster\/andyredis-dev \(/,
       };
       for (const [id, why] of Object.entries(reasons)) {
         assert.equal(byId.get(id)?.action, "skip", id);
@@ -189,14 +201,19 @@ describe("cleanup plan: what happens to each volume", () => {
   it("a volume whose PVC is gone is processed even in-use", () => {
     const plan = planVolumes(
       [vol("v", "in-use", pvcTags("redis-data-redis-node-0"))],
-      { stackTag: STACK, namespace: "redis", releaseName: "redis" },
+      { stackTag: STACK, clusterName: PLAN_CLUSTER, namespace: "redis", releaseName: "redis" },
       "delete",
     );
     assert.equal(plan[0].action, "delete");
   });
   it("a claim the Kubernetes step listed with the release's label counts, whatever its name", () => {
     const v = vol("v", "available", pvcTags("extra-claim"));
-    const base = { stackTag: STACK, namespace: "redis", releaseName: "redis" };
+    const base = {
+      stackTag: STACK,
+      clusterName: PLAN_CLUSTER,
+      namespace: "redis",
+      releaseName: "redis",
+    };
     assert.equal(planVolumes([v], base, "delete")[0].action, "skip");
     const listed = { ...base, releaseClaims: new Set(["redis/extra-claim"]) };
     assert.equal(planVolumes([v], listed, "delete")[0].action, "delete");
@@ -282,6 +299,7 @@ describe("cleanup plan: settings read back from the state", () => {
     kubeconfig: "",
     stackTag: STACK,
     clusterName: "c1",
+    vpcId: "vpc-0123456789abcdef0",
     namespace: "redis",
     releaseName: "redis",
     mode: "snapshot",
@@ -312,7 +330,10 @@ describe("cleanup plan: settings read back from the state", () => {
     assert.match(err.message, /region: got "", expected a non-empty string/);
     assert.match(err.message, /mode: got "wipe", allowed: delete, snapshot, retain/);
     assert.match(err.message, /timeoutSeconds: got 0, expected an integer > 0/);
-    assert.match(err.message, /stackTag: got "dev", expected <org>\/<project>\/<stack>/);
+    assert.match(
+      err.message,
+      /stackTag: got "dev", expected <org>\/<project>\/<stack>\/<id> \(or a legacy <org>\/<project>\/<stack>\)/,
+    );
   });
   // lib/cleanup/executor.ts spells the marker out (the code is serialized into the state, see
   // there); the envelope here comes from the SDK, so a drift between the two fails this test.

@@ -55,6 +55,7 @@ const v = (id: string, state: string, stack = STACK): Volume => ({
   AvailabilityZone: "us-east-1a",
   Tags: [
     { Key: STACK_TAG_KEY, Value: stack },
+    { Key: "kubernetes.io/cluster/c1", Value: "owned" },
     { Key: "kubernetes.io/created-for/pvc/namespace", Value: "redis" },
     // One of the release's claims (vol-3 → redis-data-redis-node-3).
     { Key: "kubernetes.io/created-for/pvc/name", Value: `redis-data-redis-node-${claimOf(id)}` },
@@ -103,6 +104,7 @@ describe("cleanup with aws-sdk-client-mock: what the emulator cannot do", () => 
     kubeconfig: "",
     stackTag: STACK,
     clusterName: "c1",
+    vpcId: "vpc-0000000000000001",
     namespace: "redis",
     releaseName: "redis",
     mode,

@@ -36,7 +36,7 @@ describe("config parts: the key table", () => {
   });
 
   it("gives the origin's network, Seoul, 3 nodes and the shared tuning as defaults", () => {
-    const config = parseConfig({}, CONTEXT);
+    const config = parseConfig({ apiPublicAccessCidrs: '["203.0.113.0/24"]' }, CONTEXT);
     assert.equal(config.network.vpcCidr, "10.107.0.0/16");
     assert.deepEqual(config.network.privateSubnetCidrs, [
       "10.107.88.0/24",
@@ -47,7 +47,9 @@ describe("config parts: the key table", () => {
     assert.equal(config.cluster.name, "andyredis-dev");
     assert.deepEqual(config.redis.tuning, DEFAULT_TUNING);
     assert.deepEqual(config.redis.images, DEFAULT_REDIS_IMAGES);
-    assert.deepEqual(config.tags, { "andyredis/stack": "acme/andyredis/dev" });
+    // The user's tags only: the stack tag (name and random id) is added by the program.
+    assert.deepEqual(config.tags, {});
+    assert.equal(config.stackName, "acme/andyredis/dev");
   });
 });
 

@@ -12,7 +12,13 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as tar from "tar";
 import { REFERENCE_CHART } from "../helpers/paths";
-import { BUILD_TIMEOUT_MS, ProgramRun, runIndex, STACK_CONTEXT } from "../helpers/program";
+import {
+  BUILD_TIMEOUT_MS,
+  ProgramRun,
+  runIndex,
+  STACK_CONTEXT,
+  TEST_API_CIDRS,
+} from "../helpers/program";
 import { ConfigError, NAMESPACE, readEngineConfig } from "../../config";
 import {
   ALL_KEYS,
@@ -49,7 +55,16 @@ function engineText(value: unknown): string {
 function engineConfig(stack: Stack): { values: Record<string, string>; secretKeys: string[] } {
   const values: Record<string, string> = {};
   for (const key of ALL_KEYS) values[`${NAMESPACE}:${key}`] = declaredDefaultText(key);
-  for (const [key, value] of Object.entries({ ...stack.config, ...stack.secrets })) {
+  // An aws stack needs an API allow-list (no default); a test that sets the key sees its own.
+  const given = { ...stack.config, ...stack.secrets };
+  if (
+    given.mode !== "clusterOnly" &&
+    given.apiEndpointPublic !== false &&
+    !("apiPublicAccessCidrs" in given)
+  ) {
+    given.apiPublicAccessCidrs = TEST_API_CIDRS;
+  }
+  for (const [key, value] of Object.entries(given)) {
     values[`${NAMESPACE}:${key}`] = engineText(value);
   }
   if (stack.awsRegion !== undefined) values["aws:region"] = stack.awsRegion;
@@ -409,6 +424,80 @@ const bad: BadCase[] = [
     stack: { config: { apiPublicAccessCidrs: [] } },
     key: "apiPublicAccessCidrs",
     says: /at least one CIDR/,
+  },
+  {
+    name: "an aws stack without an API allow-list",
+    stack: { config: { apiPublicAccessCidrs: "" } },
+    key: "apiPublicAccessCidrs",
+    says: /is required in aws mode: list who may reach the Kubernetes API.*apiEndpointPublic to false/,
+  },
+  {
+    name: "the API open to 0.0.0.0/0 without the opt-in",
+    stack: { config: { apiPublicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"] } },
+    key: "apiPublicAccessCidrs[1]",
+    says: /"0.0.0.0\/0" opens the Kubernetes API to the whole internet.*apiPublicAccessAllowAnywhere to true/,
+    notKeys: ["apiPublicAccessCidrs[0]"],
+  },
+  {
+    name: "an API allow-list for a private-only endpoint",
+    stack: { config: { apiEndpointPublic: false, apiPublicAccessCidrs: ["203.0.113.0/24"] } },
+    key: "apiPublicAccessCidrs",
+    says: /applies only to a public endpoint, and apiEndpointPublic is false/,
+  },
+  {
+    name: "apiEndpointPublic as private",
+    stack: { config: { apiEndpointPublic: "private" } },
+    key: "apiEndpointPublic",
+    says: /use one of: true, false/,
+  },
+  {
+    name: "a KMS key ARN of the wrong form",
+    stack: { config: { secretsEncryptionKey: "arn:aws:kms:ap-northeast-2:123:key/nope" } },
+    key: "secretsEncryptionKey",
+    says: /"arn:aws:kms:ap-northeast-2:123:key\/nope" is not a KMS key ARN; use none, create, or a key ARN/,
+  },
+  {
+    name: "a KMS key of another region",
+    stack: {
+      config: {
+        secretsEncryptionKey:
+          "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      },
+    },
+    key: "secretsEncryptionKey",
+    says: /is a key in us-east-1, and the stack's region is ap-northeast-2/,
+  },
+  {
+    name: "a KMS alias instead of a key",
+    stack: {
+      config: { secretsEncryptionKey: "arn:aws:kms:ap-northeast-2:123456789012:alias/eks" },
+    },
+    key: "secretsEncryptionKey",
+    says: /is an alias; EKS needs the key's own ARN/,
+  },
+  {
+    name: "an unknown control-plane log type",
+    stack: { config: { clusterLogTypes: ["api", "kubelet"] } },
+    key: "clusterLogTypes[1]",
+    says: /"kubelet" is not allowed; use one or more of api, audit, authenticator, controllerManager, scheduler/,
+  },
+  {
+    name: "a control-plane log type twice",
+    stack: { config: { clusterLogTypes: ["api", "api"] } },
+    key: "clusterLogTypes[1]",
+    says: /"api" is not allowed twice/,
+  },
+  {
+    name: "control-plane logging turned off",
+    stack: { config: { clusterLogTypes: [] } },
+    key: "clusterLogTypes",
+    says: /cannot be turned off/,
+  },
+  {
+    name: "a log retention CloudWatch does not offer",
+    stack: { config: { clusterLogRetentionDays: 100 } },
+    key: "clusterLogRetentionDays",
+    says: /"100" is not allowed; use one of the periods CloudWatch Logs accepts: 1, 3/,
   },
   {
     name: "an ALB CIDR without a prefix",
@@ -913,6 +1002,9 @@ describe("config: every bad stack config is refused, naming the key", () => {
 const THROUGH_INDEX = [
   "an unknown mode",
   "a misaligned VPC CIDR",
+  "an aws stack without an API allow-list",
+  "the API open to 0.0.0.0/0 without the opt-in",
+  "a KMS key of another region",
   "min above desired",
   "a short password",
   "a password in plain text",
@@ -1010,6 +1102,20 @@ describe("config: the valid edge cases are accepted", function () {
     assert.equal(config.network.zoneCount, 3);
     assert.equal(config.redis.chart, "oci://registry-1.docker.io/bitnamicharts/redis");
     assert.equal(config.redis.passwordFromConfig, false);
+  });
+
+  it("accepts 0.0.0.0/0 for the API only when asked for by name", async () => {
+    const config = await accepted({
+      config: { apiPublicAccessCidrs: ["0.0.0.0/0"], apiPublicAccessAllowAnywhere: true },
+    });
+    assert.deepEqual(config.cluster.apiPublicAccessCidrs, ["0.0.0.0/0"]);
+    assert.equal(config.cluster.apiEndpointPublic, true);
+  });
+
+  it("accepts a private-only API endpoint without an allow-list", async () => {
+    const config = await accepted({ config: { apiEndpointPublic: false } });
+    assert.equal(config.cluster.apiEndpointPublic, false);
+    assert.deepEqual(config.cluster.apiPublicAccessCidrs, []);
   });
 
   it("takes aws:region when andyredis:region is unset", async () => {

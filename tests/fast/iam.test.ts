@@ -11,7 +11,15 @@ import {
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
 } from "../../lib/iam";
-import { defaultTags, STACK_TAG_KEY, stackTagValue } from "../../lib/tags";
+import {
+  defaultTags,
+  isLegacyStackTag,
+  isStackTag,
+  isStackTagMigration,
+  STACK_TAG_KEY,
+  stackIdentityTag,
+  stackTagValue,
+} from "../../lib/tags";
 
 interface Statement {
   Effect?: unknown;
@@ -122,5 +130,48 @@ describe("iam and tags", () => {
     );
     assert.equal(tags.team, "cache");
     assert.equal(tags.cost, "1");
+  });
+});
+
+describe("the stack identity's tag", () => {
+  const name = stackTagValue("organization", "andyredis", "dev");
+  const a = stackIdentityTag(name, "0a0a0a0a0a0a0a0a");
+  const b = stackIdentityTag(name, "0b0b0b0b0b0b0b0b");
+
+  it("tells two stacks of one name apart by their ids", () => {
+    assert.equal(a, "organization/andyredis/dev/0a0a0a0a0a0a0a0a");
+    assert.notEqual(a, b);
+    assert.equal(isStackResource({ [STACK_TAG_KEY]: a }, b), false);
+    assert.throws(
+      () => stackIdentityTag(name, "xyz"),
+      /stack id: got "xyz", expected 16 lower-case letters or digits/,
+    );
+  });
+
+  it("accepts the new form and the legacy one, nothing else", () => {
+    for (const ok of [a, name]) assert.equal(isStackTag(ok), true, ok);
+    for (const bad of [
+      "dev",
+      "o/p",
+      "o//s",
+      `${name}/xyz`,
+      `${a}/more`,
+      `${name}/0A0A0A0A0A0A0A0A`,
+    ]) {
+      assert.equal(isStackTag(bad), false, bad);
+    }
+    assert.equal(isLegacyStackTag(name), true);
+    assert.equal(isLegacyStackTag(a), false);
+  });
+
+  it("calls only legacy -> legacy/<id> a migration", () => {
+    assert.equal(isStackTagMigration(name, a), true);
+    assert.equal(isStackTagMigration(a, b), false, "another id is another stack");
+    assert.equal(
+      isStackTagMigration(name, stackIdentityTag(`${name}2`, "0a0a0a0a0a0a0a0a")),
+      false,
+    );
+    assert.equal(isStackTagMigration(a, name), false, "never back");
+    assert.equal(isStackTagMigration(name, name), false);
   });
 });

@@ -169,7 +169,7 @@ describe("program: the Redis release", function () {
     assert.equal(v.redisUsername, "app");
     assert.equal(v.redisPassword, "mock-generated-password-redis-app-password");
     assert.equal(v.deploymentMode, "aws");
-    assert.equal(v.stackTag, "acme/andyredis/dev");
+    assert.match(String(v.stackTag), /^acme\/andyredis\/dev\/[0-9a-z]{16}$/);
     assert.deepEqual(v.redisClientLabel, { key: "andyredis/redis-client", value: "true" });
     assert.equal(await pulumi.isSecret(stack.outputs.redisPassword as pulumi.Output<string>), true);
     assert.equal(await pulumi.isSecret(stack.outputs.kubeconfig as pulumi.Output<string>), true);
@@ -259,7 +259,11 @@ describe("program: the destroy hook", function () {
     assert.equal(hooks.length, 1);
     const inputs = hooks[0].inputs;
     assert.equal(inputs.region, "ap-northeast-2");
-    assert.equal(inputs.stackTag, "acme/andyredis/dev");
+    assert.match(String(inputs.stackTag), /^acme\/andyredis\/dev\/[0-9a-z]{16}$/);
+    const stackId = resources.ofType("random:index/randomString:RandomString");
+    assert.equal(stackId.length, 1);
+    assert.equal(inputs.stackTag, `acme/andyredis/dev/${String(stackId[0].state.result)}`);
+    assert.equal(inputs.vpcId, resources.named("aws:ec2/vpc:Vpc", "network-vpc").id);
     assert.equal(inputs.clusterName, "andyredis-dev");
     assert.equal(inputs.namespace, "redis");
     assert.equal(inputs.releaseName, "redis");

@@ -10,10 +10,12 @@ import {
   resolveOutputs,
   runIndex,
   stackFileConfig,
+  TEST_API_CIDRS,
 } from "../helpers/program";
 import { STACK_TAG_KEY } from "../../lib/tags";
 
-const STACK_TAG = "acme/andyredis/dev";
+/** The stack tag: the stack's name and its random id (the mocks give each build its own). */
+const STACK_TAG = /^acme\/andyredis\/dev\/[0-9a-z]{16}$/;
 
 const FOUNDATION_OUTPUTS = [
   "accountId",
@@ -49,7 +51,11 @@ describe("program: index.ts with Pulumi.dev.yaml", function () {
   let resources: Registrations;
 
   before(async () => {
-    const run = await runIndex(stackFileConfig("dev"));
+    // The README's setup adds the API allow-list to the shipped stack file.
+    const run = await runIndex({
+      ...stackFileConfig("dev"),
+      "andyredis:apiPublicAccessCidrs": JSON.stringify(TEST_API_CIDRS),
+    });
     if (!run.exports) throw run.error;
     exports = run.exports;
     resources = run.resources;
@@ -125,7 +131,8 @@ describe("program: index.ts with Pulumi.dev.yaml", function () {
         tags: Record<string, string>;
       }
     ).tags;
-    assert.equal(tags[STACK_TAG_KEY], STACK_TAG);
+    assert.match(tags[STACK_TAG_KEY], STACK_TAG);
+    assert.equal(tags[STACK_TAG_KEY], values.stackTag, "the provider's tag is the stackTag output");
     assert.equal(tags.team, "platform");
     assert.equal(provider.inputs.region, "ap-northeast-2");
     const awsResources = resources.all.filter((r) => r.type.startsWith("aws:"));
@@ -272,14 +279,8 @@ describe("program: default config, resource by resource", function () {
     assert.deepEqual(nodes.subnetIds, privateIds);
     assert.deepEqual(nodes.instanceTypes, ["m7i.large"]);
     assert.deepEqual(nodes.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 6 });
-    assert.equal(nodes.diskSize, 50);
-  });
-
-  it("requires IMDSv2 on the nodes", () => {
-    assert.equal(
-      resources.named("eks:index:ManagedNodeGroup", "cluster-nodes").inputs.enableIMDSv2,
-      true,
-    );
+    // The root volume's size is in the stack's launch template (program-security.test.ts).
+    assert.equal(nodes.diskSize, undefined);
   });
 
   it("installs the EBS CSI add-on with a Pod Identity role and the stack tag on every volume", () => {
@@ -300,7 +301,8 @@ describe("program: default config, resource by resource", function () {
     );
     assert.equal(trust.Statement[0].Principal.Service, "pods.eks.amazonaws.com");
     const values = JSON.parse(String(addon.configurationValues));
-    assert.equal(values.controller.extraVolumeTags[STACK_TAG_KEY], STACK_TAG);
+    assert.match(values.controller.extraVolumeTags[STACK_TAG_KEY], STACK_TAG);
+    assert.equal(values.controller.extraVolumeTags[STACK_TAG_KEY], stack.values.stackTag);
     assert.equal(values.controller.k8sTagClusterId, "andyredis-dev");
     assert.equal(
       resources.named("aws:eks/addon:Addon", "cluster-pod-identity-agent").inputs.addonName,

@@ -161,6 +161,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
         id: shortId("fs"),
         state: { ...inputs, arn: arn("elasticfilesystem", "file-system/fs") },
       };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { id: shortId("lt"), state: { ...inputs, latestVersion: 1 } };
+    case "aws:kms/key:Key": {
+      const id = "0c0ffee0-1111-4222-8333-000000000019";
+      return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
+    }
     case "aws:efs/mountTarget:MountTarget":
       return { id: shortId("fsmt"), state: inputs };
     case "eks:index:Cluster": {
@@ -210,6 +216,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs): {
         };
       }
       return { id: shortId(args.name), state: inputs };
+    case "random:index/randomString:RandomString":
+      // Distinct per build, as two stacks' ids are.
+      return {
+        id: args.name,
+        state: { ...inputs, result: `idmock${(sequence++).toString(36).padStart(10, "0")}` },
+      };
     case "random:index/randomPassword:RandomPassword":
       return {
         id: args.name,

@@ -16,15 +16,19 @@ describe("automation CLI (child process)", function () {
   this.timeout(60_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "automation-cli-"));
   const json = path.join(tmp, "summary.json");
+  const emptyJson = path.join(tmp, "empty-passphrase.json");
+  /** Where the stand-in `pulumi` writes its arguments when it is run. */
+  const pulumiCalls = path.join(tmp, "pulumi-calls");
   interface Result {
     code: number | null;
     out: string;
     err: string;
   }
-  const results: Record<"usage" | "noCli" | "noPassphrase", Result> = {
+  const results: Record<"usage" | "noCli" | "noPassphrase" | "emptyPassphrase", Result> = {
     usage: { code: null, out: "", err: "" },
     noCli: { code: null, out: "", err: "" },
     noPassphrase: { code: null, out: "", err: "" },
+    emptyPassphrase: { code: null, out: "", err: "" },
   };
 
   let compiledCli = "";
@@ -52,13 +56,22 @@ describe("automation CLI (child process)", function () {
     // A stand-in `pulumi` so the passphrase check is reached; the driver never runs it there.
     const bin = path.join(tmp, "bin");
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
-    const [usage, noCli, noPassphrase] = await Promise.all([
+    // It records every call: the passphrase checks must refuse before any engine call.
+    fs.writeFileSync(
+      path.join(bin, "pulumi"),
+      `#!/bin/sh\necho "$@" >> ${pulumiCalls}\nexit 99\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const [usage, noCli, noPassphrase, emptyPassphrase] = await Promise.all([
       cli(["up"], [], {}),
       cli(["up", "-s", "dev", "--json", json], ["/nonexistent"], { PULUMI_CONFIG_PASSPHRASE: "x" }),
       cli(["preview", "-s", "dev"], [bin], {}),
+      // What a workflow passes when the secret is not defined: `${{ secrets.X }}` is "".
+      cli(["up", "-s", "dev", "--json", emptyJson], [bin], { PULUMI_CONFIG_PASSPHRASE: "" }),
     ]);
-    Object.assign(results, { usage, noCli, noPassphrase });
+    Object.assign(results, { usage, noCli, noPassphrase, emptyPassphrase });
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -73,6 +86,18 @@ describe("automation CLI (child process)", function () {
     assert.match(results.noCli.err, /Pulumi CLI was not found on PATH/);
     const summary = JSON.parse(fs.readFileSync(json, "utf8")) as { exitCode: number };
     assert.equal(summary.exitCode, ExitCode.toolMissing);
+  });
+
+  it("an empty passphrase exits 20 before any engine call, with a JSON summary", () => {
+    assert.equal(
+      results.emptyPassphrase.code,
+      ExitCode.passphraseEmpty,
+      results.emptyPassphrase.err,
+    );
+    assert.match(results.emptyPassphrase.err, /PULUMI_CONFIG_PASSPHRASE is set but empty/);
+    assert.equal(fs.existsSync(pulumiCalls), false, "the driver ran pulumi");
+    const summary = JSON.parse(fs.readFileSync(emptyJson, "utf8")) as { exitCode: number };
+    assert.equal(summary.exitCode, ExitCode.passphraseEmpty);
   });
 
   it("a missing passphrase exits 4", () => {

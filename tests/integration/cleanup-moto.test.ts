@@ -21,6 +21,7 @@ import { auditLeftovers, type AuditClients } from "../../lib/cleanup/audit";
 import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
 import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
 import { systemClock } from "../../lib/cleanup/retry";
+import { migrateStackTag } from "../../lib/cleanup/volumes";
 import type { CleanupSettings } from "../../lib/cleanup/types";
 import type { VolumeCleanupMode } from "../../lib/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
@@ -85,12 +86,17 @@ describe("cleanup against moto: executor and audit", function () {
     calls = [];
   });
 
-  function settings(mode: VolumeCleanupMode, timeoutSeconds = 20): CleanupSettings {
+  function settings(
+    mode: VolumeCleanupMode,
+    timeoutSeconds = 20,
+    vpcId = "vpc-0000000000000001",
+  ): CleanupSettings {
     return {
       region: "us-east-1",
       kubeconfig: "",
       stackTag: STACK,
       clusterName: CLUSTER,
+      vpcId,
       namespace: "redis",
       releaseName: "redis",
       mode,
@@ -431,7 +437,7 @@ describe("cleanup against moto: executor and audit", function () {
     await classic("sharedlb", { [`kubernetes.io/cluster/${CLUSTER}`]: "shared" });
     await classic("pulumiclassic", { ...owned, [STACK_TAG_KEY]: STACK });
 
-    const report = await run(settings("delete"));
+    const report = await run(settings("delete", 20, vpc));
     assert.deepEqual([...report.network.loadBalancersDeleted].sort(), ["a1b2c3", mineV2].sort());
     assert.deepEqual(
       [...report.network.securityGroupsDeleted].sort(),
@@ -464,6 +470,172 @@ describe("cleanup against moto: executor and audit", function () {
         (n) => n.NetworkInterfaceId,
       ) ?? [];
     assert.ok(enis.includes(otherEni) && !enis.includes(leftoverEni));
+  });
+
+  it("two stacks with one <org>/<project>/<stack>, one cluster name and the same PVCs: destroying one leaves the other whole", async () => {
+    // Two people's file-backend `dev` stacks: the same name, told apart only by their ids.
+    const tagA = "organization/andyredis/dev/0a0a0a0a0a0a0a0a";
+    const tagB = "organization/andyredis/dev/0b0b0b0b0b0b0b0b";
+    const tagsOf = (t: Record<string, string>) =>
+      Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+    const elbv2 = clients.elbv2 as ElasticLoadBalancingV2;
+    /** One stack's world: its VPC, the release's volumes, a CSI backup, an NLB, its SG, an ENI. */
+    const world = async (tag: string, cidr: number) => {
+      const vpc = (await ec2.createVpc({ CidrBlock: `10.${cidr}.0.0/16` })).Vpc?.VpcId ?? "";
+      const subnet = async (i: number, zone: string) =>
+        (
+          await ec2.createSubnet({
+            VpcId: vpc,
+            CidrBlock: `10.${cidr}.${i}.0/24`,
+            AvailabilityZone: zone,
+          })
+        ).Subnet?.SubnetId ?? "";
+      const subnets = [await subnet(1, ZONE), await subnet(2, "us-east-1b")];
+      const volumes: string[] = [];
+      for (const n of [0, 1, 2]) {
+        volumes.push(
+          await volume({
+            [STACK_TAG_KEY]: tag,
+            [`kubernetes.io/cluster/${CLUSTER}`]: "owned",
+            "kubernetes.io/created-for/pvc/namespace": "redis",
+            "kubernetes.io/created-for/pvc/name": `redis-data-redis-node-${n}`,
+          }),
+        );
+      }
+      const snapshot =
+        (
+          await ec2.createSnapshot({
+            VolumeId: volumes[0],
+            TagSpecifications: [
+              {
+                ResourceType: "snapshot",
+                Tags: tagsOf({ [STACK_TAG_KEY]: tag, CSIVolumeSnapshotName: "backup" }),
+              },
+            ],
+          })
+        ).SnapshotId ?? "";
+      const loadBalancer =
+        (
+          await elbv2.createLoadBalancer({
+            Name: `k8s-redis-metrics-${cidr}`,
+            Type: "network",
+            Subnets: subnets,
+            Tags: tagsOf({
+              "elbv2.k8s.aws/cluster": CLUSTER,
+              "service.k8s.aws/stack": "redis/metrics",
+            }),
+          })
+        ).LoadBalancers?.[0]?.LoadBalancerArn ?? "";
+      const securityGroup =
+        (
+          await ec2.createSecurityGroup({
+            GroupName: "k8s-redis-metrics-abc",
+            Description: "controller",
+            VpcId: vpc,
+            TagSpecifications: [
+              {
+                ResourceType: "security-group",
+                Tags: tagsOf({ "elbv2.k8s.aws/cluster": CLUSTER }),
+              },
+            ],
+          })
+        ).GroupId ?? "";
+      const networkInterface =
+        (
+          await ec2.createNetworkInterface({
+            SubnetId: subnets[0],
+            TagSpecifications: [
+              {
+                ResourceType: "network-interface",
+                Tags: tagsOf({ "cluster.k8s.amazonaws.com/name": CLUSTER }),
+              },
+            ],
+          })
+        ).NetworkInterface?.NetworkInterfaceId ?? "";
+      return { tag, vpc, volumes, snapshot, loadBalancer, securityGroup, networkInterface };
+    };
+    const a = await world(tagA, 10);
+    const b = await world(tagB, 11);
+
+    const report = await run({ ...settings("delete"), stackTag: tagA, vpcId: a.vpc });
+    assert.deepEqual([...report.volumes.deleted].sort(), [...a.volumes].sort());
+    assert.deepEqual(report.network.loadBalancersDeleted, [a.loadBalancer]);
+    assert.deepEqual(report.network.securityGroupsDeleted, [a.securityGroup]);
+    assert.deepEqual(report.network.networkInterfacesDeleted, [a.networkInterface]);
+
+    // Every one of B's resources is still there, tagged as before.
+    assert.deepEqual(await existing(b.volumes), [...b.volumes].sort());
+    const bVolumes = (await ec2.describeVolumes({ VolumeIds: b.volumes })).Volumes ?? [];
+    for (const v of bVolumes) {
+      assert.equal(v.Tags?.find((t) => t.Key === STACK_TAG_KEY)?.Value, tagB);
+    }
+    const snaps = (await ec2.describeSnapshots({ SnapshotIds: [a.snapshot, b.snapshot] }))
+      .Snapshots;
+    assert.deepEqual(snaps?.map((x) => x.SnapshotId).sort(), [a.snapshot, b.snapshot].sort());
+    const lbs = (await elbv2.describeLoadBalancers({})).LoadBalancers?.map(
+      (l) => l.LoadBalancerArn,
+    );
+    // B's load balancer carries this cluster's tag, in another VPC: it survives.
+    assert.deepEqual(lbs, [b.loadBalancer]);
+    const groups = (await ec2.describeSecurityGroups({ GroupIds: [b.securityGroup] }))
+      .SecurityGroups;
+    assert.equal(groups?.length, 1);
+    const enis = (await ec2.describeNetworkInterfaces({})).NetworkInterfaces?.map(
+      (n) => n.NetworkInterfaceId,
+    );
+    assert.ok(enis?.includes(b.networkInterface) && !enis.includes(a.networkInterface));
+
+    // Each audit lists only its own stack's resources.
+    const ids = (lines: readonly string[]) => lines.map((l) => l.split(" ")[1]).sort();
+    const auditA = await auditLeftovers({ region: "us-east-1", stackTag: tagA }, auditClients);
+    assert.deepEqual(ids(auditA.leftovers), [a.snapshot]);
+    const auditB = await auditLeftovers({ region: "us-east-1", stackTag: tagB }, auditClients);
+    assert.deepEqual(ids(auditB.leftovers), [...b.volumes, b.snapshot].sort());
+  });
+
+  it("migrating a legacy tag retags this cluster's volumes and snapshots only, deleting nothing", async () => {
+    const legacy = "organization/andyredis/dev";
+    const migrated = `${legacy}/0c0c0c0c0c0c0c0c`;
+    const mine = await volume({
+      [STACK_TAG_KEY]: legacy,
+      [`kubernetes.io/cluster/${CLUSTER}`]: "owned",
+      "kubernetes.io/created-for/pvc/name": "redis-data-redis-node-0",
+    });
+    const backup =
+      (
+        await ec2.createSnapshot({
+          VolumeId: mine,
+          TagSpecifications: [
+            {
+              ResourceType: "snapshot",
+              Tags: [
+                { Key: STACK_TAG_KEY, Value: legacy },
+                { Key: `kubernetes.io/cluster/${CLUSTER}`, Value: "owned" },
+              ],
+            },
+          ],
+        })
+      ).SnapshotId ?? "";
+    // Another person's legacy stack of the same name: another cluster.
+    const theirs = await volume({
+      [STACK_TAG_KEY]: legacy,
+      "kubernetes.io/cluster/andyredis-dev-2": "owned",
+      "kubernetes.io/created-for/pvc/name": "redis-data-redis-node-0",
+    });
+    const untagged = await volume({ [`kubernetes.io/cluster/${CLUSTER}`]: "owned" });
+    const report = await migrateStackTag(ec2, legacy, migrated, CLUSTER, (m) => logs.push(m));
+    assert.deepEqual(report, { volumes: [mine], snapshots: [backup] });
+    const tagOf = async (id: string) =>
+      (await ec2.describeVolumes({ VolumeIds: [id] })).Volumes?.[0]?.Tags?.find(
+        (t) => t.Key === STACK_TAG_KEY,
+      )?.Value;
+    assert.equal(await tagOf(mine), migrated);
+    assert.equal(await tagOf(theirs), legacy);
+    assert.equal(await tagOf(untagged), undefined);
+    const snap = (await ec2.describeSnapshots({ SnapshotIds: [backup] })).Snapshots?.[0];
+    assert.equal(snap?.Tags?.find((t) => t.Key === STACK_TAG_KEY)?.Value, migrated);
+    assert.deepEqual(await existing([mine, theirs, untagged]), [mine, theirs, untagged].sort());
+    assert.ok(!calls.some((c) => /Delete|Detach/.test(c)), calls.join("\n"));
   });
 
   it("the audit lists what still carries the stack tag before, and only the kept snapshots after", async () => {

@@ -81,6 +81,7 @@ describe("cleanup hook serialized into the state and run from it", function () {
     kubeconfig: "", // no cluster in this test: the PVC step is a no-op
     stackTag: STACK,
     clusterName: "andyredis-dev",
+    vpcId: "vpc-0000000000000001",
     namespace: "redis",
     releaseName: "redis",
     mode: "delete",
@@ -99,7 +100,8 @@ describe("cleanup hook serialized into the state and run from it", function () {
               ResourceType: "volume",
               Tags: [
                 { Key: STACK_TAG_KEY, Value: stack },
-                // What the EBS CSI driver adds: the claim of the release it was created for.
+                // What the EBS CSI driver adds: its cluster, and the release's claim.
+                { Key: "kubernetes.io/cluster/andyredis-dev", Value: "owned" },
                 { Key: "kubernetes.io/created-for/pvc/namespace", Value: "redis" },
                 {
                   Key: "kubernetes.io/created-for/pvc/name",
@@ -194,6 +196,7 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
     kubeconfig: "k",
     stackTag: STACK,
     clusterName: "c1",
+    vpcId: "vpc-0000000000000001",
     namespace: "redis",
     releaseName: "redis",
     mode: "delete",
@@ -246,6 +249,30 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
       __provider: secretEnvelope(v1.__provider),
     };
     assert.equal((await volumeCleanupProvider.diff?.("id", v1, wrapped))?.changes, false);
+  });
+
+  it("a legacy stack tag getting its id is an update (it retags), never a replacement", async () => {
+    const legacy = { ...base, stackTag: "org/proj/dev" };
+    const migrated = { ...base, stackTag: "org/proj/dev/0123456789abcdef" };
+    const diff = await volumeCleanupProvider.diff?.("id", legacy, migrated);
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    // Any other change of the tag is another stack: the old hook cleans up after itself.
+    for (const other of ["org/proj/dev2/0123456789abcdef", "org/proj/dev/fedcba9876543210"]) {
+      const replaced = await volumeCleanupProvider.diff?.("id", migrated, {
+        ...base,
+        stackTag: other,
+      });
+      assert.deepEqual(replaced?.replaces, ["stackTag"], other);
+    }
+    const back = await volumeCleanupProvider.diff?.("id", migrated, legacy);
+    assert.deepEqual(back?.replaces, ["stackTag"]);
+  });
+
+  it("a hook stored before the VPC setting gets it as an update", async () => {
+    const older: Record<string, unknown> = { ...base };
+    delete older.vpcId;
+    const diff = await volumeCleanupProvider.diff?.("id", older, base);
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it("another release, namespace or cluster replaces the hook, so the old one cleans up", async () => {
