@@ -44,6 +44,11 @@ export interface RunOptions {
   readonly showsSecrets?: boolean;
 }
 
+/** Keeps a command's output for the secret grep (for commands not run through `runCommand`). */
+export function capture(label: string, text: string): void {
+  captures.push({ label, text });
+}
+
 /** Runs a command, capturing its output; never throws for a non-zero exit. */
 export async function runCommand(
   file: string,

