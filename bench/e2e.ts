@@ -149,6 +149,16 @@ async function oneRun(run: number, kubeconfig: string): Promise<E2eRun> {
     "--secrets-provider",
     "passphrase",
   ]);
+  // The README's next step: the API allow-list, which aws mode requires (TEST-NET-3).
+  await project.pulumiOk([
+    "config",
+    "set",
+    "--stack",
+    "dev",
+    "--path",
+    "andyredis:apiPublicAccessCidrs[0]",
+    "203.0.113.7/32",
+  ]);
   const awsPreview = await measured(
     () => project.pulumi(["preview", "--stack", "dev"]),
     (result) => {
