@@ -17,7 +17,9 @@ describe("drill --cpu-load: a bounded busy loop on the other cores", function ()
     const before = process.cpuUsage();
     const started = Date.now();
     const load = startCpuLoad(1);
-    await new Promise((r) => setTimeout(r, 600));
+    // Long enough that the worker's start-up (a few hundred ms on two busy cores, with the
+    // other test files running beside this one) is a small part of it.
+    await new Promise((r) => setTimeout(r, 1500));
     await load.stop();
     const wall = Date.now() - started;
     const used = process.cpuUsage(before);

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { SAMPLE_KUBECONFIG } from "../helpers/outputs";
 import { PROJECT_DIR } from "../helpers/paths";
 import { runProcess } from "../helpers/process";
-import { stackFileConfig } from "../helpers/program";
+import { stackFileConfig, TEST_API_CIDRS } from "../helpers/program";
 
 interface Loaded {
   readonly error?: string;
@@ -55,7 +55,13 @@ describe("stack loading: each mode loads what it uses", function () {
   });
 
   it("aws mode loads them (the check above sees what it looks for)", async () => {
-    const loaded = await loadedBy(stackFileConfig("dev"), []);
+    const loaded = await loadedBy(
+      {
+        ...stackFileConfig("dev"),
+        "andyredis:apiPublicAccessCidrs": JSON.stringify(TEST_API_CIDRS),
+      },
+      [],
+    );
     assert.equal(loaded.error, undefined);
     for (const name of ["@pulumi/aws", "@pulumi/eks"]) {
       assert.ok(loaded.packages.includes(name), `${name} not in ${loaded.packages.join(", ")}`);
