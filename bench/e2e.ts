@@ -40,11 +40,13 @@ interface BenchArgs {
 const LANGUAGE_HOST = "@pulumi/pulumi/cmd/run";
 
 /**
- * Samples the peak resident memory (VmHWM) of every language-host process that runs while a
- * command runs; Linux only (it reads /proc). VmHWM only grows, so the last sample of a process
- * is its peak up to then.
+ * Samples the peak resident memory (VmHWM) of the language-host processes that run in `dir` (the
+ * project's copy: the language plugin starts Node.js there) while a command runs; Linux only (it
+ * reads /proc). Other Pulumi programs on the machine run elsewhere and are not counted. VmHWM
+ * only grows, so the last sample of a process is its peak up to then.
  */
-function languageHostSampler(): { stop(): number | undefined } {
+function languageHostSampler(dir: string): { stop(): number | undefined } {
+  const root = fs.realpathSync(dir);
   const peaks = new Map<string, number>();
   const sample = (): void => {
     let pids: string[];
@@ -57,6 +59,7 @@ function languageHostSampler(): { stop(): number | undefined } {
       try {
         const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
         if (!cmdline.includes(LANGUAGE_HOST)) continue;
+        if (fs.readlinkSync(`/proc/${pid}/cwd`) !== root) continue;
         const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
         if (hwm) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(hwm[1])));
       } catch {
@@ -76,10 +79,11 @@ function languageHostSampler(): { stop(): number | undefined } {
 }
 
 async function measured(
+  project: PulumiProject,
   command: () => Promise<CommandResult>,
   check: (result: CommandResult) => void = okOrThrow,
 ): Promise<StepSample> {
-  const sampler = languageHostSampler();
+  const sampler = languageHostSampler(project.dir);
   let result: CommandResult;
   try {
     result = await command();
@@ -127,18 +131,22 @@ async function oneRun(run: number, kubeconfig: string): Promise<E2eRun> {
   await floor.pulumiOk(["stack", "init", "floor", "--secrets-provider", "passphrase"]);
   await floor.setSecret("floor", "kubernetes:kubeconfig", kubeconfig);
   await floor.pulumiOk(["up", "--yes", "--stack", "floor"]);
-  const floorNoOpUp = await measured(() => floor.pulumi(["up", "--yes", "--stack", "floor"]));
+  const floorNoOpUp = await measured(floor, () =>
+    floor.pulumi(["up", "--yes", "--stack", "floor"]),
+  );
   await floor.pulumiOk(["destroy", "--yes", "--stack", "floor"]);
 
   const project = new PulumiProject(`bench-${run}`);
   const stack = `bench${run}`;
   await createClusterOnlyStack(project, stack);
   const up = (): Promise<CommandResult> => project.pulumi(["up", "--yes", "--stack", stack]);
-  const firstUp = await measured(up);
-  const noOpUp = await measured(up);
+  const firstUp = await measured(project, up);
+  const noOpUp = await measured(project, up);
   await project.setConfig(stack, { "andyredis:sentinelDownAfterMs": String(1500 + run) });
-  const inPlaceUpdate = await measured(up);
-  const destroy = await measured(() => project.pulumi(["destroy", "--yes", "--stack", stack]));
+  const inPlaceUpdate = await measured(project, up);
+  const destroy = await measured(project, () =>
+    project.pulumi(["destroy", "--yes", "--stack", stack]),
+  );
 
   // aws mode: the shipped dev stack, as far as the engine gets without the aws plugin.
   await project.pulumiOk([
@@ -160,6 +168,7 @@ async function oneRun(run: number, kubeconfig: string): Promise<E2eRun> {
     "203.0.113.7/32",
   ]);
   const awsPreview = await measured(
+    project,
     () => project.pulumi(["preview", "--stack", "dev"]),
     (result) => {
       const text = result.stdout + result.stderr;
