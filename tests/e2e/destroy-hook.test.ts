@@ -360,7 +360,9 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
       assert.equal(destroy.code, 0, output);
       // The hook ran in the engine's dynamic-provider process, from the state.
       assert.match(output, /\[andyredis cleanup\] cleanup of organization\/hook-e2e\/m-/);
-      assert.match(output, /- 3 deleted/);
+      // The stack, the hook (a component and its dynamic resource) and the stack identity (a
+      // component and its random id).
+      assert.match(output, /- 5 deleted/);
 
       // Kubernetes: the release's claims and PVs are gone (their protection finalizers are
       // removed asynchronously); the others are not.
@@ -458,7 +460,8 @@ describe("destroy hook under the real engine (e2e: Pulumi CLI, Kubernetes API, m
     timings["code.update"] = up.seconds;
     assert.match(up.stdout, /~ 1 updated/, up.stdout);
     const [last] = await history(project, stack, PROGRAM_DIR);
-    assert.deepEqual(last.resourceChanges, { same: 2, update: 1 });
+    // Unchanged: the stack, the hook's component, the identity and its random id.
+    assert.deepEqual(last.resourceChanges, { same: 4, update: 1 });
     assert.match(up.stdout, /~ codeVersion\s*: "sha256:[0-9a-z]{16}" => "sha256:[0-9a-z]{16}"/);
     assert.doesNotMatch(up.stdout + up.stderr, /\[andyredis cleanup\]/, "no cleanup on update");
     assert.deepEqual(

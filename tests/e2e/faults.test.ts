@@ -14,6 +14,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import { parseStackOutputs } from "../../lib/contract";
+import { passwordHash } from "../../lib/redis/acl";
 import { environment } from "./helpers/environment";
 import { kubectl, startCommand, until, type RunningCommand } from "./helpers/faults";
 import { helmRelease, isNotFound, kube, type Kube } from "./helpers/kube";
@@ -97,12 +98,15 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
       const shown = await project.outputs(STACK, true);
       const outputs = parseStackOutputs(`organization/andyredis/${STACK}`, shown);
       password = outputs.redisPassword;
-      const secret = await k.core.readNamespacedSecret({
-        name: `${RELEASE}-password`,
+      // The output is the app user's password; the pods read its hash from the ACL Secret.
+      const acl = await k.core.readNamespacedSecret({
+        name: `${RELEASE}-acl`,
         namespace: NAMESPACE,
       });
-      const stored = Buffer.from(secret.data?.["redis-password"] ?? "", "base64").toString();
-      if (stored !== password) problems.push("the password Secret does not hold the output");
+      const users = Buffer.from(acl.data?.["users.acl"] ?? "", "base64").toString();
+      if (!users.includes(`user app reset on #${passwordHash(password)} `)) {
+        problems.push("the ACL Secret does not hold the output password's hash for the app user");
+      }
     } catch (error) {
       problems.push(`outputs or Secret: ${String(error)}`);
     }
