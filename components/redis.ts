@@ -79,7 +79,7 @@ export const NAMESPACE_LABELS: Readonly<Record<string, string>> = Object.freeze(
  * kubernetes provider runs it from its own working directory. Moving the checkout changes the
  * path, and the next `up` upgrades the release with an unchanged manifest.
  */
-export const POSTRENDER = path.resolve(__dirname, "..", "bin", "andyredis-postrender");
+export const POSTRENDER = path.resolve(__dirname, "..", "cli", "helm-postrender");
 
 export class RedisSentinel extends pulumi.ComponentResource {
   /** `<release>.<ns>.svc.cluster.local:26379`: the Service in front of every sentinel. */

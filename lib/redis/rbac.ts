@@ -8,7 +8,7 @@
  * `patch` of that pod. The chart cannot narrow its own Role (role.yaml: `list`, `patch` on every
  * pod of the namespace) and refuses the master Service without `rbac.create`
  * (`redis.validateValues.createMaster`), so the release keeps `rbac.create` for that check, a
- * post-renderer (`dropChartRbac`, run by bin/andyredis-postrender) takes the chart's Role and
+ * post-renderer (`dropChartRbac`, run by cli/helm-postrender) takes the chart's Role and
  * RoleBinding out of the rendered manifest, and the Redis component creates the Role below,
  * limited by `resourceNames` to the StatefulSet's own pods, bound to the chart's ServiceAccount.
  * The API server matches `resourceNames` on a `list` through its `metadata.name` field

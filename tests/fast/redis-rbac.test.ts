@@ -78,7 +78,7 @@ describe("lib/redis/rbac: the post-renderer", () => {
 
   it("runs as an executable Helm post-renderer: stdin to stdout", function () {
     this.timeout(30_000);
-    assert.equal(POSTRENDER, path.join(PROJECT_DIR, "bin", "andyredis-postrender"));
+    assert.equal(POSTRENDER, path.join(PROJECT_DIR, "cli", "helm-postrender"));
     fs.accessSync(POSTRENDER, fs.constants.X_OK);
     const run = spawnSync(POSTRENDER, [], { input: manifest, encoding: "utf8", cwd: "/" });
     assert.equal(run.status, 0, run.stderr);
