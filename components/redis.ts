@@ -6,6 +6,7 @@
  * The caller passes the cluster's Kubernetes provider (`providers`/`provider` in opts) and, in
  * `args.dependsOn`, whatever the pods need first (the StorageClass, the EBS CSI add-on).
  */
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -19,6 +20,7 @@ import {
 import { frozenImagesWarning } from "../lib/redis/images";
 import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
 import { redisEndpoints } from "../lib/redis/endpoints";
+import { labelPushRbac } from "../lib/redis/rbac";
 import {
   APP_USER,
   INTERNAL_USER,
@@ -71,6 +73,13 @@ export const NAMESPACE_LABELS: Readonly<Record<string, string>> = Object.freeze(
   "pod-security.kubernetes.io/warn": "restricted",
   "pod-security.kubernetes.io/audit": "restricted",
 });
+
+/**
+ * The release's Helm post-renderer (lib/redis/rbac.ts `dropChartRbac`), by absolute path: the
+ * kubernetes provider runs it from its own working directory. Moving the checkout changes the
+ * path, and the next `up` upgrades the release with an unchanged manifest.
+ */
+export const POSTRENDER = path.resolve(__dirname, "..", "cli", "helm-postrender");
 
 export class RedisSentinel extends pulumi.ComponentResource {
   /** `<release>.<ns>.svc.cluster.local:26379`: the Service in front of every sentinel. */
@@ -182,6 +191,43 @@ export class RedisSentinel extends pulumi.ComponentResource {
         this,
       );
     }
+    // The master Service's label push: our Role, narrowed to the release's pods, instead of the
+    // chart's namespace-wide one, which the post-renderer takes out of the release.
+    const rbac = labelPushRbac(cfg);
+    const rbacResources: pulumi.Resource[] = [];
+    if (rbac !== undefined) {
+      const role = new k8s.rbac.v1.Role(
+        `${name}-master-label`,
+        {
+          metadata: { name: rbac.roleName, namespace: namespace.metadata.name },
+          rules: rbac.rules,
+        },
+        { parent: this },
+      );
+      rbacResources.push(
+        role,
+        new k8s.rbac.v1.RoleBinding(
+          `${name}-master-label`,
+          {
+            metadata: { name: rbac.roleName, namespace: namespace.metadata.name },
+            roleRef: {
+              apiGroup: "rbac.authorization.k8s.io",
+              kind: "Role",
+              name: role.metadata.name,
+            },
+            subjects: [
+              {
+                kind: "ServiceAccount",
+                name: rbac.serviceAccountName,
+                namespace: namespace.metadata.name,
+              },
+            ],
+          },
+          { parent: this },
+        ),
+      );
+    }
+
     const source = chartSource(cfg);
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
@@ -203,10 +249,19 @@ export class RedisSentinel extends pulumi.ComponentResource {
         ),
         timeout: args.timeoutSeconds ?? 900,
         maxHistory: 10,
+        postrender: rbac === undefined ? undefined : POSTRENDER,
       },
       {
         parent: this,
-        dependsOn: [namespace, secret, aclSecret, ...pullSecrets, ...(args.dependsOn ?? [])],
+        // The Role first: the pods push the first master label as they start.
+        dependsOn: [
+          namespace,
+          secret,
+          aclSecret,
+          ...pullSecrets,
+          ...rbacResources,
+          ...(args.dependsOn ?? []),
+        ],
       },
     );
 

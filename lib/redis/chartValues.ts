@@ -356,7 +356,9 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
     },
 
     // The kubectl-shared container (sentinel/statefulset.yaml, only with masterService) and
-    // its Role (role.yaml: pods list/patch) and ServiceAccount (serviceaccount.yaml).
+    // its Role (role.yaml: pods list/patch) and ServiceAccount (serviceaccount.yaml). rbac.create
+    // stays on for the chart's createMaster check only: the release's post-renderer drops the
+    // chart's namespace-wide Role, replaced by one on the release's pods (lib/redis/rbac.ts).
     kubectl: { image: imageBlock(images.kubectl), resources: resourcesBlock(KUBECTL_RESOURCES) },
     rbac: { create: cfg.masterService },
     serviceAccount: { create: true, automountServiceAccountToken: false },

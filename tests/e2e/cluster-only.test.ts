@@ -172,6 +172,49 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.ok(!types.some((t) => t.endsWith(":LoadBalancer")), types.join(", "));
   });
 
+  it("lets the pods' ServiceAccount list and patch the release's own pods only: the chart's Role is gone", async () => {
+    const roles = await k.rbac.listNamespacedRole({ namespace: NAMESPACE });
+    assert.deepEqual(
+      roles.items.map((r) => r.metadata?.name),
+      [`${RELEASE}-master-label`],
+      "only our Role: the post-renderer dropped the chart's",
+    );
+    const pods = Array.from({ length: NODES }, (_, i) => `${RELEASE}-node-${i}`);
+    assert.deepEqual(
+      roles.items[0].rules?.map((r) => ({ ...r })),
+      [{ apiGroups: [""], resources: ["pods"], resourceNames: pods, verbs: ["list", "patch"] }],
+    );
+    const bindings = await k.rbac.listNamespacedRoleBinding({ namespace: NAMESPACE });
+    assert.deepEqual(
+      bindings.items.map((b) => [b.metadata?.name, b.roleRef.name, b.subjects?.map((s) => s.name)]),
+      [[`${RELEASE}-master-label`, `${RELEASE}-master-label`, [RELEASE]]],
+    );
+    // What the API server's authorizer answers for the pods' identity.
+    const allowed = async (verb: string, name: string, resource = "pods"): Promise<boolean> => {
+      const review = await k.authorization.createSubjectAccessReview({
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: `system:serviceaccount:${NAMESPACE}:${RELEASE}`,
+            groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`],
+            resourceAttributes: { namespace: NAMESPACE, verb, resource, name },
+          },
+        },
+      });
+      return review.status?.allowed === true;
+    };
+    for (const pod of pods) {
+      assert.equal(await allowed("list", pod), true, `list ${pod}`);
+      assert.equal(await allowed("patch", pod), true, `patch ${pod}`);
+    }
+    assert.equal(await allowed("list", ""), false, "list every pod");
+    assert.equal(await allowed("patch", "client-0"), false, "patch another pod");
+    assert.equal(await allowed("patch", `${RELEASE}-node-${NODES}`), false, "a pod past the set");
+    assert.equal(await allowed("delete", pods[0]), false, "delete");
+    assert.equal(await allowed("get", `${RELEASE}-acl`, "secrets"), false, "read a Secret");
+  });
+
   it("enforces Pod Security restricted on the namespace the stack created", async () => {
     const ns = await k.core.readNamespace({ name: NAMESPACE });
     assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"], "restricted");

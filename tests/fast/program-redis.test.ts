@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { POSTRENDER } from "../../components/redis";
 import { MOCK_CA_CERTIFICATE, unwrapSecret } from "../helpers/mocks";
 import {
   BUILD_TIMEOUT_MS,
@@ -155,6 +156,51 @@ describe("program: the Redis release", function () {
     );
   });
 
+  it("gives the label push a Role on the release's own pods, bound to the chart's ServiceAccount, and takes the chart's Role out", () => {
+    const role = resources.named(
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "redis-master-label",
+    ).inputs as { metadata: { name: string; namespace: string }; rules: unknown[] };
+    assert.deepEqual(role.metadata, { name: "redis-master-label", namespace: "redis" });
+    assert.deepEqual(role.rules, [
+      {
+        apiGroups: [""],
+        resources: ["pods"],
+        resourceNames: ["redis-node-0", "redis-node-1", "redis-node-2"],
+        verbs: ["list", "patch"],
+      },
+    ]);
+    const binding = resources.named(
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+      "redis-master-label",
+    ).inputs as { metadata: { namespace: string }; roleRef: unknown; subjects: unknown };
+    assert.equal(binding.metadata.namespace, "redis");
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "redis-master-label",
+    });
+    assert.deepEqual(binding.subjects, [
+      { kind: "ServiceAccount", name: "redis", namespace: "redis" },
+    ]);
+    for (const r of [
+      ...resources.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role"),
+      ...resources.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
+    ]) {
+      // Inherited from the component (`{ parent: this }`): the cluster's provider.
+      assert.match(r.provider ?? "", /pulumi:providers:kubernetes::cluster-k8s::/, r.name);
+    }
+    const release = resources.named(RELEASE, "redis-release").inputs;
+    assert.equal(release.postrender, POSTRENDER);
+    const values = release.values as {
+      rbac: { create: boolean };
+      serviceAccount: { create: boolean };
+    };
+    // Kept for the chart's createMaster check; the post-renderer drops what it renders.
+    assert.equal(values.rbac.create, true);
+    assert.equal(values.serviceAccount.create, true);
+  });
+
   it("exports the endpoint outputs and keeps the password and kubeconfig secret", async () => {
     const v = stack.values;
     assert.equal(v.sentinelEndpoint, "redis.redis.svc.cluster.local:26379");
@@ -232,6 +278,24 @@ describe("program: a password from config, no master-only Service", function () 
     assert.ok(!JSON.stringify(values).includes("dTpw"), "no credential in the release values");
   });
 
+  it("without the master Service: no Role, no post-renderer, no chart RBAC, no token", () => {
+    assert.equal(stack.resources.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").length, 0);
+    assert.equal(
+      stack.resources.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").length,
+      0,
+    );
+    const release = stack.resources.named(RELEASE, "redis-release").inputs;
+    assert.equal(release.postrender, undefined);
+    const values = release.values as {
+      rbac: { create: boolean };
+      replica: { automountServiceAccountToken: boolean };
+      serviceAccount: { automountServiceAccountToken: boolean };
+    };
+    assert.equal(values.rbac.create, false);
+    assert.equal(values.replica.automountServiceAccountToken, false);
+    assert.equal(values.serviceAccount.automountServiceAccountToken, false);
+  });
+
   it("with redisTls false: plaintext values, no CA read, no CA output", () => {
     const values = stack.resources.named(RELEASE, "redis-release").inputs.values as {
       tls: Record<string, unknown>;
@@ -295,6 +359,13 @@ describe("program: what waits for what", function () {
     assert.equal(counts["kubernetes:storage.k8s.io/v1:StorageClass"], 1);
     assert.equal(counts[RELEASE], undefined);
     assert.equal(counts[DYNAMIC], 1, "the hook does not need the StorageClass");
+  });
+
+  it("the release waits for the label push's RoleBinding (the pods label the first master as they start)", async () => {
+    const type = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+    const counts = await countsWhileHeld(type);
+    assert.equal(counts[type], 1);
+    assert.equal(counts[RELEASE], undefined);
   });
 
   it("the release waits for the destroy hook", async () => {

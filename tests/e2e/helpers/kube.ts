@@ -6,10 +6,12 @@ import * as zlib from "node:zlib";
 
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
   NetworkingV1Api,
   PolicyV1Api,
+  RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 
 export interface Kube {
@@ -17,6 +19,8 @@ export interface Kube {
   readonly apps: AppsV1Api;
   readonly policy: PolicyV1Api;
   readonly networking: NetworkingV1Api;
+  readonly rbac: RbacAuthorizationV1Api;
+  readonly authorization: AuthorizationV1Api;
 }
 
 export function kube(kubeconfig: string): Kube {
@@ -27,6 +31,8 @@ export function kube(kubeconfig: string): Kube {
     apps: config.makeApiClient(AppsV1Api),
     policy: config.makeApiClient(PolicyV1Api),
     networking: config.makeApiClient(NetworkingV1Api),
+    rbac: config.makeApiClient(RbacAuthorizationV1Api),
+    authorization: config.makeApiClient(AuthorizationV1Api),
   };
 }
 

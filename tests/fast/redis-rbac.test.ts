@@ -1,0 +1,88 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { POSTRENDER } from "../../components/redis";
+import { parseConfig } from "../../config";
+import { dropChartRbac, labelPushRbac, LABEL_PUSH_VERBS } from "../../lib/redis/rbac";
+import { referenceChartFile } from "../helpers/chart";
+import { PROJECT_DIR, STACK_CONTEXT } from "../helpers/program";
+
+/** A manifest laid out as Helm renders one: `---`, `# Source: <chart>/<template>`, the object. */
+function doc(source: string, kind: string, name: string): string {
+  return `---\n# Source: redis/${source}\napiVersion: v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n`;
+}
+
+describe("lib/redis/rbac: the label push's Role", () => {
+  it("grants list and patch on the StatefulSet's own pods only, for the chart's ServiceAccount", () => {
+    const cfg = parseConfig({ redisReleaseName: "cache", redisNodes: "3" }, STACK_CONTEXT).redis;
+    const rbac = labelPushRbac(cfg);
+    assert.deepEqual(rbac, {
+      roleName: "cache-master-label",
+      serviceAccountName: "cache",
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["pods"],
+          resourceNames: ["cache-node-0", "cache-node-1", "cache-node-2"],
+          verbs: ["list", "patch"],
+        },
+      ],
+    });
+  });
+
+  it("is not needed without the master Service", () => {
+    const cfg = parseConfig({ redisMasterService: "false" }, STACK_CONTEXT).redis;
+    assert.equal(labelPushRbac(cfg), undefined);
+  });
+
+  it("matches what the chart's label push script calls: kubectl label pod by metadata.name", () => {
+    const script = referenceChartFile("templates/scripts-configmap.yaml");
+    const calls = script.match(/kubectl [a-z]+ [a-z]+/g) ?? [];
+    assert.deepEqual([...new Set(calls)], ["kubectl label pod"]);
+    // `kubectl label` with a field selector lists, then patches what it found.
+    assert.match(script, /kubectl label pod --field-selector="\$selector_key=/);
+    assert.match(script, /selector_key="metadata\.name"/);
+    assert.deepEqual([...LABEL_PUSH_VERBS], ["list", "patch"]);
+    // The chart's own Role: the same verbs on every pod of the namespace (what we replace).
+    const role = referenceChartFile("templates/role.yaml");
+    assert.match(role, /resources: \["pods"\]\n\s+verbs: \["list", "patch"\]/);
+  });
+});
+
+describe("lib/redis/rbac: the post-renderer", () => {
+  const manifest =
+    doc("templates/serviceaccount.yaml", "ServiceAccount", "redis") +
+    doc("templates/role.yaml", "Role", "redis") +
+    doc("templates/rolebinding.yaml", "RoleBinding", "redis") +
+    doc("templates/sentinel/statefulset.yaml", "StatefulSet", "redis-node") +
+    doc("templates/networkpolicy.yaml", "NetworkPolicy", "redis");
+
+  it("drops the chart's Role and RoleBinding and keeps every other document as it was", () => {
+    const out = dropChartRbac(manifest);
+    assert.equal(
+      out,
+      doc("templates/serviceaccount.yaml", "ServiceAccount", "redis") +
+        doc("templates/sentinel/statefulset.yaml", "StatefulSet", "redis-node") +
+        doc("templates/networkpolicy.yaml", "NetworkPolicy", "redis"),
+    );
+  });
+
+  it("keeps a Role that another template renders, and leaves a manifest without RBAC unchanged", () => {
+    const other = doc("templates/extra-list.yaml", "Role", "extra");
+    assert.equal(dropChartRbac(other), other);
+    const plain = doc("templates/secret.yaml", "Secret", "s");
+    assert.equal(dropChartRbac(plain), plain);
+  });
+
+  it("runs as an executable Helm post-renderer: stdin to stdout", function () {
+    this.timeout(30_000);
+    assert.equal(POSTRENDER, path.join(PROJECT_DIR, "cli", "helm-postrender"));
+    fs.accessSync(POSTRENDER, fs.constants.X_OK);
+    const run = spawnSync(POSTRENDER, [], { input: manifest, encoding: "utf8", cwd: "/" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, dropChartRbac(manifest));
+    assert.doesNotMatch(run.stdout, /kind: Role/);
+  });
+});
