@@ -84,13 +84,13 @@ async function measured(
   check: (result: CommandResult) => void = okOrThrow,
 ): Promise<StepSample> {
   const sampler = languageHostSampler(project.dir);
+  let peak: number | undefined;
   let result: CommandResult;
   try {
     result = await command();
   } finally {
-    sampler.stop();
+    peak = sampler.stop();
   }
-  const peak = sampler.stop();
   check(result);
   return {
     seconds: Math.round(result.seconds * 10) / 10,
