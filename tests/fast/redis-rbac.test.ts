@@ -7,7 +7,7 @@ import { POSTRENDER } from "../../components/redis";
 import { parseConfig } from "../../config";
 import { dropChartRbac, labelPushRbac, LABEL_PUSH_VERBS } from "../../lib/redis/rbac";
 import { referenceChartFile } from "../helpers/chart";
-import { PROJECT_DIR, STACK_CONTEXT } from "../helpers/program";
+import { PROJECT_DIR, STACK_CONTEXT, withApiAccess } from "../helpers/program";
 
 /** A manifest laid out as Helm renders one: `---`, `# Source: <chart>/<template>`, the object. */
 function doc(source: string, kind: string, name: string): string {
@@ -16,7 +16,10 @@ function doc(source: string, kind: string, name: string): string {
 
 describe("lib/redis/rbac: the label push's Role", () => {
   it("grants list and patch on the StatefulSet's own pods only, for the chart's ServiceAccount", () => {
-    const cfg = parseConfig({ redisReleaseName: "cache", redisNodes: "3" }, STACK_CONTEXT).redis;
+    const cfg = parseConfig(
+      withApiAccess({ redisReleaseName: "cache", redisNodes: "3" }),
+      STACK_CONTEXT,
+    ).redis;
     const rbac = labelPushRbac(cfg);
     assert.deepEqual(rbac, {
       roleName: "cache-master-label",
@@ -33,7 +36,7 @@ describe("lib/redis/rbac: the label push's Role", () => {
   });
 
   it("is not needed without the master Service", () => {
-    const cfg = parseConfig({ redisMasterService: "false" }, STACK_CONTEXT).redis;
+    const cfg = parseConfig(withApiAccess({ redisMasterService: "false" }), STACK_CONTEXT).redis;
     assert.equal(labelPushRbac(cfg), undefined);
   });
 
