@@ -15,7 +15,7 @@ import { ExitCode, ExitCodeValue, HELP, exitCodeHelp, mainOf, parseFlags } from 
 import { PROJECT_DIR } from "../tests/helpers/paths";
 import { startEnvironment, stopEnvironment } from "../tests/e2e/helpers/environment";
 import { CommandResult, PulumiProject } from "../tests/e2e/helpers/pulumi";
-import { createClusterOnlyStack } from "../tests/e2e/helpers/stack";
+import { createClusterOnlyStack, selectShippedDevStack } from "../tests/e2e/helpers/stack";
 import { E2eRun, E2E_GOALS, StepSample, STEP_LABELS, stepsSvg, summarizeE2e } from "./e2eSummary";
 
 const USAGE = `Usage: npm run -s bench:e2e [-- --runs N] [--out DIR]
@@ -149,24 +149,7 @@ async function oneRun(run: number, kubeconfig: string): Promise<E2eRun> {
   );
 
   // aws mode: the shipped dev stack, as far as the engine gets without the aws plugin.
-  await project.pulumiOk([
-    "stack",
-    "select",
-    "dev",
-    "--create",
-    "--secrets-provider",
-    "passphrase",
-  ]);
-  // The README's next step: the API allow-list, which aws mode requires (TEST-NET-3).
-  await project.pulumiOk([
-    "config",
-    "set",
-    "--stack",
-    "dev",
-    "--path",
-    "andyredis:apiPublicAccessCidrs[0]",
-    "203.0.113.7/32",
-  ]);
+  await selectShippedDevStack(project);
   const awsPreview = await measured(
     project,
     () => project.pulumi(["preview", "--stack", "dev"]),

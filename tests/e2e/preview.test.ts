@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { environment } from "./helpers/environment";
 import { PulumiProject } from "./helpers/pulumi";
 import { assertNoSecretPrinted } from "./helpers/secrets";
+import { selectShippedDevStack } from "./helpers/stack";
 
 /** A line of a JavaScript stack trace (`    at fn (file.ts:1:2)`). */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
@@ -17,25 +18,8 @@ describe("e2e: pulumi preview of the shipped dev stack", function () {
 
   before(async () => {
     project = new PulumiProject("preview");
-    // The README's command, as a new user runs it.
-    await project.pulumiOk([
-      "stack",
-      "select",
-      "dev",
-      "--create",
-      "--secrets-provider",
-      "passphrase",
-    ]);
-    // The README's next step: the API allow-list (no default in aws mode), by --path as there.
-    await project.pulumiOk([
-      "config",
-      "set",
-      "--stack",
-      "dev",
-      "--path",
-      "andyredis:apiPublicAccessCidrs[0]",
-      "203.0.113.7/32",
-    ]);
+    // The README's commands, as a new user runs them.
+    await selectShippedDevStack(project);
   });
 
   it("gets past the engine's config checks and runs the program (aws mode)", async () => {

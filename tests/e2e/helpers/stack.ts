@@ -33,3 +33,28 @@ export async function createClusterOnlyStack(
   });
   await project.setSecret(stack, "andyredis:kubeconfig", environment().kubeconfig);
 }
+
+/**
+ * Selects the shipped `dev` stack (Pulumi.dev.yaml, aws mode) the way the README's commands do:
+ * `pulumi stack select dev --create`, then the API allow-list aws mode requires, by `--path` as
+ * there (TEST-NET-3 stands for the user's address).
+ */
+export async function selectShippedDevStack(project: PulumiProject): Promise<void> {
+  await project.pulumiOk([
+    "stack",
+    "select",
+    "dev",
+    "--create",
+    "--secrets-provider",
+    "passphrase",
+  ]);
+  await project.pulumiOk([
+    "config",
+    "set",
+    "--stack",
+    "dev",
+    "--path",
+    "andyredis:apiPublicAccessCidrs[0]",
+    "203.0.113.7/32",
+  ]);
+}
