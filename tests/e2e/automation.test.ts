@@ -83,6 +83,29 @@ describe("e2e: the Automation API driver", function () {
     assert.match(result.stdout, /^deploymentMode: clusterOnly$/m);
   });
 
+  it("refuses an empty passphrase with its own code before any engine call: the stack is untouched", async () => {
+    const history = async () =>
+      (await project.pulumiOk(["stack", "history", "--stack", "auto", "--json"])).stdout;
+    const before = await history();
+    const json = path.join(project.dir, "empty-passphrase.json");
+    const result = await runCommand(
+      "npm",
+      ["run", "-s", "automation", "--", "destroy", "--stack", "auto", "--json", json],
+      project.dir,
+      { ...project.env(), PULUMI_CONFIG_PASSPHRASE: "" },
+    );
+    assert.equal(result.code, ExitCode.passphraseEmpty, result.stdout + result.stderr);
+    assert.match(result.stderr, /PULUMI_CONFIG_PASSPHRASE is set but empty/);
+    assert.deepEqual(
+      summary(json).steps.map((s) => s.step),
+      [],
+      "the driver ran a step with an empty passphrase",
+    );
+    // Nothing ran on the engine: no new update in the history, the release still there.
+    assert.equal(await history(), before);
+    await k.core.readNamespace({ name: "redis" });
+  });
+
   it("verify says quickly, with its own exit code, that no Redis answers", async () => {
     const result = await driver(["verify", "--stack", "auto"]);
     assert.equal(result.code, ExitCode.redisUnreachable, result.stdout + result.stderr);
