@@ -13,14 +13,25 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
+import { EC2 } from "@aws-sdk/client-ec2";
+
 import { parseStackOutputs } from "../../lib/contract";
 import { passwordHash } from "../../lib/redis/acl";
+import { STACK_TAG_KEY } from "../../lib/tags";
+import { MOTO_REGION, startMoto, type MotoServer } from "../helpers/moto";
 import { environment } from "./helpers/environment";
-import { kubectl, startCommand, until, type RunningCommand } from "./helpers/faults";
-import { helmRelease, isNotFound, kube, type Kube } from "./helpers/kube";
+import {
+  kubectl,
+  restartApiServer,
+  startCommand,
+  startDisposableCluster,
+  until,
+  type RunningCommand,
+} from "./helpers/faults";
+import { helmRelease, isNotFound, kube, namespaceDeleted, type Kube } from "./helpers/kube";
 import { PulumiProject, type CommandResult } from "./helpers/pulumi";
 import { assertNoSecretPrinted } from "./helpers/secrets";
-import { createClusterOnlyStack } from "./helpers/stack";
+import { createClusterOnlyStack, e2eChart } from "./helpers/stack";
 
 const STACK = "faults";
 const NAMESPACE = "redis";
@@ -277,6 +288,231 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
       "none (wait for the first)",
       since,
     );
+  });
+
+  it("the API server stopped for 10 s during an up: it rides it out or fails clearly; a rerun converges", async () => {
+    await project.setConfig(STACK, { "andyredis:sentinelDownAfterMs": "1700" });
+    const up = start(upArgs);
+    await up.waitFor(/redis-release\s+updating/);
+    const since = Date.now();
+    const { downSeconds } = await restartApiServer(10_000);
+    const first = await up.done;
+    const output = first.stdout + first.stderr;
+    if (first.code !== 0) {
+      assert.match(output, /error:/, "a failed up says why");
+      assert.doesNotMatch(output, /\s+at .+:\d+:\d+\)?\n/, "no stack trace");
+    }
+    await ok(upArgs);
+    await assertConverged(
+      "2. API server down ~10 s during an update",
+      `down ${downSeconds.toFixed(0)} s; up ${first.code === 0 ? "rode it out" : `failed: "${gist(first)}"`}`,
+      first.code === 0 ? "none" : "pulumi up",
+      since,
+    );
+  });
+
+  it("drift (Secret deleted, Pod Security label removed, StatefulSet scaled to 1): preview --refresh shows it, up --refresh restores it", async () => {
+    await k.core.deleteNamespacedSecret({ name: `${RELEASE}-password`, namespace: NAMESPACE });
+    await kubectl(["label", "namespace", NAMESPACE, "pod-security.kubernetes.io/enforce-"]);
+    await kubectl(["scale", "statefulset", `${RELEASE}-node`, "-n", NAMESPACE, "--replicas=1"]);
+    const since = Date.now();
+    const preview = await ok(["preview", "--refresh", "--json", "--stack", STACK]);
+    const steps = (JSON.parse(preview.stdout) as { steps?: { op: string; urn: string }[] }).steps;
+    const changed = (steps ?? [])
+      .filter((st) => !["same", "refresh"].includes(st.op))
+      .map((st) => `${st.op} ${st.urn.split("::").slice(-2).join("::")}`);
+    assert.ok(
+      changed.some((c) => /^create .*Secret::redis-password$/.test(c)),
+      `the deleted Secret shows: ${changed.join(", ")}`,
+    );
+    assert.ok(
+      changed.some((c) => /^update .*Namespace::redis-namespace$/.test(c)),
+      `the removed label shows: ${changed.join(", ")}`,
+    );
+    await ok(["up", "--refresh", "--yes", "--skip-preview", "--stack", STACK]);
+    // The StatefulSet is Helm's object: Pulumi reads only Helm's release record, so the scale
+    // is put back by hand (or by the next up that changes the release: Helm's three-way merge).
+    const sts = await k.apps.readNamespacedStatefulSet({
+      name: `${RELEASE}-node`,
+      namespace: NAMESPACE,
+    });
+    const scaledBack = sts.spec?.replicas === NODES;
+    if (!scaledBack) {
+      await kubectl([
+        "scale",
+        "statefulset",
+        `${RELEASE}-node`,
+        "-n",
+        NAMESPACE,
+        `--replicas=${NODES}`,
+      ]);
+    }
+    await assertConverged(
+      "3a. drift: Secret deleted, PSA label removed, StatefulSet at 1",
+      `preview --refresh: ${changed.join(", ")}; replicas after up --refresh: ${sts.spec?.replicas}`,
+      scaledBack
+        ? "pulumi up --refresh"
+        : "pulumi up --refresh; kubectl -n redis scale statefulset redis-node --replicas=3",
+      since,
+    );
+  });
+
+  it("drift: the release uninstalled by hand (what helm uninstall deletes): up --refresh reinstalls it", async () => {
+    // No helm binary here: delete what `helm uninstall redis -n redis` deletes, the release's
+    // objects and its records.
+    await kubectl([
+      "delete",
+      "statefulset,service,configmap,poddisruptionbudget,networkpolicy,serviceaccount",
+      "-n",
+      NAMESPACE,
+      "-l",
+      `app.kubernetes.io/instance=${RELEASE}`,
+      "--wait=true",
+    ]);
+    await kubectl(["delete", "secret", "-n", NAMESPACE, "-l", `owner=helm,name=${RELEASE}`]);
+    const since = Date.now();
+    const preview = await ok(["preview", "--refresh", "--stack", STACK]);
+    assert.match(preview.stdout, /redis-release/, "the missing release shows");
+    await ok(["up", "--refresh", "--yes", "--skip-preview", "--stack", STACK]);
+    await assertConverged(
+      "3b. drift: release uninstalled",
+      "preview --refresh shows the release to create",
+      "pulumi up --refresh",
+      since,
+    );
+  });
+
+  it("protectData: destroy refuses and deletes nothing; off, then up, then a clean destroy", async () => {
+    await project.setConfig(STACK, { "andyredis:protectData": "true" });
+    await ok(upArgs);
+    const refused = await pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout + refused.stderr, /protect/);
+    assert.deepEqual(await notConverged(), [], "nothing was deleted");
+    await project.setConfig(STACK, { "andyredis:protectData": "false" });
+    const since = Date.now();
+    await ok(upArgs);
+    await ok(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+    await namespaceDeleted(k, NAMESPACE);
+    const pvcs = await k.core.listPersistentVolumeClaimForAllNamespaces();
+    assert.equal(pvcs.items.length, 0);
+    rows.push({
+      fault: "7. protectData on, pulumi destroy",
+      happened: `refused: "${gist(refused)}", nothing deleted`,
+      recover: "pulumi config set andyredis:protectData false && pulumi up && pulumi destroy",
+      converged: true,
+      seconds: (Date.now() - since) / 1000,
+    });
+  });
+
+  describe("the cluster gone before destroy", () => {
+    let moto: MotoServer;
+    before(async () => {
+      moto = await startMoto();
+    });
+    after(async () => {
+      await moto?.stop();
+    });
+
+    it("destroy finishes with PULUMI_K8S_DELETE_UNREACHABLE; the hook finds the cluster gone and still deletes the volumes", async () => {
+      const cluster = await startDisposableCluster("gone");
+      // The andyredis stack on that cluster.
+      const gone = new PulumiProject("faults-gone");
+      await gone.pulumiOk(["stack", "init", "gone", "--secrets-provider", "passphrase"]);
+      const chart = e2eChart();
+      await gone.setConfig("gone", {
+        "andyredis:mode": "clusterOnly",
+        ...(chart === undefined ? {} : { "andyredis:redisChart": chart }),
+      });
+      await gone.setSecret("gone", "andyredis:kubeconfig", cluster.kubeconfig);
+      await gone.pulumiOk(["up", "--yes", "--skip-preview", "--stack", "gone"], { env: FAST });
+
+      // The destroy hook (aws mode's) against moto, with the same cluster's kubeconfig.
+      const hookDir = "tests/e2e/destroy-hook/program";
+      const stackTag = "organization/hook-e2e/gone";
+      await gone.pulumiOk(["stack", "init", stackTag], { cwd: hookDir });
+      const hookEnv = { ...moto.env, ANDYREDIS_CLEANUP_POLL_SECONDS: "0.5" };
+      await gone.setConfig(
+        "gone",
+        {
+          "hooke2e:region": MOTO_REGION,
+          "hooke2e:stackTag": stackTag,
+          "hooke2e:clusterName": "gone",
+          "hooke2e:namespace": NAMESPACE,
+          "hooke2e:releaseName": RELEASE,
+          "hooke2e:mode": "delete",
+          "hooke2e:timeoutSeconds": "60",
+        },
+        hookDir,
+      );
+      await gone.setSecret("gone", "hooke2e:kubeconfig", cluster.kubeconfig, hookDir);
+      await gone.pulumiOk(["up", "--yes", "--skip-preview", "--stack", "gone"], {
+        cwd: hookDir,
+        env: { ...hookEnv, ...FAST },
+      });
+      const ec2 = new EC2(moto.clientConfig);
+      const volumes: string[] = [];
+      for (let i = 0; i < NODES; i++) {
+        const v = await ec2.createVolume({
+          AvailabilityZone: `${MOTO_REGION}a`,
+          Size: 8,
+          TagSpecifications: [
+            {
+              ResourceType: "volume",
+              Tags: [
+                { Key: STACK_TAG_KEY, Value: stackTag },
+                { Key: "kubernetes.io/created-for/pvc/namespace", Value: NAMESPACE },
+                {
+                  Key: "kubernetes.io/created-for/pvc/name",
+                  Value: `redis-data-${RELEASE}-node-${i}`,
+                },
+              ],
+            },
+          ],
+        });
+        volumes.push(v.VolumeId ?? "");
+      }
+
+      await cluster.destroy();
+      const since = Date.now();
+      const plain = await gone.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "gone"]);
+      assert.notEqual(plain.code, 0, "without the setting, the deletes fail on the gone cluster");
+      // docs/destroy.md, "When the cluster is gone": the provider refuses to drop a Helm release
+      // of an unreachable cluster by itself, so its state entry goes first, by its URN.
+      const urns = (await gone.pulumiOk(["stack", "--show-urns", "--stack", "gone"])).stdout;
+      const releaseUrn = /urn:pulumi:\S*helm\.sh\/v3:Release::redis-release/.exec(urns)?.[0];
+      assert.ok(releaseUrn !== undefined, `no release URN in:\n${urns}`);
+      await gone.pulumiOk(["state", "delete", releaseUrn, "--yes", "--stack", "gone"]);
+      await gone.pulumiOk(["destroy", "--yes", "--skip-preview", "--stack", "gone"], {
+        env: { PULUMI_K8S_DELETE_UNREACHABLE: "true" },
+      });
+      const hook = await gone.pulumiOk(["destroy", "--yes", "--skip-preview", "--stack", "gone"], {
+        cwd: hookDir,
+        env: hookEnv,
+      });
+      assert.match(hook.stdout + hook.stderr, /the cluster is gone \(/);
+      const left = await ec2.describeVolumes({
+        Filters: [{ Name: "volume-id", Values: volumes }],
+      });
+      assert.deepEqual(left.Volumes ?? [], [], "the stack's volumes are deleted");
+      for (const [args, cwd] of [
+        [["stack", "export", "--stack", "gone"], undefined],
+        [["stack", "export", "--stack", "gone"], hookDir],
+      ] as const) {
+        const state = JSON.parse((await gone.pulumiOk(args, { cwd })).stdout) as {
+          deployment?: { resources?: unknown[] };
+        };
+        assert.deepEqual(state.deployment?.resources ?? [], [], "nothing left in the state");
+      }
+      rows.push({
+        fault: "4. cluster gone before destroy",
+        happened: `plain destroy: "${gist(plain)}"; the hook: cluster gone, ${volumes.length} volumes deleted`,
+        recover:
+          "pulumi state delete <the Helm release's URN>; PULUMI_K8S_DELETE_UNREACHABLE=true pulumi destroy",
+        converged: true,
+        seconds: (Date.now() - since) / 1000,
+      });
+    });
   });
 
   it("never printed a secret", () => {

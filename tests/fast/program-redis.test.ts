@@ -48,6 +48,12 @@ describe("program: the Redis release", function () {
     assert.equal(namespace.metadata.name, "redis");
   });
 
+  it("warns once, naming the CVEs and the keys to move off them, while the frozen images run", () => {
+    const frozen = stack.warnings.filter((w) => w.includes("CVE-2025-49844"));
+    assert.equal(frozen.length, 1, stack.warnings.join("\n"));
+    assert.match(frozen[0], /andyredis:redisImages/);
+  });
+
   it("runs on the cluster's Kubernetes provider", () => {
     for (const type of [RELEASE, "kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret"]) {
       for (const r of resources.ofType(type)) {
@@ -233,6 +239,10 @@ const NON_DEFAULT = [
     volumeCleanupMode: "snapshot",
     cleanupTimeoutSeconds: "900",
     redisTls: "false",
+    redisImages: JSON.stringify({
+      redis: "mirror.example.com/redis:8.2.3",
+      sentinel: "mirror.example.com/redis-sentinel:8.2.3",
+    }),
   },
   {
     redisPassword: "from-config-0123",
@@ -246,6 +256,13 @@ describe("program: a password from config, no master-only Service", function () 
 
   before(async () => {
     stack = await buildStack(...NON_DEFAULT);
+  });
+
+  it("does not warn about frozen images once both Redis and Sentinel have moved off them", () => {
+    assert.deepEqual(
+      stack.warnings.filter((w) => w.includes("CVE-")),
+      [],
+    );
   });
 
   it("uses the password from config instead of generating one", async () => {

@@ -92,6 +92,23 @@ export interface BuiltStack {
   readonly values: Record<string, unknown>;
   /** Every resource the build registered. */
   readonly resources: Registrations;
+  /** What the program passed to `pulumi.log.warn`, in order (kept out of the test output). */
+  readonly warnings: readonly string[];
+}
+
+/** Runs `build` with `pulumi.log.warn` collecting into a list instead of printing. */
+async function collectingWarnings<T>(build: () => Promise<T>): Promise<[T, string[]]> {
+  const log = pulumi.log as { warn: (message: string) => Promise<void> };
+  const warn = log.warn;
+  const warnings: string[] = [];
+  log.warn = async (message: string) => {
+    warnings.push(message);
+  };
+  try {
+    return [await build(), warnings];
+  } finally {
+    log.warn = warn;
+  }
 }
 
 const builds = new Map<string, Promise<BuiltStack>>();
@@ -124,16 +141,20 @@ async function newBuild(
     ...STACK_CONTEXT,
     encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`),
   });
-  const outputs = (await createStack(config, {
-    redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
-    kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
-    redisImagePullSecret: secrets.redisImagePullSecret
-      ? pulumi.secret(secrets.redisImagePullSecret)
-      : undefined,
-  })) as unknown as Record<string, unknown>;
+  const [outputs, warnings] = await collectingWarnings(async () => {
+    const exported = (await createStack(config, {
+      redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
+      kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
+      redisImagePullSecret: secrets.redisImagePullSecret
+        ? pulumi.secret(secrets.redisImagePullSecret)
+        : undefined,
+    })) as unknown as Record<string, unknown>;
+    await settle();
+    return exported;
+  });
   const values = await resolveOutputs(outputs);
   await settle();
-  return { outputs, values, resources: new Registrations([...registered]) };
+  return { outputs, values, resources: new Registrations([...registered]), warnings };
 }
 
 const heldBuilds = new Map<string, Promise<Registrations>>();
@@ -156,8 +177,10 @@ async function newHeldBuild(type: string): Promise<Registrations> {
   resetRegistry();
   const release = holdType(type);
   try {
-    await createStack(parseConfig(withApiAccess({}), STACK_CONTEXT), {});
-    await settle();
+    await collectingWarnings(async () => {
+      await createStack(parseConfig(withApiAccess({}), STACK_CONTEXT), {});
+      await settle();
+    });
     return new Registrations([...registered]);
   } finally {
     release();
