@@ -63,6 +63,23 @@ export interface ProgramRun {
   readonly error?: unknown;
   /** Every resource it registered, the refused runs' included. */
   readonly resources: Registrations;
+  /** What it passed to `pulumi.log.warn`, in order (kept out of the test output). */
+  readonly warnings: readonly string[];
+}
+
+/** Runs `build` with `pulumi.log.warn` collecting into a list instead of printing. */
+export async function collectingWarnings<T>(build: () => Promise<T>): Promise<[T, string[]]> {
+  const log = pulumi.log as { warn: (message: string) => Promise<void> };
+  const warn = log.warn;
+  const warnings: string[] = [];
+  log.warn = async (message: string) => {
+    warnings.push(message);
+  };
+  try {
+    return [await build(), warnings];
+  } finally {
+    log.warn = warn;
+  }
 }
 
 const INDEX = path.join(PROJECT_DIR, "index.ts");
@@ -82,15 +99,20 @@ export function runIndex(
     // A fresh evaluation of the program for every run.
     delete require.cache[INDEX];
     try {
-      // `index.ts` exports (`export =`) the promise of the stack's outputs, which the engine
-      // awaits; `import` of a CommonJS module hands it over as `default`.
-      const module = (await import(INDEX)) as { default: Promise<Record<string, unknown>> };
-      const exports = await module.default;
-      await settle();
-      return { exports, resources: new Registrations([...registered]) };
-    } catch (error) {
-      await settle();
-      return { error, resources: new Registrations([...registered]) };
+      const [outcome, warnings] = await collectingWarnings(async () => {
+        try {
+          // `index.ts` exports (`export =`) the promise of the stack's outputs, which the
+          // engine awaits; `import` of a CommonJS module hands it over as `default`.
+          const module = (await import(INDEX)) as { default: Promise<Record<string, unknown>> };
+          const exports = await module.default;
+          await settle();
+          return { exports };
+        } catch (error) {
+          await settle();
+          return { error };
+        }
+      });
+      return { ...outcome, warnings, resources: new Registrations([...registered]) };
     } finally {
       pulumi.runtime.setAllConfig({});
     }

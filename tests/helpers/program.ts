@@ -18,7 +18,7 @@ import {
   settle,
 } from "./mocks";
 import { PROJECT_DIR } from "./paths";
-import { Registrations, withoutStackTraces } from "./indexRun";
+import { collectingWarnings, Registrations, withoutStackTraces } from "./indexRun";
 import { parseConfig, RawConfig, SecretKey } from "../../config";
 import { createStack } from "../../stack";
 // The program loads the aws mode's composition on its first aws-mode run; a test process loads
@@ -94,21 +94,6 @@ export interface BuiltStack {
   readonly resources: Registrations;
   /** What the program passed to `pulumi.log.warn`, in order (kept out of the test output). */
   readonly warnings: readonly string[];
-}
-
-/** Runs `build` with `pulumi.log.warn` collecting into a list instead of printing. */
-async function collectingWarnings<T>(build: () => Promise<T>): Promise<[T, string[]]> {
-  const log = pulumi.log as { warn: (message: string) => Promise<void> };
-  const warn = log.warn;
-  const warnings: string[] = [];
-  log.warn = async (message: string) => {
-    warnings.push(message);
-  };
-  try {
-    return [await build(), warnings];
-  } finally {
-    log.warn = warn;
-  }
 }
 
 const builds = new Map<string, Promise<BuiltStack>>();
