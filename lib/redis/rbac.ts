@@ -13,7 +13,14 @@
  * limited by `resourceNames` to the StatefulSet's own pods, bound to the chart's ServiceAccount.
  * The API server matches `resourceNames` on a `list` through its `metadata.name` field
  * selector, which is what the script sends.
+ *
+ * The chart also refuses the master Service without `replica.automountServiceAccountToken`, which
+ * would put the token in every container of the pod (Redis, Sentinel, the exporter), where
+ * nothing uses it. The post-renderer turns the automount off and mounts the token, as the
+ * kubelet would have (`tokenOnlyForLabelPush`), into `kubectl-shared` alone.
  */
+import * as YAML from "yaml";
+
 import { RedisConfig } from "../configTypes";
 import { redisEndpoints } from "./endpoints";
 
@@ -74,12 +81,87 @@ export function dropChartRbac(manifest: string): string {
   return kept.join("---");
 }
 
-/** Reads a manifest on stdin and writes it through `dropChartRbac` (a Helm post-renderer). */
+/** The only container that talks to the Kubernetes API (the label push). */
+export const LABEL_PUSH_CONTAINER = "kubectl-shared";
+/** Where the kubelet mounts a pod's service account token, and where kubectl looks for it. */
+export const TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+export const TOKEN_VOLUME = "andyredis-kube-api-access";
+
+/** What the kubelet's automount projects: a bound token, the cluster CA, the namespace. */
+const TOKEN_VOLUME_SPEC = {
+  name: TOKEN_VOLUME,
+  projected: {
+    defaultMode: 0o444,
+    sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3607 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      {
+        downwardAPI: {
+          items: [
+            { path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+          ],
+        },
+      },
+    ],
+  },
+};
+
+interface Container {
+  name?: string;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface PodSpec {
+  automountServiceAccountToken?: boolean;
+  containers?: Container[];
+  volumes?: { name: string }[];
+}
+
+/**
+ * The node StatefulSet (templates/sentinel/statefulset.yaml) with the token mounted into
+ * `kubectl-shared` only; every other document as it was. Throws when the StatefulSet has no
+ * such container: a chart whose label push moved would otherwise lose its token silently.
+ */
+export function tokenOnlyForLabelPush(manifest: string): string {
+  const documents = manifest.split(/^---[ \t]*$/m);
+  return documents
+    .map((doc) => {
+      const source = /^# Source: [^/\n]+\/(.+)$/m.exec(doc)?.[1]?.trim();
+      const kind = /^kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
+      if (source !== "templates/sentinel/statefulset.yaml" || kind !== "StatefulSet") return doc;
+      const parsed = YAML.parse(doc) as { spec?: { template?: { spec?: PodSpec } } };
+      const pod = parsed.spec?.template?.spec;
+      const pusher = pod?.containers?.find((c) => c.name === LABEL_PUSH_CONTAINER);
+      if (pod === undefined || pusher === undefined) {
+        throw new Error(
+          `the chart's node StatefulSet has no ${LABEL_PUSH_CONTAINER} container: the master label push changed, review lib/redis/rbac.ts`,
+        );
+      }
+      pod.automountServiceAccountToken = false;
+      pod.volumes = [
+        ...(pod.volumes ?? []).filter((v) => v.name !== TOKEN_VOLUME),
+        TOKEN_VOLUME_SPEC,
+      ];
+      pusher.volumeMounts = [
+        ...(pusher.volumeMounts ?? []).filter((m) => m.name !== TOKEN_VOLUME),
+        { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
+      ];
+      const comment = /^# Source: .*$/m.exec(doc)?.[0] ?? "";
+      return `\n${comment}\n${YAML.stringify(parsed, { lineWidth: 0 })}`;
+    })
+    .join("---");
+}
+
+/** The post-renderer's whole change to the rendered manifest. */
+export function postRender(manifest: string): string {
+  return tokenOnlyForLabelPush(dropChartRbac(manifest));
+}
+
+/** Reads a manifest on stdin and writes it through `postRender` (a Helm post-renderer). */
 export async function postRenderMain(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
 ): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
-  output.write(dropChartRbac(Buffer.concat(chunks).toString("utf8")));
+  output.write(postRender(Buffer.concat(chunks).toString("utf8")));
 }

@@ -9,7 +9,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { parseStackOutputs } from "../../lib/contract";
-import { passwordHash } from "../../lib/redis/acl";
+import {
+  ACL_FILE_KEY,
+  ACL_MOUNT_PATH,
+  passwordHash,
+  SENTINEL_ACL_FILE_KEY,
+} from "../../lib/redis/acl";
+import { LABEL_PUSH_CONTAINER, TOKEN_MOUNT_PATH } from "../../lib/redis/rbac";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 import { environment } from "./helpers/environment";
 import { Kube, eventually, helmRelease, kube, namespaceDeleted } from "./helpers/kube";
@@ -134,6 +140,56 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
         : undefined;
     });
     assert.equal(owned, true);
+  });
+
+  it("runs the real chart's TLS-only start scripts with the ACL files, the token in the label push only", async () => {
+    // What chart 23.1.1 rendered with the program's values, read back from the API server.
+    const scripts = await k.core.readNamespacedConfigMap({
+      name: `${RELEASE}-scripts`,
+      namespace: NAMESPACE,
+    });
+    const startNode = scripts.data?.["start-node.sh"] ?? "";
+    assert.match(startNode, /ARGS=\("--port" "0"\)\n\s*ARGS\+=\("--tls-port" /);
+    assert.doesNotMatch(startNode, /ARGS=\("--port" "\$\{REDIS_PORT\}"\)/, "a plaintext port");
+    const startSentinel = scripts.data?.["start-sentinel.sh"] ?? "";
+    assert.match(startSentinel, /ARGS=\("--port" "0"\)/);
+
+    const sts = await k.apps.readNamespacedStatefulSet({
+      name: `${RELEASE}-node`,
+      namespace: NAMESPACE,
+    });
+    const pod = sts.spec?.template.spec;
+    const containers = pod?.containers ?? [];
+    // replica.extraFlags, one ARGS+= each, after the chart's --include lines.
+    assert.ok(
+      startNode.includes(`ARGS+=("--aclfile")\n    ARGS+=("${ACL_MOUNT_PATH}/${ACL_FILE_KEY}")`),
+      startNode,
+    );
+    const config = await k.core.readNamespacedConfigMap({
+      name: `${RELEASE}-configuration`,
+      namespace: NAMESPACE,
+    });
+    assert.match(
+      config.data?.["sentinel.conf"] ?? "",
+      new RegExp(`aclfile ${ACL_MOUNT_PATH}/${SENTINEL_ACL_FILE_KEY}`),
+    );
+
+    assert.equal(pod?.automountServiceAccountToken, false);
+    const withToken = containers
+      .filter((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH))
+      .map((c) => c.name);
+    assert.deepEqual(withToken, [LABEL_PUSH_CONTAINER]);
+    // The pods as the API server admitted them: no other container got a token either.
+    const pods = await k.core.listNamespacedPod({
+      namespace: NAMESPACE,
+      labelSelector: "app.kubernetes.io/component=node",
+    });
+    for (const p of pods.items) {
+      const mounted = (p.spec?.containers ?? [])
+        .filter((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH))
+        .map((c) => c.name);
+      assert.deepEqual(mounted, [LABEL_PUSH_CONTAINER], p.metadata?.name);
+    }
   });
 
   it("has a PDB, a NetworkPolicy, the password Secret, and no LoadBalancer Service", async () => {

@@ -5,7 +5,16 @@ import * as path from "node:path";
 
 import { POSTRENDER } from "../../components/redis";
 import { parseConfig } from "../../config";
-import { dropChartRbac, labelPushRbac, LABEL_PUSH_VERBS } from "../../lib/redis/rbac";
+import * as YAML from "yaml";
+
+import {
+  dropChartRbac,
+  labelPushRbac,
+  LABEL_PUSH_VERBS,
+  postRender,
+  TOKEN_MOUNT_PATH,
+  tokenOnlyForLabelPush,
+} from "../../lib/redis/rbac";
 import { referenceChartFile } from "../helpers/chart";
 import { PROJECT_DIR, STACK_CONTEXT, withApiAccess } from "../helpers/program";
 
@@ -54,12 +63,101 @@ describe("lib/redis/rbac: the label push's Role", () => {
   });
 });
 
+/** The node StatefulSet as chart 23.1.1 renders it with the master Service: the token for all. */
+const NODE_STATEFULSET = `---
+# Source: redis/templates/sentinel/statefulset.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: redis-node
+spec:
+  template:
+    spec:
+      automountServiceAccountToken: true
+      serviceAccountName: redis
+      containers:
+        - name: redis
+          volumeMounts:
+            - name: redis-data
+              mountPath: /data
+        - name: sentinel
+        - name: kubectl-shared
+          volumeMounts:
+            - name: kubectl-shared
+              mountPath: /etc/shared
+      volumes:
+        - name: kubectl-shared
+          emptyDir: {}
+`;
+
+interface RenderedPod {
+  automountServiceAccountToken?: boolean;
+  containers: { name: string; volumeMounts?: { name: string; mountPath: string }[] }[];
+  volumes: { name: string; projected?: { sources: Record<string, unknown>[] } }[];
+}
+const podOf = (manifest: string): RenderedPod =>
+  YAML.parseAllDocuments(manifest)
+    .map((d) => d.toJSON() as { kind?: string; spec?: { template: { spec: RenderedPod } } })
+    .find((d) => d?.kind === "StatefulSet")?.spec?.template.spec as RenderedPod;
+
+describe("lib/redis/rbac: the service account token in the label push only", () => {
+  it("turns the pod's automount off and mounts the token into kubectl-shared alone", () => {
+    const pod = podOf(tokenOnlyForLabelPush(NODE_STATEFULSET));
+    assert.equal(pod.automountServiceAccountToken, false);
+    const withToken = pod.containers
+      .filter((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH))
+      .map((c) => c.name);
+    assert.deepEqual(withToken, ["kubectl-shared"]);
+    const volume = pod.volumes.find((v) => v.projected !== undefined);
+    assert.deepEqual(
+      volume?.projected?.sources.map((source) => Object.keys(source)[0]),
+      ["serviceAccountToken", "configMap", "downwardAPI"],
+    );
+    // What was there stays.
+    assert.deepEqual(pod.containers.find((c) => c.name === "redis")?.volumeMounts, [
+      { name: "redis-data", mountPath: "/data" },
+    ]);
+  });
+
+  it("gives the same result when run twice, and leaves other documents byte for byte", () => {
+    const other = doc("templates/networkpolicy.yaml", "NetworkPolicy", "redis");
+    const once = tokenOnlyForLabelPush(other + NODE_STATEFULSET);
+    assert.ok(once.startsWith(other));
+    assert.deepEqual(podOf(tokenOnlyForLabelPush(once)), podOf(once));
+  });
+
+  it("refuses a StatefulSet without the label push container, naming it", () => {
+    assert.throws(
+      () =>
+        tokenOnlyForLabelPush(
+          NODE_STATEFULSET.replace(
+            "kubectl-shared\n          volumeMounts",
+            "other\n          volumeMounts",
+          ),
+        ),
+      /no kubectl-shared container/,
+    );
+  });
+
+  it("matches the chart: the kubectl-shared container exists exactly when the master Service does", () => {
+    const template = referenceChartFile("templates/sentinel/statefulset.yaml");
+    assert.match(
+      template,
+      /if or \.Values\.sentinel\.masterService\.enabled \.Values\.sentinel\.service\.createMaster \}\}\n\s+- name: kubectl-shared\n\s+image:/,
+    );
+    assert.match(
+      template,
+      /automountServiceAccountToken: \{\{ \.Values\.replica\.automountServiceAccountToken \}\}/,
+    );
+  });
+});
+
 describe("lib/redis/rbac: the post-renderer", () => {
   const manifest =
     doc("templates/serviceaccount.yaml", "ServiceAccount", "redis") +
     doc("templates/role.yaml", "Role", "redis") +
     doc("templates/rolebinding.yaml", "RoleBinding", "redis") +
-    doc("templates/sentinel/statefulset.yaml", "StatefulSet", "redis-node") +
+    NODE_STATEFULSET +
     doc("templates/networkpolicy.yaml", "NetworkPolicy", "redis");
 
   it("drops the chart's Role and RoleBinding and keeps every other document as it was", () => {
@@ -67,7 +165,7 @@ describe("lib/redis/rbac: the post-renderer", () => {
     assert.equal(
       out,
       doc("templates/serviceaccount.yaml", "ServiceAccount", "redis") +
-        doc("templates/sentinel/statefulset.yaml", "StatefulSet", "redis-node") +
+        NODE_STATEFULSET +
         doc("templates/networkpolicy.yaml", "NetworkPolicy", "redis"),
     );
   });
@@ -85,7 +183,8 @@ describe("lib/redis/rbac: the post-renderer", () => {
     fs.accessSync(POSTRENDER, fs.constants.X_OK);
     const run = spawnSync(POSTRENDER, [], { input: manifest, encoding: "utf8", cwd: "/" });
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stdout, dropChartRbac(manifest));
+    assert.equal(run.stdout, postRender(manifest));
     assert.doesNotMatch(run.stdout, /kind: Role/);
+    assert.equal(podOf(run.stdout).automountServiceAccountToken, false);
   });
 });
