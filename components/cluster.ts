@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../lib/configTypes";
+import { ClusterConfig } from "../lib/config/configTypes";
 import {
   CLUSTER_ADMIN_POLICY_ARN,
   CNI_POLICY_ARN,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LoadBalancerConfig } from "../lib/configTypes";
+import { LoadBalancerConfig } from "../lib/config/configTypes";
 
 /** A TLS policy that allows TLS 1.2 and 1.3 only (AWS's recommended policy). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

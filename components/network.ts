@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkConfig } from "../lib/configTypes";
+import { NetworkConfig } from "../lib/config/configTypes";
 import { planNat, planSubnets } from "../lib/network";
 
 export interface NetworkArgs {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RedisConfig } from "../lib/configTypes";
+import { RedisConfig } from "../lib/config/configTypes";
 import {
   chartSource,
   chartValues,

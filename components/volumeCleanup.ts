@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { migrateStackTagFromState, runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
 import { parseCleanupSettings } from "../lib/cleanup/plan";
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/config/configTypes";
 import { isStackTagMigration } from "../lib/tags";
 
 export interface VolumeCleanupArgs {

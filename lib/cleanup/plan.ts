@@ -2,7 +2,7 @@
  * The pure half of the destroy hook: which volumes to snapshot, delete or keep, and the
  * validation of the settings read back from the state. No network, no SDK.
  */
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../configTypes";
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../config/configTypes";
 import { clusterTagKey, isStackTag, STACK_TAG_KEY } from "../tags";
 import {
   CLEANUP_TAG_KEY,

@@ -14,7 +14,7 @@
  * The API server matches `resourceNames` on a `list` through its `metadata.name` field
  * selector, which is what the script sends.
  */
-import { RedisConfig } from "../configTypes";
+import { RedisConfig } from "../config/configTypes";
 import { redisEndpoints } from "./endpoints";
 
 /** A rule of a `rbac.authorization.k8s.io/v1` Role. */

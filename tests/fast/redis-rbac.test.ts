@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { POSTRENDER } from "../../components/redis";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../../lib/config/parse";
 import { dropChartRbac, labelPushRbac, LABEL_PUSH_VERBS } from "../../lib/redis/rbac";
 import { referenceChartFile } from "../helpers/chart";
 import { PROJECT_DIR, STACK_CONTEXT, withApiAccess } from "../helpers/program";
