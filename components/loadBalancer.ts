@@ -6,7 +6,7 @@ import { LoadBalancerConfig } from "../lib/config/configTypes";
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 export interface LoadBalancerArgs {
-  /** Domain, target port and ingress CIDRs, validated by `config.ts`. */
+  /** Domain, target port and ingress CIDRs, validated by the config (`lib/config/`). */
   readonly loadBalancer: LoadBalancerConfig;
   /** Used in `Name` tags and descriptions; AWS names are auto-named (ALB names allow 32 characters). */
   readonly clusterName: string;

@@ -4,7 +4,7 @@ import { NetworkConfig } from "../lib/config/configTypes";
 import { planNat, planSubnets } from "../lib/network";
 
 export interface NetworkArgs {
-  /** CIDRs, zone count and NAT mode, validated by `config.ts`. */
+  /** CIDRs, zone count and NAT mode, validated by the config (`lib/config/`). */
   readonly network: NetworkConfig;
   /** Name of the EKS cluster that will use the subnets: it goes into the discovery tags. */
   readonly clusterName: string;

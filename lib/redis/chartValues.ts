@@ -172,7 +172,7 @@ export function nodeLifecycleHooks(cfg: RedisConfig): { redis: JsonObject; senti
 /**
  * Where Helm gets the chart: an OCI reference or a chart archive URL as is, a classic
  * repository URL as the repository of the chart "redis", or a local archive or directory (the
- * absolute path `config.ts` resolved and checked) as a path, with no repository.
+ * absolute path the config resolved and checked) as a path, with no repository.
  */
 export function chartSource(cfg: RedisConfig): {
   chart: string;
