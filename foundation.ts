@@ -11,8 +11,8 @@ import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
 import { RedisSentinel } from "./components/redis";
 import { VolumeCleanup } from "./components/volumeCleanup";
-import { StackSecrets } from "./config";
-import { StackConfig } from "./lib/configTypes";
+import type { StackSecrets } from "./lib/config/io/loadConfig";
+import { StackConfig } from "./lib/config/configTypes";
 import { Exports, FoundationOutputs } from "./lib/contract";
 import { defaultTags } from "./lib/tags";
 

@@ -5,7 +5,7 @@
  * trace) listing every problem, before any resource is registered. The export is the promise of
  * the stack's outputs, which the engine awaits (`createStack` loads the AWS SDKs in aws mode only).
  */
-import { loadConfig } from "./config";
+import { loadConfig } from "./lib/config/io/loadConfig";
 import { createStack } from "./stack";
 
 const { config, secrets } = loadConfig();

@@ -11,8 +11,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisSentinel } from "./components/redis";
 import { StackIdentity } from "./components/stackIdentity";
-import { StackSecrets } from "./config";
-import { StackConfig } from "./lib/configTypes";
+import type { StackSecrets } from "./lib/config/io/loadConfig";
+import { StackConfig } from "./lib/config/configTypes";
 import { Exports, RedisStackOutputs, ReleaseOutputs } from "./lib/contract";
 
 /** What the Redis release exports, in every mode; typed by the contract. */

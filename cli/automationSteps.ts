@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 
 import { LocalWorkspace, LocalWorkspaceOptions, OpMap, Stack } from "@pulumi/pulumi/automation";
 
-import { DEFAULTS } from "../config";
+import { DEFAULTS } from "../lib/config/keys";
 import { Backend, FileProbe, workspaceEnv } from "../lib/automation/environment";
 import { ConfigOverride } from "../lib/automation/options";
 import {

@@ -8,6 +8,7 @@ import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sen
 import { verifyDeployment } from "../lib/sentinel/cluster";
 import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { ensureReachable } from "../lib/sentinel/reachability";
+import { DEFAULT_TUNING } from "../lib/tuning";
 import {
   VerifyReport,
   formatVerifyFailures,
@@ -24,7 +25,7 @@ and a write on the master acknowledged (WAIT) and readable on every replica.
 
 Targets (choose one):
   --sentinel host:port[,host:port]  sentinels reachable from here (repeatable), with
-      --master-set <name>           master set (default mymaster)
+      --master-set <name>           master set (default ${DEFAULT_TUNING.masterSet})
       (the Redis/Sentinel password of --sentinel comes from $REDIS_PASSWORD only, and the
       ACL user from $REDIS_USERNAME: operator for a stack, see docs/redis.md)
   --outputs <file>                  a deployed stack: \`pulumi stack output --json --show-secrets > file\`;
@@ -55,7 +56,7 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   const password = options.password ?? "";
   const settings = {
     sentinels: options.sentinels,
-    masterSet: options.masterSet ?? "mymaster",
+    masterSet: options.masterSet ?? DEFAULT_TUNING.masterSet,
     username: options.username,
     password,
   };

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../lib/configTypes";
+import { ClusterConfig } from "../lib/config/configTypes";
 import {
   CLUSTER_ADMIN_POLICY_ARN,
   CNI_POLICY_ARN,
@@ -15,6 +15,7 @@ import {
   podIdentityAssumeRolePolicy,
 } from "../lib/iam";
 import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/nodes";
+import { AWS_STORAGE_CLASS } from "../lib/redis/defaults";
 import { STACK_TAG_KEY } from "../lib/tags";
 
 /** Where EKS sends a cluster's control-plane logs (fixed by EKS). */
@@ -53,7 +54,7 @@ function secretsKeyArn(
 }
 
 export interface ClusterArgs {
-  /** Name, version, node group sizes and admins, validated by `config.ts`. */
+  /** Name, version, node group sizes and admins, validated by the config (`lib/config/`). */
   readonly cluster: ClusterConfig;
   /** The VPC the cluster runs in. */
   readonly vpcId: pulumi.Input<string>;
@@ -63,7 +64,7 @@ export interface ClusterArgs {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The `andyredis/stack` tag value; the EBS CSI driver puts it on every volume it creates. */
   readonly stackTag: pulumi.Input<string>;
-  /** Name of the default StorageClass to create. Defaults to "gp3". */
+  /** Name of the default StorageClass to create. Defaults to `AWS_STORAGE_CLASS` ("gp3"). */
   readonly storageClassName?: string;
 }
 
@@ -295,7 +296,7 @@ export class Cluster extends pulumi.ComponentResource {
       `${name}-gp3`,
       {
         metadata: {
-          name: args.storageClassName ?? "gp3",
+          name: args.storageClassName ?? AWS_STORAGE_CLASS,
           annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
         },
         provisioner: "ebs.csi.aws.com",

@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LoadBalancerConfig } from "../lib/configTypes";
+import { LoadBalancerConfig } from "../lib/config/configTypes";
 
 /** A TLS policy that allows TLS 1.2 and 1.3 only (AWS's recommended policy). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 export interface LoadBalancerArgs {
-  /** Domain, target port and ingress CIDRs, validated by `config.ts`. */
+  /** Domain, target port and ingress CIDRs, validated by the config (`lib/config/`). */
   readonly loadBalancer: LoadBalancerConfig;
   /** Used in `Name` tags and descriptions; AWS names are auto-named (ALB names allow 32 characters). */
   readonly clusterName: string;

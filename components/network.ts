@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkConfig } from "../lib/configTypes";
+import { NetworkConfig } from "../lib/config/configTypes";
 import { planNat, planSubnets } from "../lib/network";
 
 export interface NetworkArgs {
-  /** CIDRs, zone count and NAT mode, validated by `config.ts`. */
+  /** CIDRs, zone count and NAT mode, validated by the config (`lib/config/`). */
   readonly network: NetworkConfig;
   /** Name of the EKS cluster that will use the subnets: it goes into the discovery tags. */
   readonly clusterName: string;

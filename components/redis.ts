@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RedisConfig } from "../lib/configTypes";
+import { RedisConfig } from "../lib/config/configTypes";
 import {
   chartSource,
   chartValues,
@@ -31,7 +31,7 @@ import {
 } from "../lib/redis/acl";
 
 export interface RedisSentinelArgs {
-  /** The typed Redis configuration from `config.ts` (namespace, release, chart, tuning...). */
+  /** The typed Redis configuration from `lib/config/parse.ts` (namespace, release, chart, tuning...). */
   readonly config: RedisConfig;
   /**
    * The password of the application user (`app`, lib/redis/acl.ts) on Redis and Sentinel, e.g.

@@ -21,7 +21,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { migrateStackTagFromState, runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
 import { parseCleanupSettings } from "../lib/cleanup/plan";
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../lib/configTypes";
+import type { VolumeCleanupMode } from "../lib/config/configTypes";
+import { DEFAULTS } from "../lib/config/keys";
 import { isStackTagMigration } from "../lib/tags";
 
 export interface VolumeCleanupArgs {
@@ -45,13 +46,17 @@ export interface VolumeCleanupArgs {
   readonly namespace: pulumi.Input<string>;
   /** Helm release name (PVCs labelled `app.kubernetes.io/instance=<release>`). Required. */
   readonly releaseName: pulumi.Input<string>;
-  /** What happens to the volumes: `delete`, `snapshot` or `retain`. Defaults to "delete". */
+  /**
+   * What happens to the volumes: `delete`, `snapshot` or `retain` (checked by the config, key
+   * `volumeCleanupMode`). Defaults to that key's default ("delete").
+   */
   readonly mode?: VolumeCleanupMode;
-  /** Upper bound in seconds of each wait of the hook. Defaults to 600. */
+  /**
+   * Upper bound in seconds of each wait of the hook (checked by the config, key
+   * `cleanupTimeoutSeconds`). Defaults to that key's default (600).
+   */
   readonly timeoutSeconds?: number;
 }
-
-export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 600;
 
 /** Settings whose change means "another release/cluster": the old hook runs its cleanup. */
 export const REPLACE_ON_CHANGE = ["region", "stackTag", "clusterName", "namespace", "releaseName"];
@@ -145,21 +150,6 @@ export const volumeCleanupProvider: pulumi.dynamic.ResourceProvider<Props, Props
   },
 };
 
-/** Checks the plain (non-Output) arguments; one line per problem. */
-export function validateVolumeCleanupArgs(args: VolumeCleanupArgs): void {
-  const problems: string[] = [];
-  if (args.mode !== undefined && !VOLUME_CLEANUP_MODES.includes(args.mode)) {
-    problems.push(
-      `mode: got ${JSON.stringify(args.mode)}, allowed: ${VOLUME_CLEANUP_MODES.join(", ")}`,
-    );
-  }
-  const t = args.timeoutSeconds;
-  if (t !== undefined && (!Number.isInteger(t) || t <= 0)) {
-    problems.push(`timeoutSeconds: got ${JSON.stringify(t)}, expected an integer > 0`);
-  }
-  if (problems.length > 0) throw new Error(`VolumeCleanup:\n  ${problems.join("\n  ")}`);
-}
-
 /** The dynamic resource itself (type `pulumi-nodejs:dynamic:Resource`, fixed by Pulumi). */
 export class VolumeCleanupHook extends pulumi.dynamic.Resource {
   public readonly mode!: pulumi.Output<string>;
@@ -168,7 +158,6 @@ export class VolumeCleanupHook extends pulumi.dynamic.Resource {
   public readonly timeoutSeconds!: pulumi.Output<number>;
 
   constructor(name: string, args: VolumeCleanupArgs, opts?: pulumi.CustomResourceOptions) {
-    validateVolumeCleanupArgs(args);
     super(
       volumeCleanupProvider,
       name,
@@ -180,8 +169,8 @@ export class VolumeCleanupHook extends pulumi.dynamic.Resource {
         clusterName: args.clusterName,
         namespace: args.namespace,
         releaseName: args.releaseName,
-        mode: args.mode ?? "delete",
-        timeoutSeconds: args.timeoutSeconds ?? DEFAULT_CLEANUP_TIMEOUT_SECONDS,
+        mode: args.mode ?? DEFAULTS.volumeCleanupMode,
+        timeoutSeconds: args.timeoutSeconds ?? DEFAULTS.cleanupTimeoutSeconds,
       },
       { ...opts, additionalSecretOutputs: ["kubeconfig"] },
     );

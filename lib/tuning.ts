@@ -140,74 +140,12 @@ export function replicaPriorityForOrdinal(ordinal: number): number {
   return REPLICA_PRIORITY_BASE - ordinal;
 }
 
-/** Lower bound for `downAfterMs`: under a second, one lost ping triggers a failover. */
-export const MIN_DOWN_AFTER_MS = 1000;
-
 /**
- * Checks a tuning against the topology it will run in. Returns one line per problem, each naming
- * the key (as `keyPrefix` + field name) and what is allowed; an empty list means valid.
- *
- * @param sentinels number of sentinels (one beside each Redis node in the chart).
- * @param replicas number of replicas, i.e. nodes that are not the master.
+ * Lower bound for `downAfterMs`: under a second, one lost ping triggers a failover. The config
+ * checks every tuning key (lib/config/keys.ts ranges, lib/config/parseRedis.ts for the rules
+ * that depend on the node count).
  */
-export function tuningProblems(
-  tuning: RedisTuning,
-  sentinels: number,
-  replicas: number,
-  keyPrefix = "",
-): string[] {
-  const problems: string[] = [];
-  const key = (field: keyof RedisTuning): string => `${keyPrefix}${field}`;
-  const majority = Math.floor(sentinels / 2) + 1;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(tuning.masterSet)) {
-    problems.push(
-      `${key("masterSet")}: "${tuning.masterSet}" is not allowed; use 1-64 letters, digits, ".", "_" or "-"`,
-    );
-  }
-  if (!Number.isInteger(tuning.quorum) || tuning.quorum < majority || tuning.quorum > sentinels) {
-    problems.push(
-      `${key("quorum")}: ${tuning.quorum} is not allowed with ${sentinels} sentinels; use an integer from ${majority} (a majority) to ${sentinels}`,
-    );
-  }
-  if (!Number.isInteger(tuning.downAfterMs) || tuning.downAfterMs < MIN_DOWN_AFTER_MS) {
-    problems.push(
-      `${key("downAfterMs")}: ${tuning.downAfterMs} is not allowed; use an integer of at least ${MIN_DOWN_AFTER_MS} (milliseconds)`,
-    );
-  }
-  if (
-    !Number.isInteger(tuning.failoverTimeoutMs) ||
-    tuning.failoverTimeoutMs <= tuning.downAfterMs
-  ) {
-    problems.push(
-      `${key("failoverTimeoutMs")}: ${tuning.failoverTimeoutMs} is not allowed; use an integer larger than downAfterMs (${tuning.downAfterMs})`,
-    );
-  }
-  if (!Number.isInteger(tuning.parallelSyncs) || tuning.parallelSyncs < 1) {
-    problems.push(
-      `${key("parallelSyncs")}: ${tuning.parallelSyncs} is not allowed; use an integer of at least 1`,
-    );
-  }
-  if (
-    !Number.isInteger(tuning.minReplicasToWrite) ||
-    tuning.minReplicasToWrite < 0 ||
-    tuning.minReplicasToWrite >= replicas
-  ) {
-    problems.push(
-      `${key("minReplicasToWrite")}: ${tuning.minReplicasToWrite} is not allowed with ${replicas} replicas; use an integer from 0 to ${replicas - 1}, so that losing one replica does not stop writes`,
-    );
-  }
-  if (!Number.isInteger(tuning.minReplicasMaxLagSeconds) || tuning.minReplicasMaxLagSeconds < 1) {
-    problems.push(
-      `${key("minReplicasMaxLagSeconds")}: ${tuning.minReplicasMaxLagSeconds} is not allowed; use an integer of at least 1 (seconds)`,
-    );
-  }
-  if (!Number.isInteger(tuning.disklessSyncDelaySeconds) || tuning.disklessSyncDelaySeconds < 0) {
-    problems.push(
-      `${key("disklessSyncDelaySeconds")}: ${tuning.disklessSyncDelaySeconds} is not allowed; use an integer of at least 0 (seconds)`,
-    );
-  }
-  return problems;
-}
+export const MIN_DOWN_AFTER_MS = 1000;
 
 /**
  * The replication directives a Redis node needs for this tuning, as redis.conf lines. Used for

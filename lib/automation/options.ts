@@ -5,6 +5,7 @@
 import { ExitCodeName, ExitCode, UsageError, exitCodeHelp, parseFlags } from "../cli";
 import { SCENARIOS, isScenarioName } from "../sentinel/scenarios";
 import { isStackTag } from "../tags";
+import { AWS_REGION_KEY, configKey } from "../config/keys";
 
 export const COMMANDS = [
   "preview",
@@ -18,17 +19,17 @@ export const COMMANDS = [
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
-/** The config key `--region` sets: the program's region (config.ts reads it first). */
-export const REGION_CONFIG_KEY = "andyredis:region";
+/** The config key `--region` sets: the program's region (lib/config/keys.ts `stackRegion`). */
+export const REGION_CONFIG_KEY = configKey("region");
 
 /** The program's fallback when `andyredis:region` is not set. */
-export const AWS_REGION_CONFIG_KEY = "aws:region";
+export const AWS_REGION_CONFIG_KEY = AWS_REGION_KEY;
 
 /** `aws` or `clusterOnly`: a clusterOnly stack has no AWS resource to audit. */
-export const MODE_CONFIG_KEY = "andyredis:mode";
+export const MODE_CONFIG_KEY = configKey("mode");
 
 /** What destroy does with the Redis volumes; the audit expects what it keeps. */
-export const VOLUME_CLEANUP_MODE_CONFIG_KEY = "andyredis:volumeCleanupMode";
+export const VOLUME_CLEANUP_MODE_CONFIG_KEY = configKey("volumeCleanupMode");
 
 /** The prefix of `ephemeral` stack names when `--stack` is not given. */
 export const DEFAULT_EPHEMERAL_PREFIX = "ephemeral";

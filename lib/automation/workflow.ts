@@ -36,6 +36,7 @@ import {
   ephemeralStackName,
 } from "./options";
 import { OperationKind, formatElapsed, formatEngineEvent } from "./progress";
+import { stackRegion } from "../config/keys";
 
 /** Receives the engine's progress while an operation runs. */
 export interface EngineListener {
@@ -352,23 +353,21 @@ async function runCheck(
 }
 
 /**
- * Where to audit, in the order the program picks its region (config.ts): the outputs' region,
- * then `andyredis:region` and `aws:region` (overrides first, then the stack config), then the
- * program's default.
+ * Where to audit: the outputs' region, else the region the program picks from the same config
+ * (`stackRegion`: `andyredis:region`, then `aws:region`, overrides first, then the stack
+ * config; then the key table's default).
  */
 async function auditRegion(
-  ports: DriverPorts,
   options: DriverOptions,
   outputs: StackOutputMap | undefined,
   session: StackSession | undefined,
 ): Promise<string | undefined> {
   const fromOutputs = outputs?.region?.value;
   if (typeof fromOutputs === "string" && fromOutputs !== "") return fromOutputs;
-  for (const key of [REGION_CONFIG_KEY, AWS_REGION_CONFIG_KEY]) {
-    const value = await configValue(options, session, key);
-    if (value !== undefined) return value;
-  }
-  return ports.defaultRegion;
+  return stackRegion(
+    await configValue(options, session, REGION_CONFIG_KEY),
+    await configValue(options, session, AWS_REGION_CONFIG_KEY),
+  );
 }
 
 /** A config value: the command line's override first, then the stack's config. */
@@ -537,7 +536,7 @@ async function destroyAndAudit(
   outputs: StackOutputMap | undefined,
   remove: boolean,
 ): Promise<void> {
-  const region = await auditRegion(ports, options, outputs, session);
+  const region = await auditRegion(options, outputs, session);
   let stackTag: string | undefined;
   try {
     stackTag = await stackTagOf(outputs, session);
@@ -644,7 +643,7 @@ export async function runAudit(ports: DriverPorts, options: DriverOptions): Prom
     await run.fail("audit", error);
     return run.report();
   }
-  const region = await auditRegion(ports, options, outputs, session.value);
+  const region = await auditRegion(options, outputs, session.value);
   if (region === undefined) {
     await run.fail("audit", new Error("no region: the stack has no region output; pass --region"));
     return run.report();

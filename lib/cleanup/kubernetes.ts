@@ -7,7 +7,7 @@
  * the cluster (`clusterVolumeView`): the PVCs still there, and the PVs outside the release that
  * still refer to an EBS volume.
  */
-import type { VolumeCleanupMode } from "../configTypes";
+import type { VolumeCleanupMode } from "../config/configTypes";
 import { isReleaseClaimName, type VolumeScope } from "./plan";
 import { errorMessage, isClusterGone, waitUntil } from "./retry";
 import type { CleanupReport, CleanupSettings, Logger, WaitOptions } from "./types";

@@ -2,7 +2,11 @@
  * The pure half of the destroy hook: which volumes to snapshot, delete or keep, and the
  * validation of the settings read back from the state. No network, no SDK.
  */
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../configTypes";
+import {
+  isVolumeCleanupMode,
+  VOLUME_CLEANUP_MODES,
+  type VolumeCleanupMode,
+} from "../config/configTypes";
 import { clusterTagKey, isStackTag, STACK_TAG_KEY } from "../tags";
 import {
   CLEANUP_TAG_KEY,
@@ -228,7 +232,10 @@ export function isHookSnapshotOf(
 }
 
 /**
- * Reads and validates the settings stored in the state (untyped there). Collects every problem
+ * Reads back the settings stored in the state (untyped there), which the config validated
+ * before they were stored: this checks that they are what the hook can run with (the same
+ * `isVolumeCleanupMode` as the config's; any positive timeout, since the range of
+ * `cleanupTimeoutSeconds` is the config's policy, not the hook's need). Collects every problem
  * and throws once, one line per problem naming the key and what is allowed.
  */
 export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): CleanupSettings {
@@ -252,11 +259,8 @@ export function parseCleanupSettings(raw: Readonly<Record<string, unknown>>): Cl
   const releaseName = str("releaseName", false);
   const rawMode = raw["mode"];
   let mode: VolumeCleanupMode = "delete";
-  if (
-    typeof rawMode === "string" &&
-    (VOLUME_CLEANUP_MODES as readonly string[]).includes(rawMode)
-  ) {
-    mode = rawMode as VolumeCleanupMode;
+  if (isVolumeCleanupMode(rawMode)) {
+    mode = rawMode;
   } else {
     problems.push(
       `mode: got ${JSON.stringify(rawMode)}, allowed: ${VOLUME_CLEANUP_MODES.join(", ")}`,

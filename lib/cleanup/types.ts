@@ -7,7 +7,7 @@
  * inside the functions that need them: a captured SDK client or module breaks
  * `pulumi.runtime.serializeFunction` (pulumi/pulumi#13960).
  */
-import type { VolumeCleanupMode } from "../configTypes";
+import type { VolumeCleanupMode } from "../config/configTypes";
 
 /** What the hook needs at destroy time; stored in the state as the hook's inputs and outputs. */
 export interface CleanupSettings {

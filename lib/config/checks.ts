@@ -1,7 +1,7 @@
 /**
  * Checks of single config values that need more than a pattern: each returns the problem's
  * message (what is wrong and what is allowed), or undefined when the value is fine. Pure.
- * `config.ts` pairs each message with its key.
+ * The parser (`parse*.ts`) pairs each message with its key.
  */
 import type { Region } from "@pulumi/aws/types/enums";
 import { parseCidr } from "../network";
@@ -157,6 +157,26 @@ export function kmsKeyArnProblem(arn: string, region: string): string | undefine
   if (!match) return `"${arn}" is not a KMS key ARN; ${allowed}`;
   if (match[1] !== region) {
     return `"${arn}" is a key in ${match[1]}, and the stack's region is ${region}: EKS needs a key in the cluster's region; ${allowed}`;
+  }
+  return undefined;
+}
+
+/** A docker config JSON (`~/.docker/config.json`, `kubectl create secret docker-registry`). */
+export function dockerConfigProblem(value: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const auths = (parsed as { auths?: unknown } | undefined)?.auths;
+  if (
+    typeof auths !== "object" ||
+    auths === null ||
+    Array.isArray(auths) ||
+    Object.keys(auths).length === 0
+  ) {
+    return `this value is not allowed; use a docker config JSON with at least one registry under "auths" (what ~/.docker/config.json holds)`;
   }
   return undefined;
 }

@@ -1,35 +1,43 @@
 /**
  * THE table of stack config keys: one entry per `andyredis:<key>`, with its type, default,
  * allowed values, the modes it applies to, whether it is a secret, its README section and its
- * description. Everything else is derived from it or checked against it:
- * - `DEFAULTS` (below) and the fallbacks `config.ts` applies;
- * - the `config:` declarations of Pulumi.yaml (`pulumiYamlConfig` in `render.ts`, compared by
- *   tests/fast/docs.test.ts);
- * - the README's configuration tables (`readmeRows` in `render.ts`, compared by the same test);
- * - the checks (`config.ts` reads each key as its `type` says, against `allowed`/`min`/`max`, and
- *   refuses a key set in a mode it does not apply to).
+ * description. Everything else is derived from it:
+ * - `DEFAULTS` (below), which the reader (`rawReader.ts`) applies when a key is unset;
+ * - the checks: the parser (`parse.ts` and its sections) reads each key as its `type` says,
+ *   against `allowed`/`min`/`max`, and refuses a key set in a mode it does not apply to;
+ * - the `config:` block of Pulumi.yaml and the README's configuration tables, written by
+ *   `npm run gen` (`render.ts`, `io/gen.ts`; `npm run check` fails when they are stale);
+ * - the key names other programs use (`configKey`, e.g. the Automation API driver).
  *
- * Adding a key: an entry here and its reading in `config.ts`; tests/fast/docs.test.ts then fails
- * with the Pulumi.yaml block and README rows to paste.
+ * Adding a key: an entry here, its reading in the section's `parse*.ts` and its field in
+ * `configTypes.ts`, then `npm run gen`.
  */
-import type { DeploymentMode } from "../configTypes";
+import type { DeploymentMode } from "./configTypes";
 import {
   CLUSTER_LOG_TYPES,
   DEPLOYMENT_MODES,
   LOG_RETENTION_DAYS,
   NAT_MODES,
   VOLUME_CLEANUP_MODES,
-} from "../configTypes";
+} from "./configTypes";
 import {
+  AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS,
   AWS_STORAGE_CLASS,
   DEFAULT_CHART,
   DEFAULT_PERSISTENCE_SIZE,
   DEFAULT_REDIS_RESOURCES,
   DEFAULT_SENTINEL_RESOURCES,
   MAX_PERSISTENCE_SIZE,
+  MAX_RELEASE_NAME_LENGTH,
   PINNED_CHART_VERSION,
 } from "../redis/defaults";
 import { DEFAULT_TUNING, MIN_DOWN_AFTER_MS } from "../tuning";
+
+/** The project's config namespace: keys are set as `andyredis:<key>`. */
+export const NAMESPACE = "andyredis";
+
+/** The AWS provider's region key, which the program falls back to when `region` is unset. */
+export const AWS_REGION_KEY = "aws:region";
 
 /** How a key's raw text is read: scalars as themselves, lists and maps as JSON (YAML in the file). */
 export type KeyType = "string" | "integer" | "boolean" | "stringList" | "stringMap" | "object";
@@ -327,8 +335,7 @@ export const CONFIG_KEYS = {
   redisReleaseName: {
     type: "string",
     default: "redis",
-    allowedText:
-      "1-47 lower-case letters, digits or `-`, starting with a letter, ending with a letter or digit",
+    allowedText: `1-${MAX_RELEASE_NAME_LENGTH} lower-case letters, digits or \`-\`, starting with a letter, ending with a letter or digit`,
     modes: ALL,
     section: "Redis",
     description: "Helm release name; it prefixes the pods, Services and PVCs.",
@@ -417,11 +424,10 @@ export const CONFIG_KEYS = {
     type: "integer",
     default: DEFAULT_TUNING.downAfterMs,
     min: MIN_DOWN_AFTER_MS,
-    max: 2000,
+    max: AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS,
     modes: ALL,
     section: "Redis",
-    description:
-      "down-after-milliseconds: how long a silent master may stay silent (above 2000 the chart turns automateClusterRecovery off; see lib/tuning.ts).",
+    description: `down-after-milliseconds: how long a silent master may stay silent (above ${AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS} the chart turns automateClusterRecovery off; see lib/tuning.ts).`,
   },
   sentinelFailoverTimeoutMs: {
     type: "integer",
@@ -612,10 +618,32 @@ export function specOf(key: ConfigKey): KeySpec {
   return CONFIG_KEYS[key];
 }
 
+/** A key's full name, as `pulumi config` and the Automation API take it: `andyredis:<key>`. */
+export function configKey(key: ConfigKey): string {
+  return `${NAMESPACE}:${key}`;
+}
+
+/**
+ * The region the program deploys to: `region` when set, else `aws:region`, else the table's
+ * default. The driver (lib/automation) audits the same region from the same rule.
+ */
+export function stackRegion(regionSet: string | undefined, awsRegion: string | undefined): string {
+  return regionSet ?? awsRegion ?? DEFAULTS.region;
+}
+
 /** Keys held as Pulumi secrets. */
 export const SECRET_KEYS = ALL_KEYS.filter((key) => specOf(key).secret === true);
 
 type Spec<K extends ConfigKey> = (typeof CONFIG_KEYS)[K];
+
+/** The type of a key's default, or undefined for a key without one. */
+export type DefaultOf<K extends ConfigKey> =
+  Spec<K> extends { readonly default: infer D } ? D : undefined;
+
+/** The keys read as `type` says. */
+export type KeyOfType<T extends KeyType> = {
+  [K in ConfigKey]: Spec<K> extends { readonly type: T } ? K : never;
+}[ConfigKey];
 type KeysWithDefault = {
   [K in ConfigKey]: Spec<K> extends { readonly default: unknown } ? K : never;
 }[ConfigKey];

@@ -3,10 +3,8 @@
  * the path of an existing kubeconfig file, as the Kubernetes provider accepts. Messages never
  * hold the kubeconfig's content: it is a secret.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as YAML from "yaml";
+import type { ConfigFiles } from "./configFiles";
 
 export interface KubeconfigCheck {
   /** What is wrong with it, or undefined. */
@@ -48,8 +46,8 @@ function describe(shape: KubeconfigShape): KubeconfigCheck {
   return { contexts, currentContext: typeof current === "string" ? current : undefined };
 }
 
-/** Checks kubeconfig content or a path (relative to `baseDir`, `~/` for the home directory). */
-export function checkKubeconfig(value: string, baseDir: string): KubeconfigCheck {
+/** Checks kubeconfig content or a path (resolved by `files`: `~/`, relative to the project). */
+export function checkKubeconfig(value: string, files: ConfigFiles): KubeconfigCheck {
   const content = asKubeconfig(value);
   if (content) return describe(content);
   const looksLikePath = !value.includes("\n") && value.trim() === value && value.length < 4096;
@@ -59,13 +57,9 @@ export function checkKubeconfig(value: string, baseDir: string): KubeconfigCheck
         "is neither kubeconfig YAML/JSON (kind: Config, with clusters) nor the path of a kubeconfig file",
     };
   }
-  const file = path.resolve(
-    baseDir,
-    value.startsWith("~/") ? path.join(os.homedir(), value.slice(2)) : value,
-  );
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = files.readText(files.resolve(value));
   } catch {
     return {
       problem: "is neither kubeconfig YAML/JSON nor the path of an existing file",

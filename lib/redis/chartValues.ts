@@ -11,7 +11,7 @@
  * which `auth.existingSecret` names, and the ACL users (lib/redis/acl.ts) in another one, which
  * every pod mounts at `ACL_MOUNT_PATH`.
  */
-import { ContainerResources, ImageRef, RedisConfig } from "../configTypes";
+import { ContainerResources, ImageRef, RedisConfig } from "../config/configTypes";
 import { POD_SHUTDOWN, REPLICA_PRIORITY_BASE, redisServerDirectives } from "../tuning";
 import {
   CLUSTER_DOMAIN,
@@ -62,19 +62,6 @@ export const ACL_CHECKSUM_ANNOTATION = "andyredis/acl-checksum";
 
 /** The volume of the ACL Secret in the node pods. */
 const ACL_VOLUME = "andyredis-acl";
-
-/**
- * Chart 23.1.1 only runs its cluster-recovery loop when `sentinel.downAfterMilliseconds` is at
- * most this (`templates/scripts-configmap.yaml`, start-node.sh:
- * `if and .Values.sentinel.automateClusterRecovery (le (int .Values.sentinel.downAfterMilliseconds) 2000)`).
- */
-export const AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS = 2000;
-
-/**
- * The longest release name: the StatefulSet `<release>-node` gets a `controller-revision-hash`
- * pod label `<release>-node-<hash of up to 10 characters>`, and label values stop at 63.
- */
-export const MAX_RELEASE_NAME_LENGTH = 63 - "-node".length - 11;
 
 /**
  * An image block of the chart. With a digest `common.images.image` renders
@@ -185,7 +172,7 @@ export function nodeLifecycleHooks(cfg: RedisConfig): { redis: JsonObject; senti
 /**
  * Where Helm gets the chart: an OCI reference or a chart archive URL as is, a classic
  * repository URL as the repository of the chart "redis", or a local archive or directory (the
- * absolute path `config.ts` resolved and checked) as a path, with no repository.
+ * absolute path the config resolved and checked) as a path, with no repository.
  */
 export function chartSource(cfg: RedisConfig): {
   chart: string;
@@ -411,7 +398,7 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
   };
 
   const global: JsonObject = {};
-  if (cfg.imagesOverridden || imagesNeedInsecureFlag(images)) {
+  if (imagesNeedInsecureFlag(images)) {
     // common.errors.insecureImages (bitnami/common): relocated or replaced images fail the
     // render unless this is set. See lib/redis/images.ts for exactly when.
     global.security = { allowInsecureImages: true };
@@ -422,89 +409,4 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
   }
   if (Object.keys(global).length > 0) values.global = global;
   return values;
-}
-
-/**
- * Constraints the chart adds to those `tuningProblems` checks, one line per problem, naming the
- * config key (`keyPrefix` + field path in `RedisConfig`) and what is allowed. Empty when valid.
- */
-export function chartConstraintProblems(
-  cfg: RedisConfig,
-  keyPrefix = "andyredis:redis.",
-): string[] {
-  const problems: string[] = [];
-  const key = (path: string): string => `${keyPrefix}${path}`;
-  if (cfg.tuning.downAfterMs > AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS) {
-    problems.push(
-      `${key("tuning.downAfterMs")}: ${cfg.tuning.downAfterMs} is not allowed; use at most ${AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS}: the chart's sentinel.automateClusterRecovery (always on here) is silently off above it`,
-    );
-  }
-  if (
-    !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(cfg.releaseName) ||
-    cfg.releaseName.length > MAX_RELEASE_NAME_LENGTH
-  ) {
-    problems.push(
-      `${key("releaseName")}: "${cfg.releaseName}" is not allowed; use 1-${MAX_RELEASE_NAME_LENGTH} lowercase letters, digits or "-", starting with a letter and ending with a letter or digit (the chart names its StatefulSet "<releaseName>-node")`,
-    );
-  }
-  const size = parseQuantity(cfg.persistenceSize);
-  if (size === undefined || size < 2 ** 30) {
-    problems.push(
-      `${key("persistenceSize")}: "${cfg.persistenceSize}" is not allowed; use a Kubernetes quantity of at least 1Gi (the smallest EBS volume), e.g. "8Gi"`,
-    );
-  }
-  problems.push(...resourcesProblems(cfg.resources, key("resources")));
-  problems.push(...resourcesProblems(cfg.sentinelResources, key("sentinelResources")));
-  const memoryLimitKey = key("resources.limits.memory");
-  if (
-    maxmemoryDirective(cfg.resources) === undefined &&
-    !problems.some((problem) => problem.startsWith(`${memoryLimitKey}:`))
-  ) {
-    problems.push(
-      `${memoryLimitKey}: "${cfg.resources.limits.memory}" is not allowed; use at least 1Mi (maxmemory is a share of it)`,
-    );
-  }
-  return problems;
-}
-
-function resourcesProblems(resources: ContainerResources, prefix: string): string[] {
-  const problems: string[] = [];
-  const pairs: [string, string | undefined, string | undefined][] = [
-    ["cpu", resources.requests.cpu, resources.limits.cpu],
-    ["memory", resources.requests.memory, resources.limits.memory],
-  ];
-  for (const [name, request, limit] of pairs) {
-    const requested = request === undefined ? undefined : parseQuantity(request);
-    const limited = limit === undefined ? undefined : parseQuantity(limit);
-    if (request !== undefined && requested === undefined) {
-      problems.push(
-        `${prefix}.requests.${name}: "${request}" is not allowed; use a Kubernetes quantity such as ${name === "cpu" ? '"500m"' : '"3Gi"'}`,
-      );
-    }
-    if (limit !== undefined && limited === undefined) {
-      problems.push(
-        `${prefix}.limits.${name}: "${limit}" is not allowed; use a Kubernetes quantity such as ${name === "cpu" ? '"1"' : '"3Gi"'}`,
-      );
-    }
-    if (requested !== undefined && limited !== undefined && requested > limited) {
-      problems.push(
-        `${prefix}.requests.${name}: "${request}" is not allowed; use at most the limit "${limit}"`,
-      );
-    }
-  }
-  return problems;
-}
-
-/**
- * Problems with a password given in config, for `config.ts` to report. The chart writes the
- * password unquoted into sentinel.conf (`sentinel auth-pass <set> <password>`, `requirepass`)
- * and passes it through shell scripts, so whitespace, quotes and backslashes break it.
- */
-export function redisPasswordProblems(password: string, key = "andyredis:redisPassword"): string[] {
-  if (password.length < 16 || !/^[\x21-\x7e]+$/.test(password) || /["'\\`]/.test(password)) {
-    return [
-      `${key}: this value is not allowed; use at least 16 printable ASCII characters without spaces, quotes, backquotes or backslashes`,
-    ];
-  }
-  return [];
 }

@@ -1,9 +1,9 @@
 /**
  * Defaults for the Redis part of the stack config, which the config key table
- * (`lib/config/keys.ts`) takes, and the fixed sizes of the chart's helper containers. Each says
- * why it has its value.
+ * (`lib/config/keys.ts`) takes, the limits the chart puts on them, and the fixed sizes of the
+ * chart's helper containers. Each says why it has its value.
  */
-import { ContainerResources } from "../configTypes";
+import { ContainerResources } from "../config/configTypes";
 
 /** The Bitnami chart's OCI location (Bitnami moved its charts to Docker Hub OCI in 2023). */
 export const DEFAULT_CHART = "oci://registry-1.docker.io/bitnamicharts/redis";
@@ -13,6 +13,19 @@ export const PINNED_CHART_VERSION = "23.1.1";
 
 /** Redis 8.2.1, the app version chart 23.1.1 ships (Debian's own package is 7.0.15). */
 export const CHART_APP_VERSION = "8.2.1";
+
+/**
+ * Chart 23.1.1 only runs its cluster-recovery loop when `sentinel.downAfterMilliseconds` is at
+ * most this (`templates/scripts-configmap.yaml`, start-node.sh:
+ * `if and .Values.sentinel.automateClusterRecovery (le (int .Values.sentinel.downAfterMilliseconds) 2000)`).
+ */
+export const AUTOMATE_RECOVERY_MAX_DOWN_AFTER_MS = 2000;
+
+/**
+ * The longest release name: the StatefulSet `<release>-node` gets a `controller-revision-hash`
+ * pod label `<release>-node-<hash of up to 10 characters>`, and label values stop at 63.
+ */
+export const MAX_RELEASE_NAME_LENGTH = 63 - "-node".length - 11;
 
 /** Per-node data volume; the origin's size (one 8 GiB volume per pod). */
 export const DEFAULT_PERSISTENCE_SIZE = "8Gi";

@@ -11,7 +11,7 @@
  * - `templates/sentinel/statefulset.yaml`: StatefulSet `<fullname>-node` with
  *   `serviceName: <fullname>-headless`, so pod `i` is `<fullname>-node-<i>.<fullname>-headless`.
  */
-import { RedisConfig } from "../configTypes";
+import { RedisConfig } from "../config/configTypes";
 import { CLUSTER_DOMAIN, REDIS_PORT, SENTINEL_PORT } from "./defaults";
 
 export interface RedisEndpoints {

@@ -7,7 +7,7 @@
  * exact builds chart 23.1.1 pins (its `Chart.yaml` `images` annotation and `values.yaml`), taken
  * from `bitnamilegacy`. Every one can be pointed at a mirror through the stack config.
  */
-import { ImageRef, RedisImages } from "../configTypes";
+import { ImageRef, RedisImages } from "../config/configTypes";
 
 /** Every image block of the chart that its image check looks at. */
 export type RedisChartImages = RedisImages;

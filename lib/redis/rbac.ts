@@ -21,7 +21,7 @@
  */
 import * as YAML from "yaml";
 
-import { RedisConfig } from "../configTypes";
+import { RedisConfig } from "../config/configTypes";
 import { redisEndpoints } from "./endpoints";
 
 /** A rule of a `rbac.authorization.k8s.io/v1` Role. */

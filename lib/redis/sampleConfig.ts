@@ -1,10 +1,11 @@
 /**
  * A complete `RedisConfig` with this module's defaults, for tests and examples (not read by the
- * program: `config.ts` builds the real one from stack config).
+ * program: lib/config/parse.ts builds the real one from stack config).
  */
-import { RedisConfig } from "../configTypes";
+import { RedisConfig } from "../config/configTypes";
 import { DEFAULT_TUNING } from "../tuning";
 import {
+  AWS_STORAGE_CLASS,
   DEFAULT_CHART,
   DEFAULT_PERSISTENCE_SIZE,
   DEFAULT_REDIS_RESOURCES,
@@ -20,12 +21,10 @@ export function sampleRedisConfig(overrides: Partial<RedisConfig> = {}): RedisCo
     chart: DEFAULT_CHART,
     chartVersion: PINNED_CHART_VERSION,
     images: DEFAULT_REDIS_IMAGES,
-    imagesOverridden: false,
     nodes: 3,
     tuning: DEFAULT_TUNING,
-    passwordFromConfig: false,
     persistenceSize: DEFAULT_PERSISTENCE_SIZE,
-    storageClassName: "gp3",
+    storageClassName: AWS_STORAGE_CLASS,
     masterService: true,
     serviceMonitor: false,
     allowScripting: false,

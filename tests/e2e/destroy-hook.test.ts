@@ -24,7 +24,7 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
 import { auditLeftovers } from "../../lib/cleanup/audit";
-import type { VolumeCleanupMode } from "../../lib/configTypes";
+import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, MOTO_REGION, type MotoServer } from "../helpers/moto";
 import { environment } from "./helpers/environment";

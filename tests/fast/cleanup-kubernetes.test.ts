@@ -25,7 +25,7 @@ import {
   withKubeRetry,
 } from "../../lib/cleanup/retry";
 import type { CleanupSettings } from "../../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../../lib/configTypes";
+import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { fakeClock } from "../helpers/clock";
 
 const pvc = (n: number, pv?: string): PvcInfo => ({

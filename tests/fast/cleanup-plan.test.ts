@@ -38,7 +38,7 @@ import {
 import { waitUntil } from "../../lib/cleanup/retry";
 import type { VolumeInfo } from "../../lib/cleanup/types";
 import { snapshotTags } from "../../lib/cleanup/volumes";
-import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../../lib/configTypes";
+import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { fakeClock } from "../helpers/clock";
 import { secretEnvelope } from "../helpers/pulumiMarkers";

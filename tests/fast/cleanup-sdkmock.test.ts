@@ -39,7 +39,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { auditLeftovers } from "../../lib/cleanup/audit";
 import { runCleanup } from "../../lib/cleanup/executor";
 import type { CleanupSettings } from "../../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../../lib/configTypes";
+import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { type FakeClock, fakeClock } from "../helpers/clock";
 

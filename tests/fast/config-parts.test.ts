@@ -5,8 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tar from "tar";
 import { REFERENCE_CHART } from "../helpers/paths";
-import { parseConfig, parseImageRef, StackContext } from "../../config";
-import { chartLocationProblem, localChartPath } from "../../lib/config/chart";
+import { parseConfig, StackContext } from "../../lib/config/parse";
+import { parseImageRef } from "../../lib/config/parseRedis";
+import { chartLocationProblem } from "../../lib/config/chartLocation";
+import { localFiles } from "../../lib/config/io/localFiles";
 import {
   knownRegions,
   kubernetesVersionProblem,
@@ -17,12 +19,16 @@ import {
 import { ALL_KEYS, allowedText, DEFAULTS, specOf } from "../../lib/config/keys";
 import { checkKubeconfig } from "../../lib/config/kubeconfig";
 import * as cleanupTypes from "../../lib/cleanup/types";
-import { redisPasswordProblems } from "../../lib/redis/chartValues";
 import { DEFAULT_REDIS_IMAGES } from "../../lib/redis/images";
 import { reservedTagProblem } from "../../lib/tags";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 
-const CONTEXT: StackContext = { organization: "acme", project: "andyredis", stack: "dev" };
+const CONTEXT: StackContext = {
+  organization: "acme",
+  project: "andyredis",
+  stack: "dev",
+  files: localFiles(),
+};
 
 describe("config parts: the key table", () => {
   it("says for every key what it allows, and gives every integer key a range or words", () => {
@@ -91,20 +97,16 @@ describe("config parts: single values", () => {
       assert.ok(persistenceSizeProblem(no), no);
   });
 
-  it("checks a password like the chart's own rule does, without quoting it", () => {
-    for (const password of [
-      "correct-horse-battery-staple",
-      "short",
-      "has a space in it, sixteen+",
-      'quote"inside-sixteen-chars',
-      "back\\slash-sixteen-chars",
-      "tab\tinside-sixteen-chars",
-    ]) {
-      assert.equal(
-        passwordProblem(password) === undefined,
-        redisPasswordProblems(password).length === 0,
-        password,
-      );
+  it("checks a password as the chart needs it (sentinel.conf, shell), without quoting it", () => {
+    for (const [password, ok] of [
+      ["correct-horse-battery-staple", true],
+      ["short", false],
+      ["has a space in it, sixteen+", false],
+      ['quote"inside-sixteen-chars', false],
+      ["back\\slash-sixteen-chars", false],
+      ["tab\tinside-sixteen-chars", false],
+    ] as const) {
+      assert.equal(passwordProblem(password) === undefined, ok, password);
       assert.ok(!(passwordProblem(password) ?? "").includes(password));
     }
   });
@@ -148,17 +150,17 @@ describe("config parts: the chart location", () => {
       "http://chartmuseum.internal:8080",
       "https://mirror.example.com/redis-23.1.1.tgz",
     ]) {
-      assert.equal(chartLocationProblem(chart, "23.1.1", tmp), undefined, chart);
+      assert.equal(chartLocationProblem(chart, "23.1.1", localFiles(tmp)), undefined, chart);
     }
-    assert.ok(chartLocationProblem("oci://", "23.1.1", tmp));
-    assert.ok(chartLocationProblem("s3://bucket/redis", "23.1.1", tmp));
+    assert.ok(chartLocationProblem("oci://", "23.1.1", localFiles(tmp)));
+    assert.ok(chartLocationProblem("s3://bucket/redis", "23.1.1", localFiles(tmp)));
   });
 
   it("accepts the chart archive and the unpacked chart at the configured version", () => {
-    assert.equal(chartLocationProblem(REFERENCE_CHART, "23.1.1", tmp), undefined);
-    assert.equal(chartLocationProblem(dir, "23.1.1", tmp), undefined);
+    assert.equal(chartLocationProblem(REFERENCE_CHART, "23.1.1", localFiles(tmp)), undefined);
+    assert.equal(chartLocationProblem(dir, "23.1.1", localFiles(tmp)), undefined);
     assert.equal(
-      chartLocationProblem("redis", "23.1.1", tmp),
+      chartLocationProblem("redis", "23.1.1", localFiles(tmp)),
       undefined,
       "relative to the base directory",
     );
@@ -166,39 +168,42 @@ describe("config parts: the chart location", () => {
 
   it("refuses the right chart at another version, naming both", () => {
     assert.match(
-      String(chartLocationProblem(REFERENCE_CHART, "23.2.0", tmp)),
+      String(chartLocationProblem(REFERENCE_CHART, "23.2.0", localFiles(tmp))),
       /holds redis chart 23\.1\.1, not 23\.2\.0/,
     );
     assert.match(
-      String(chartLocationProblem(dir, "22.0.0", tmp)),
+      String(chartLocationProblem(dir, "22.0.0", localFiles(tmp))),
       /holds redis chart 23\.1\.1, not 22\.0\.0/,
     );
   });
 
   it("refuses what is missing or not a chart", () => {
     assert.match(
-      String(chartLocationProblem("nope.tgz", "23.1.1", tmp)),
+      String(chartLocationProblem("nope.tgz", "23.1.1", localFiles(tmp))),
       /nor an existing file or directory/,
     );
     assert.match(
-      String(chartLocationProblem(path.join(dir, "templates"), "23.1.1", tmp)),
+      String(chartLocationProblem(path.join(dir, "templates"), "23.1.1", localFiles(tmp))),
       /no Chart\.yaml/,
     );
     assert.match(
-      String(chartLocationProblem(path.join(dir, "Chart.yaml"), "23.1.1", tmp)),
+      String(chartLocationProblem(path.join(dir, "Chart.yaml"), "23.1.1", localFiles(tmp))),
       /not a chart archive/,
     );
     const common = path.join(dir, "charts", "common");
-    assert.match(String(chartLocationProblem(common, "23.1.1", tmp)), /holds the chart "common"/);
+    assert.match(
+      String(chartLocationProblem(common, "23.1.1", localFiles(tmp))),
+      /holds the chart "common"/,
+    );
   });
 
   it("resolves a local path against the project directory", () => {
     assert.equal(
-      localChartPath("charts/redis-23.1.1.tgz", "/proj"),
+      localFiles("/proj").resolve("charts/redis-23.1.1.tgz"),
       "/proj/charts/redis-23.1.1.tgz",
     );
-    assert.equal(localChartPath("/abs/redis", "/proj"), "/abs/redis");
-    assert.equal(localChartPath("~/redis.tgz", "/proj"), path.join(os.homedir(), "redis.tgz"));
+    assert.equal(localFiles("/proj").resolve("/abs/redis"), "/abs/redis");
+    assert.equal(localFiles("/proj").resolve("~/redis.tgz"), path.join(os.homedir(), "redis.tgz"));
   });
 });
 
@@ -210,16 +215,22 @@ describe("config parts: the kubeconfig", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("reads content (YAML or JSON) and files, with their contexts", () => {
-    assert.deepEqual(checkKubeconfig(content, tmp), { contexts: ["a", "b"], currentContext: "a" });
+    assert.deepEqual(checkKubeconfig(content, localFiles(tmp)), {
+      contexts: ["a", "b"],
+      currentContext: "a",
+    });
     const json = JSON.stringify({ kind: "Config", clusters: [], contexts: [{ name: "j" }] });
-    assert.deepEqual(checkKubeconfig(json, tmp).contexts, ["j"]);
-    assert.deepEqual(checkKubeconfig("config", tmp).contexts, ["a", "b"]);
-    assert.deepEqual(checkKubeconfig(path.join(tmp, "config"), "/").contexts, ["a", "b"]);
+    assert.deepEqual(checkKubeconfig(json, localFiles(tmp)).contexts, ["j"]);
+    assert.deepEqual(checkKubeconfig("config", localFiles(tmp)).contexts, ["a", "b"]);
+    assert.deepEqual(checkKubeconfig(path.join(tmp, "config"), localFiles("/")).contexts, [
+      "a",
+      "b",
+    ]);
   });
 
   it("refuses what is neither, without echoing it", () => {
     for (const value of ["not a kubeconfig", "missing-file", "a: b\nc: d\n", "- a\n- b\n"]) {
-      const check = checkKubeconfig(value, tmp);
+      const check = checkKubeconfig(value, localFiles(tmp));
       assert.ok(check.problem, value);
       assert.ok(!check.problem.includes(value), value);
     }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { cidrProblems, parseCidr, planNat, planSubnets } from "../../lib/network";
-import { NetworkConfig } from "../../lib/configTypes";
+import { NetworkConfig } from "../../lib/config/configTypes";
 
 const ORIGIN: NetworkConfig = {
   vpcCidr: "10.107.0.0/16",

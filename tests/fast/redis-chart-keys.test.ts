@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { REFERENCE_VALUES } from "../helpers/paths";
 import { unknownKeyPaths } from "../../lib/redis/chartKeys";
 import { chartValues } from "../../lib/redis/chartValues";
+import { DEFAULT_REDIS_IMAGES } from "../../lib/redis/images";
 import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 
 function loadReference(): unknown {
@@ -96,7 +97,11 @@ describe("redis chart keys", () => {
       const all = sampleRedisConfig({
         masterService: true,
         serviceMonitor: true,
-        imagesOverridden: true,
+        // Another registry: the chart then needs global.security.allowInsecureImages.
+        images: {
+          ...DEFAULT_REDIS_IMAGES,
+          redis: { ...DEFAULT_REDIS_IMAGES.redis, registry: "mirror.example.com" },
+        },
         allowedNamespaces: ["apps", "jobs"],
         resources: {
           requests: { cpu: "500m", memory: "3Gi" },

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { POSTRENDER } from "../../components/redis";
-import { parseConfig } from "../../config";
+import { parseConfig } from "../../lib/config/parse";
 import * as YAML from "yaml";
 
 import {

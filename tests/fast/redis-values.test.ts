@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ImageRef, RedisConfig } from "../../lib/configTypes";
+import { ImageRef } from "../../lib/config/configTypes";
 import {
-  chartConstraintProblems,
   chartSource,
   chartValues,
   ChartValuesOptions,
@@ -9,7 +8,6 @@ import {
   JsonObject,
   JsonValue,
   maxmemoryDirective,
-  redisPasswordProblems,
 } from "../../lib/redis/chartValues";
 import { DEFAULT_CHART, PINNED_CHART_VERSION } from "../../lib/redis/defaults";
 import { redisEndpoints } from "../../lib/redis/endpoints";
@@ -354,16 +352,16 @@ describe("redis chart values", () => {
         osShell: mirror(DEFAULT_REDIS_IMAGES.osShell),
         kubectl: mirror(DEFAULT_REDIS_IMAGES.kubectl),
       };
-      const values = chartValues(sampleRedisConfig({ images, imagesOverridden: true }), opts);
+      const values = chartValues(sampleRedisConfig({ images }), opts);
       for (const block of ["image", "sentinel.image", "metrics.image", "kubectl.image"]) {
         assert.equal(at(values, `${block}.registry`), images.redis.registry, block);
       }
       assert.equal(at(values, "global.security.allowInsecureImages"), true);
     });
 
-    it("sets allowInsecureImages for a mirror even if imagesOverridden was not computed", () => {
+    it("sets allowInsecureImages when only one image comes from a mirror", () => {
       const images = { ...DEFAULT_REDIS_IMAGES, redis: mirror(DEFAULT_REDIS_IMAGES.redis) };
-      const values = chartValues(sampleRedisConfig({ images, imagesOverridden: false }), opts);
+      const values = chartValues(sampleRedisConfig({ images }), opts);
       assert.equal(at(values, "global.security.allowInsecureImages"), true);
     });
 
@@ -444,67 +442,6 @@ describe("redis chart values", () => {
     });
   });
 
-  describe("chartConstraintProblems", () => {
-    it("accepts the defaults", () => {
-      assert.deepEqual(chartConstraintProblems(sampleRedisConfig()), []);
-    });
-
-    const cases: { name: string; change: Partial<RedisConfig>; message: RegExp }[] = [
-      {
-        name: "down-after above what automateClusterRecovery supports",
-        change: { tuning: { ...DEFAULT_TUNING, downAfterMs: 2500 } },
-        message: /^andyredis:redis\.tuning\.downAfterMs: 2500 .* at most 2000/,
-      },
-      {
-        name: "an upper-case release name",
-        change: { releaseName: "Redis" },
-        message: /^andyredis:redis\.releaseName: "Redis" is not allowed; use 1-47 lowercase/,
-      },
-      {
-        name: "a release name too long for the StatefulSet",
-        change: { releaseName: "r".repeat(48) },
-        message: /^andyredis:redis\.releaseName: "r{48}"/,
-      },
-      {
-        name: "a volume under 1Gi",
-        change: { persistenceSize: "500Mi" },
-        message: /^andyredis:redis\.persistenceSize: "500Mi" .* at least 1Gi/,
-      },
-      {
-        name: "a memory request above its limit",
-        change: {
-          resources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { memory: "3Gi" } },
-        },
-        message: /^andyredis:redis\.resources\.requests\.memory: "4Gi" .* at most the limit "3Gi"/,
-      },
-      {
-        name: "an unparsable sentinel CPU request",
-        change: {
-          sentinelResources: {
-            requests: { cpu: "lots", memory: "128Mi" },
-            limits: { memory: "128Mi" },
-          },
-        },
-        message: /^andyredis:redis\.sentinelResources\.requests\.cpu: "lots"/,
-      },
-    ];
-    for (const { name, change, message } of cases) {
-      it(`rejects ${name}`, () => {
-        const problems = chartConstraintProblems(sampleRedisConfig(change));
-        assert.equal(problems.length, 1, problems.join("\n"));
-        assert.match(problems[0], message);
-      });
-    }
-
-    it("names keys with the given prefix", () => {
-      const problems = chartConstraintProblems(
-        sampleRedisConfig({ persistenceSize: "1Mi" }),
-        "redis.",
-      );
-      assert.match(problems[0], /^redis\.persistenceSize:/);
-    });
-  });
-
   describe("helpers", () => {
     it("parses quantities", () => {
       assert.equal(parseQuantity("3Gi"), 3 * 2 ** 30);
@@ -533,13 +470,6 @@ describe("redis chart values", () => {
         },
       );
       assert.equal(PINNED_CHART_VERSION, "23.1.1");
-    });
-
-    it("rejects passwords the chart's scripts would break", () => {
-      assert.deepEqual(redisPasswordProblems("correct-horse-battery-staple"), []);
-      assert.equal(redisPasswordProblems("short").length, 1);
-      assert.equal(redisPasswordProblems("has a space in it, sixteen+").length, 1);
-      assert.equal(redisPasswordProblems('quote"inside-sixteen-chars').length, 1);
     });
 
     it("names the in-cluster endpoints", () => {

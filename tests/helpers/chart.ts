@@ -1,7 +1,7 @@
 /** Reads files of the pinned chart archive (tests/helpers/paths.ts `REFERENCE_CHART`) in place. */
 import * as fs from "node:fs";
 
-import { readArchiveEntry } from "../../lib/config/chart";
+import { readArchiveEntry } from "../../lib/config/io/localFiles";
 import { REFERENCE_CHART } from "./paths";
 
 /**

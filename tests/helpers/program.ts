@@ -19,7 +19,9 @@ import {
 } from "./mocks";
 import { PROJECT_DIR } from "./paths";
 import { collectingWarnings, Registrations, withoutStackTraces } from "./indexRun";
-import { parseConfig, RawConfig, SecretKey } from "../../config";
+import { localFiles } from "../../lib/config/io/localFiles";
+import type { SecretKey } from "../../lib/config/io/loadConfig";
+import { parseConfig, RawConfig, StackContext } from "../../lib/config/parse";
 import { createStack } from "../../stack";
 // The program loads the aws mode's composition on its first aws-mode run; a test process loads
 // it here, with the test files, so that no test's time limit pays for loading @pulumi/aws.
@@ -79,10 +81,12 @@ export function withApiAccess(raw: RawConfig): RawConfig {
   return needs ? { ...raw, apiPublicAccessCidrs: JSON.stringify(TEST_API_CIDRS) } : raw;
 }
 
-export const STACK_CONTEXT = {
+/** The mocks' stack, with the local files (from the working directory) as the engine's run has. */
+export const STACK_CONTEXT: StackContext = {
   organization: MOCK_ORGANIZATION,
   project: MOCK_PROJECT,
   stack: MOCK_STACK,
+  files: localFiles(),
 };
 
 export interface BuiltStack {

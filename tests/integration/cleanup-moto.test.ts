@@ -23,7 +23,7 @@ import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cle
 import { systemClock } from "../../lib/cleanup/retry";
 import { migrateStackTag } from "../../lib/cleanup/volumes";
 import type { CleanupSettings } from "../../lib/cleanup/types";
-import type { VolumeCleanupMode } from "../../lib/configTypes";
+import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";
 import { PROJECT_DIR } from "../helpers/paths";

@@ -14,11 +14,7 @@ import * as path from "node:path";
 import { EC2 } from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
 
-import {
-  codeVersionOf,
-  validateVolumeCleanupArgs,
-  volumeCleanupProvider,
-} from "../../components/volumeCleanup";
+import { codeVersionOf, volumeCleanupProvider } from "../../components/volumeCleanup";
 import { unwrapSecrets } from "../../lib/cleanup/executor";
 import { parseCleanupSettings } from "../../lib/cleanup/plan";
 import { STACK_TAG_KEY } from "../../lib/tags";
@@ -296,14 +292,15 @@ describe("cleanup hook provider: create, diff, update only store the settings", 
     assert.equal(preview?.failures, undefined);
   });
 
-  it("the component's plain arguments are validated up front", () => {
-    assert.throws(
-      () =>
-        validateVolumeCleanupArgs({
-          ...base,
-          mode: "keep" as "delete",
-          timeoutSeconds: 1.5,
-        }),
+  // The config checks the user's values (tests/fast/config.test.ts); what the state holds is
+  // checked again, by the one parseCleanupSettings, before the hook runs on it.
+  it("check names every bad setting at once, with what is allowed", async () => {
+    const bad = await volumeCleanupProvider.check?.(
+      {},
+      { ...base, mode: "keep", timeoutSeconds: 1.5 },
+    );
+    assert.match(
+      bad?.failures?.[0]?.reason ?? "",
       /mode: got "keep", allowed: delete, snapshot, retain\n.*timeoutSeconds: got 1.5/,
     );
   });

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { StackIdentity } from "../../../../components/stackIdentity";
 import { VolumeCleanup } from "../../../../components/volumeCleanup";
-import type { VolumeCleanupMode } from "../../../../lib/configTypes";
+import type { VolumeCleanupMode } from "../../../../lib/config/configTypes";
 
 const config = new pulumi.Config("hooke2e");
 const identity = new StackIdentity("stack-identity", { stackName: config.require("stackName") });

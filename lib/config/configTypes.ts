@@ -1,10 +1,10 @@
 /**
- * The typed stack configuration. `config.ts` reads the raw Pulumi config, validates it and
+ * The typed stack configuration. `parseConfig` (parse.ts) validates the raw Pulumi config and
  * returns a `StackConfig`; everything else takes (a part of) this object and never reads
  * `pulumi.Config` itself. Kept free of `@pulumi/pulumi` so that `lib/` planners and the CLIs can
  * import it.
  */
-import { RedisTuning } from "./tuning";
+import { RedisTuning } from "../tuning";
 
 /** `aws`: the whole foundation plus Redis. `clusterOnly`: only Redis, into an existing cluster. */
 export type DeploymentMode = "aws" | "clusterOnly";
@@ -17,6 +17,11 @@ export const NAT_MODES: readonly NatMode[] = ["single", "perZone"];
 /** What `pulumi destroy` does with the EBS volumes the Redis PVCs leave behind. */
 export type VolumeCleanupMode = "delete" | "snapshot" | "retain";
 export const VOLUME_CLEANUP_MODES: readonly VolumeCleanupMode[] = ["delete", "snapshot", "retain"];
+
+/** Whether a value (e.g. one read back from the state) is a `VolumeCleanupMode`. */
+export function isVolumeCleanupMode(value: unknown): value is VolumeCleanupMode {
+  return (VOLUME_CLEANUP_MODES as readonly unknown[]).includes(value);
+}
 
 /** The EKS control-plane log types (CloudWatch Logs). */
 export type ClusterLogType = "api" | "audit" | "authenticator" | "controllerManager" | "scheduler";
@@ -116,22 +121,14 @@ export interface RedisConfig {
   /**
    * Chart location: an OCI reference (`oci://...`), a classic repository URL (chart "redis"), a
    * chart archive URL (`.tgz`), or the absolute path of a local chart archive or directory
-   * (`config.ts` resolves a relative one against the project directory and checks it).
+   * (the parser resolves a relative one against the project directory and checks it).
    */
   readonly chart: string;
   readonly chartVersion: string;
   readonly images: RedisImages;
-  /**
-   * True when the chart's image check would reject the images (another registry, or a
-   * repository other than docker.io/bitnamilegacy/*), which makes chart 23.1.1 fail unless
-   * `global.security.allowInsecureImages` is set; computed with `imagesNeedInsecureFlag`.
-   */
-  readonly imagesOverridden: boolean;
   /** Number of Redis nodes (`replica.replicaCount`): one master, the rest replicas. */
   readonly nodes: number;
   readonly tuning: RedisTuning;
-  /** Whether the password was given in config (else a RandomPassword is generated). */
-  readonly passwordFromConfig: boolean;
   readonly persistenceSize: string;
   /** StorageClass for the PVCs; in `aws` mode the stack's own gp3 class. */
   readonly storageClassName: string;
@@ -188,8 +185,8 @@ export interface StackConfig {
   readonly protectData: boolean;
   /**
    * `clusterOnly` mode: where the existing cluster is. The kubeconfig itself (content, or a file
-   * path) is required, checked by `config.ts`, and stays a Pulumi secret
+   * path) is required, checked by the parser, and stays a Pulumi secret
    * (`andyredis:kubeconfig`); `context` picks one of its contexts (checked to exist).
    */
-  readonly existingCluster?: { readonly kubeconfigSet: boolean; readonly context?: string };
+  readonly existingCluster?: { readonly context?: string };
 }
