@@ -128,7 +128,11 @@ export function tokenOnlyForLabelPush(manifest: string): string {
       const source = /^# Source: [^/\n]+\/(.+)$/m.exec(doc)?.[1]?.trim();
       const kind = /^kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
       if (source !== "templates/sentinel/statefulset.yaml" || kind !== "StatefulSet") return doc;
-      const parsed = YAML.parse(doc) as { spec?: { template?: { spec?: PodSpec } } };
+      // YAML 1.1, as Helm and the API server read it: `0755` is octal, `yes` a string only
+      // when quoted. Written back as JSON (valid YAML), so nothing can be re-read differently.
+      const parsed = YAML.parse(doc, { version: "1.1" }) as {
+        spec?: { template?: { spec?: PodSpec } };
+      };
       const pod = parsed.spec?.template?.spec;
       const pusher = pod?.containers?.find((c) => c.name === LABEL_PUSH_CONTAINER);
       if (pod === undefined || pusher === undefined) {
@@ -146,7 +150,7 @@ export function tokenOnlyForLabelPush(manifest: string): string {
         { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
       ];
       const comment = /^# Source: .*$/m.exec(doc)?.[0] ?? "";
-      return `\n${comment}\n${YAML.stringify(parsed, { lineWidth: 0 })}`;
+      return `\n${comment}\n${JSON.stringify(parsed)}\n`;
     })
     .join("---");
 }

@@ -80,6 +80,11 @@ spec:
           volumeMounts:
             - name: redis-data
               mountPath: /data
+          env:
+            - name: REDIS_TLS_ENABLED
+              value: "yes"
+            - name: REDIS_TLS_PORT
+              value: "6379"
         - name: sentinel
         - name: kubectl-shared
           volumeMounts:
@@ -88,6 +93,10 @@ spec:
       volumes:
         - name: kubectl-shared
           emptyDir: {}
+        - name: start-scripts
+          configMap:
+            name: redis-scripts
+            defaultMode: 0755
 `;
 
 interface RenderedPod {
@@ -96,7 +105,7 @@ interface RenderedPod {
   volumes: { name: string; projected?: { sources: Record<string, unknown>[] } }[];
 }
 const podOf = (manifest: string): RenderedPod =>
-  YAML.parseAllDocuments(manifest)
+  YAML.parseAllDocuments(manifest, { version: "1.1" })
     .map((d) => d.toJSON() as { kind?: string; spec?: { template: { spec: RenderedPod } } })
     .find((d) => d?.kind === "StatefulSet")?.spec?.template.spec as RenderedPod;
 
@@ -117,6 +126,22 @@ describe("lib/redis/rbac: the service account token in the label push only", () 
     assert.deepEqual(pod.containers.find((c) => c.name === "redis")?.volumeMounts, [
       { name: "redis-data", mountPath: "/data" },
     ]);
+  });
+
+  it("reads and writes YAML as the API server does: quoted yes stays a string, 0755 is octal", () => {
+    const out = tokenOnlyForLabelPush(NODE_STATEFULSET);
+    const env = JSON.stringify(podOf(out).containers.find((c) => c.name === "redis"));
+    assert.ok(env.includes('{"name":"REDIS_TLS_ENABLED","value":"yes"}'), env);
+    assert.ok(env.includes('{"name":"REDIS_TLS_PORT","value":"6379"}'), env);
+    // Read back as YAML 1.1 (what Helm's and the API server's parsers speak).
+    const reread = YAML.parseAllDocuments(out, { version: "1.1" })
+      .map((d) => d.toJSON() as { spec?: { template: { spec: RenderedPod } } })
+      .find((d) => d?.spec !== undefined);
+    const scripts = reread?.spec?.template.spec.volumes.find((v) => v.name === "start-scripts");
+    assert.deepEqual(scripts, {
+      name: "start-scripts",
+      configMap: { name: "redis-scripts", defaultMode: 0o755 },
+    });
   });
 
   it("gives the same result when run twice, and leaves other documents byte for byte", () => {
