@@ -160,6 +160,7 @@ export function createAwsStack(
     {
       config: config.redis,
       password: secrets.redisPassword,
+      previousPassword: secrets.redisPasswordPrevious,
       imagePullSecret: secrets.redisImagePullSecret,
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],

@@ -76,6 +76,7 @@ export async function createStack(
       {
         config: config.redis,
         password: secrets.redisPassword,
+        previousPassword: secrets.redisPasswordPrevious,
         imagePullSecret: secrets.redisImagePullSecret,
         pvcWhenDeleted: "Delete",
       },

@@ -28,6 +28,7 @@ import {
   aclChecksum,
   aclSecretData,
   aclSecretName,
+  appPasswords,
 } from "../lib/redis/acl";
 
 export interface RedisSentinelArgs {
@@ -40,6 +41,12 @@ export interface RedisSentinelArgs {
    * and the operator users always get generated passwords of their own.
    */
   readonly password?: pulumi.Input<string>;
+  /**
+   * A second password the application user accepts besides `password`, during a rotation
+   * (`redisPasswordPrevious`): clients still holding the old one keep working through the roll
+   * and until it is removed. Made a secret if it is not one. Defaults to none.
+   */
+  readonly previousPassword?: pulumi.Input<string>;
   /**
    * Credentials for the images' registry: a docker config JSON (`redisImagePullSecret`), made a
    * secret if it is not one. Required when `config.imagePullSecret` is true. Defaults to none.
@@ -139,11 +146,17 @@ export class RedisSentinel extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const previousPassword =
+      args.previousPassword === undefined ? undefined : pulumi.secret(args.previousPassword);
     const aclData = pulumi
-      .all([internalPassword, this.password, operatorPassword])
-      .apply(([internal, app, operator]) =>
+      .all([internalPassword, this.password, operatorPassword, previousPassword])
+      .apply(([internal, app, operator, previous]) =>
         aclSecretData(
-          { [INTERNAL_USER]: [internal], [APP_USER]: [app], [OPERATOR_USER]: [operator] },
+          {
+            [INTERNAL_USER]: [internal],
+            [APP_USER]: appPasswords(app, previous),
+            [OPERATOR_USER]: [operator],
+          },
           { allowScripting: cfg.allowScripting },
         ),
       );

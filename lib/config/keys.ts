@@ -404,6 +404,15 @@ export const CONFIG_KEYS = {
     description:
       "Password of the application user `app` (the `redisUsername` output) on Redis and Sentinel.",
   },
+  redisPasswordPrevious: {
+    type: "string",
+    allowedText: "as redisPassword, and not the same password",
+    modes: ALL,
+    secret: true,
+    section: "Redis",
+    description:
+      'A second password the `app` user keeps while clients move to a new redisPassword: set it to the old one, change redisPassword, `pulumi up`; remove it once no client uses the old one, `pulumi up` (docs/redis.md, "Changing a credential").',
+  },
   redisMasterSet: {
     type: "string",
     default: DEFAULT_TUNING.masterSet,

@@ -260,7 +260,14 @@ export function parseRedis(
     if (problem !== undefined) reader.problem("redisChart", problem);
   }
   // Checked here with the rest; its value reaches the program as a secret (io/loadConfig.ts).
-  reader.string("redisPassword", passwordProblem);
+  const password = reader.string("redisPassword", passwordProblem);
+  const previous = reader.string("redisPasswordPrevious", passwordProblem);
+  if (previous !== undefined && previous === password) {
+    reader.problem(
+      "redisPasswordPrevious",
+      "is the same as redisPassword; set it to the password clients used before the change, or remove it",
+    );
+  }
   const imagePullSecret = reader.string("redisImagePullSecret", dockerConfigProblem);
   return {
     namespace: reader.string("redisNamespace", DNS_LABEL),

@@ -252,6 +252,15 @@ export function aclHashes(passwords: AclPasswords): AclHashes {
 }
 
 /**
+ * The passwords the application user accepts: the current one first (what the outputs hand
+ * out), then, during a rotation, the previous one. ACL users hold several passwords at once, so
+ * a pod that has restarted accepts both, and clients move over without being refused.
+ */
+export function appPasswords(current: string, previous?: string): string[] {
+  return previous === undefined || previous === current ? [current] : [current, previous];
+}
+
+/**
  * The ACL Secret's data: both files, and the operator's password for the preStop hooks (the
  * first one given: the current one). Its checksum goes on the pods, so a changed credential
  * rolls them.

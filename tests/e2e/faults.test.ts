@@ -429,14 +429,15 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
 
       // The destroy hook (aws mode's) against moto, with the same cluster's kubeconfig.
       const hookDir = "tests/e2e/destroy-hook/program";
-      const stackTag = "organization/hook-e2e/gone";
-      await gone.pulumiOk(["stack", "init", stackTag], { cwd: hookDir });
+      const stackName = "organization/hook-e2e/gone";
+      await gone.pulumiOk(["stack", "init", stackName], { cwd: hookDir });
       const hookEnv = { ...moto.env, ANDYREDIS_CLEANUP_POLL_SECONDS: "0.5" };
       await gone.setConfig(
         "gone",
         {
           "hooke2e:region": MOTO_REGION,
-          "hooke2e:stackTag": stackTag,
+          "hooke2e:stackName": stackName,
+          "hooke2e:vpcId": "vpc-0000000000000e2e",
           "hooke2e:clusterName": "gone",
           "hooke2e:namespace": NAMESPACE,
           "hooke2e:releaseName": RELEASE,
@@ -450,6 +451,10 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
         cwd: hookDir,
         env: { ...hookEnv, ...FAST },
       });
+      // The identity's tag: the name and the random id the hook's stack keeps in its state.
+      const stackTag = (
+        await gone.pulumiOk(["stack", "output", "stackTag", "--stack", "gone"], { cwd: hookDir })
+      ).stdout.trim();
       const ec2 = new EC2(moto.clientConfig);
       const volumes: string[] = [];
       for (let i = 0; i < NODES; i++) {
@@ -461,6 +466,8 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
               ResourceType: "volume",
               Tags: [
                 { Key: STACK_TAG_KEY, Value: stackTag },
+                // As the EBS CSI driver of that cluster tags what it makes.
+                { Key: "kubernetes.io/cluster/gone", Value: "owned" },
                 { Key: "kubernetes.io/created-for/pvc/namespace", Value: NAMESPACE },
                 {
                   Key: "kubernetes.io/created-for/pvc/name",

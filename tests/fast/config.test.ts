@@ -666,6 +666,29 @@ const bad: BadCase[] = [
     says: /is set in plain text/,
   },
   {
+    name: "a previous password the same as the new one",
+    stack: {
+      secrets: {
+        redisPassword: "the-new-password-0123456789",
+        redisPasswordPrevious: "the-new-password-0123456789",
+      },
+    },
+    key: "redisPasswordPrevious",
+    says: /is the same as redisPassword/,
+  },
+  {
+    name: "a short previous password",
+    stack: { secrets: { redisPasswordPrevious: "short" } },
+    key: "redisPasswordPrevious",
+    says: /at least 16 printable ASCII characters/,
+  },
+  {
+    name: "a previous password in plain text",
+    stack: { config: { redisPasswordPrevious: "the-old-password-0123456789" } },
+    key: "redisPasswordPrevious",
+    says: /is set in plain text/,
+  },
+  {
     name: "a master set with a space",
     stack: { config: { redisMasterSet: "my master" } },
     key: "redisMasterSet",
@@ -917,13 +940,19 @@ const bad: BadCase[] = [
     name: "a misspelt key",
     stack: { config: { natMdoe: "perZone" } },
     key: "natMdoe",
-    says: /is not a key of this project/,
+    says: /is not a key of this project \(did you mean natMode\?\)/,
   },
   {
     name: "a key in the wrong case",
     stack: { config: { vpcCIDR: "10.0.0.0/16" } },
     key: "vpcCIDR",
-    says: /is not a key of this project/,
+    says: /is not a key of this project \(did you mean vpcCidr\?\)/,
+  },
+  {
+    name: "a key like no other",
+    stack: { config: { somethingElse: "x" } },
+    key: "somethingElse",
+    says: /is not a key of this project; see Pulumi\.yaml/,
   },
 ];
 
@@ -1208,6 +1237,7 @@ describe("config: the table's secrets", () => {
       "kubeconfig",
       "redisImagePullSecret",
       "redisPassword",
+      "redisPasswordPrevious",
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { POSTRENDER } from "../../components/redis";
+import { passwordHash } from "../../lib/redis/acl";
 import { MOCK_CA_CERTIFICATE, unwrapSecret } from "../helpers/mocks";
 import {
   BUILD_TIMEOUT_MS,
@@ -324,6 +325,46 @@ describe("program: a password from config, no master-only Service", function () 
         .length,
       0,
     );
+  });
+});
+
+describe("program: a password rotation (redisPasswordPrevious)", function () {
+  this.timeout(BUILD_TIMEOUT_MS);
+  const NEW = "the-new-password-0123456789";
+  const OLD = "the-old-password-0123456789";
+  const aclOf = (stack: BuiltStack) =>
+    unwrapSecret(stack.resources.named("kubernetes:core/v1:Secret", "redis-acl").inputs.stringData)
+      .value as Record<string, string>;
+  const checksumOf = (stack: BuiltStack) =>
+    JSON.stringify(stack.resources.named(RELEASE, "redis-release").inputs.values).match(
+      /"andyredis\/acl-checksum":"([0-9a-f]+)"/,
+    )?.[1];
+  let rotating: BuiltStack;
+  let settled: BuiltStack;
+
+  before(async () => {
+    rotating = await buildStack({}, { redisPassword: NEW, redisPasswordPrevious: OLD });
+    settled = await buildStack({}, { redisPassword: NEW });
+  });
+
+  it("lets the app user hold the new password and the old one, on Redis and Sentinel", () => {
+    for (const file of [aclOf(rotating)["users.acl"], aclOf(rotating)["sentinel-users.acl"]]) {
+      assert.ok(
+        file.includes(`user app reset on #${passwordHash(NEW)} #${passwordHash(OLD)} `),
+        file,
+      );
+    }
+    for (const file of [aclOf(settled)["users.acl"], aclOf(settled)["sentinel-users.acl"]]) {
+      assert.ok(file.includes(`user app reset on #${passwordHash(NEW)} `), file);
+      assert.ok(!file.includes(passwordHash(OLD)));
+    }
+  });
+
+  it("hands out only the new password, and rolls the pods when the old one is added or removed", () => {
+    assert.equal(rotating.values.redisPassword, NEW);
+    const [a, b] = [checksumOf(rotating), checksumOf(settled)];
+    assert.ok(a !== undefined && b !== undefined);
+    assert.notEqual(a, b);
   });
 });
 

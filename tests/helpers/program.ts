@@ -131,13 +131,12 @@ async function newBuild(
     encryptedKeys: Object.keys(secrets).map((key) => `andyredis:${key}`),
   });
   const [outputs, warnings] = await collectingWarnings(async () => {
-    const exported = (await createStack(config, {
-      redisPassword: secrets.redisPassword ? pulumi.secret(secrets.redisPassword) : undefined,
-      kubeconfig: secrets.kubeconfig ? pulumi.secret(secrets.kubeconfig) : undefined,
-      redisImagePullSecret: secrets.redisImagePullSecret
-        ? pulumi.secret(secrets.redisImagePullSecret)
-        : undefined,
-    })) as unknown as Record<string, unknown>;
+    const exported = (await createStack(
+      config,
+      Object.fromEntries(
+        Object.entries(secrets).map(([key, value]) => [key, pulumi.secret(value)]),
+      ),
+    )) as unknown as Record<string, unknown>;
     await settle();
     return exported;
   });

@@ -12,13 +12,11 @@ import { localFiles } from "./localFiles";
 
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-/** The secrets the program needs, as Pulumi secret outputs. */
-export interface StackSecrets {
-  readonly redisPassword?: pulumi.Output<string>;
-  readonly kubeconfig?: pulumi.Output<string>;
-  /** `redisImagePullSecret`: a docker config JSON for the images' registry. */
-  readonly redisImagePullSecret?: pulumi.Output<string>;
-}
+/**
+ * The secrets the program needs, as Pulumi secret outputs: every key the table marks secret
+ * (`redisPassword`, `redisPasswordPrevious`, `kubeconfig`, `redisImagePullSecret`), when set.
+ */
+export type StackSecrets = Readonly<Partial<Record<SecretKey, pulumi.Output<string>>>>;
 
 /** Which config keys the engine handed over encrypted (the SDK keeps this internal). */
 function runtimeSecretCheck(): ((key: string) => boolean) | undefined {
@@ -74,14 +72,9 @@ export function loadConfig(): { config: StackConfig; secrets: StackSecrets } {
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
   });
-  const secret = (key: SecretKey): pulumi.Output<string> | undefined =>
-    raw[key] ? pulumi.secret(raw[key]) : undefined;
-  return {
-    config,
-    secrets: {
-      redisPassword: secret("redisPassword"),
-      kubeconfig: secret("kubeconfig"),
-      redisImagePullSecret: secret("redisImagePullSecret"),
-    },
-  };
+  const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+  for (const key of SECRET_KEYS) {
+    if (raw[key]) secrets[key] = pulumi.secret(raw[key]);
+  }
+  return { config, secrets };
 }
