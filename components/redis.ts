@@ -157,7 +157,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
             [APP_USER]: appPasswords(app, previous),
             [OPERATOR_USER]: [operator],
           },
-          { allowScripting: cfg.allowScripting },
+          { allowScripting: cfg.allowScripting, extraRules: cfg.aclRules },
         ),
       );
     const aclSecret = new k8s.core.v1.Secret(

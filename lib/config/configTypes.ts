@@ -5,6 +5,7 @@
  * import it.
  */
 import { RedisTuning } from "../tuning";
+import type { AclExtraRules } from "../redis/acl";
 
 /** `aws`: the whole foundation plus Redis. `clusterOnly`: only Redis, into an existing cluster. */
 export type DeploymentMode = "aws" | "clusterOnly";
@@ -139,6 +140,8 @@ export interface RedisConfig {
    * Lua engine had CVE-2025-49844 (RCE) and CVE-2025-46817/46818/46819.
    */
   readonly allowScripting: boolean;
+  /** `redisAclRules`: rules added to each user's on the Redis nodes, checked. Default none. */
+  readonly aclRules: AclExtraRules;
   /**
    * A docker-registry Secret the stack creates from `redisImagePullSecret` (a secret), named in
    * the chart's `global.imagePullSecrets`: for a private mirror or a commercial source.

@@ -404,6 +404,16 @@ export const CONFIG_KEYS = {
     description:
       "Password of the application user `app` (the `redisUsername` output) on Redis and Sentinel.",
   },
+  redisAclRules: {
+    type: "object",
+    default: {},
+    allowedText:
+      "a map of app, operator, default to lists of ACL rules (+cmd, -cmd, +@category, -@category, ~pattern, %R~pattern, &channel); none that sets a password, gives app or operator Lua or what the stack takes from them, or takes from default what the sentinels and replicas need (checked up front)",
+    modes: ALL,
+    section: "Redis",
+    description:
+      'ACL rules added to a user\'s own on the Redis nodes, after the stack\'s (lib/redis/acl.ts), e.g. `{"app": ["-@admin", "~cache:*"]}`.',
+  },
   redisPasswordPrevious: {
     type: "string",
     allowedText: "as redisPassword, and not the same password",

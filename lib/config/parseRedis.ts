@@ -8,6 +8,7 @@ import { dockerConfigProblem, passwordProblem, persistenceSizeProblem } from "./
 import type { ConfigFiles } from "./configFiles";
 import { DEFAULTS } from "./keys";
 import { orderProblem, RawReader } from "./rawReader";
+import { ACL_USERS, AclExtraRules, AclUserName, aclRuleProblem } from "../redis/acl";
 import { maxmemoryDirective } from "../redis/chartValues";
 import { AWS_STORAGE_CLASS, MAX_RELEASE_NAME_LENGTH } from "../redis/defaults";
 import { DEFAULT_REDIS_IMAGES } from "../redis/images";
@@ -260,6 +261,7 @@ export function parseRedis(
     if (problem !== undefined) reader.problem("redisChart", problem);
   }
   // Checked here with the rest; its value reaches the program as a secret (io/loadConfig.ts).
+  const allowScripting = reader.boolean("redisAllowScripting");
   const password = reader.string("redisPassword", passwordProblem);
   const previous = reader.string("redisPasswordPrevious", passwordProblem);
   if (previous !== undefined && previous === password) {
@@ -282,7 +284,8 @@ export function parseRedis(
       reader.string("redisStorageClass", DNS_LABEL) ?? (aws ? AWS_STORAGE_CLASS : ""),
     masterService: reader.boolean("redisMasterService"),
     serviceMonitor: reader.boolean("redisServiceMonitor"),
-    allowScripting: reader.boolean("redisAllowScripting"),
+    allowScripting,
+    aclRules: readAclRules(reader, allowScripting),
     imagePullSecret: imagePullSecret !== undefined,
     tls: reader.boolean("redisTls"),
     allowedNamespaces,
@@ -290,4 +293,30 @@ export function parseRedis(
     resources: readResources(reader, "redisResources"),
     sentinelResources: readResources(reader, "sentinelResources"),
   };
+}
+
+/** `redisAclRules`: per user, rules checked one by one (`aclRuleProblem`). */
+function readAclRules(reader: RawReader, allowScripting: boolean): AclExtraRules {
+  const raw = reader.object("redisAclRules") ?? {};
+  const rules: Partial<Record<AclUserName, string[]>> = {};
+  for (const [user, list] of Object.entries(raw)) {
+    if (!(ACL_USERS as readonly string[]).includes(user)) {
+      reader.problem(
+        `redisAclRules.${user}`,
+        `is not a user of the stack; use one of ${ACL_USERS.join(", ")}`,
+      );
+      continue;
+    }
+    if (!Array.isArray(list) || list.some((rule) => typeof rule !== "string")) {
+      reader.problem(`redisAclRules.${user}`, "must be a list of ACL rules (strings)");
+      continue;
+    }
+    const name = user as AclUserName;
+    (list as string[]).forEach((rule, i) => {
+      const problem = aclRuleProblem(name, rule, { allowScripting }, list.slice(0, i));
+      if (problem !== undefined) reader.problem(`redisAclRules.${user}[${i}]`, problem);
+    });
+    rules[name] = (list as string[]).map((rule) => rule.trim());
+  }
+  return rules;
 }

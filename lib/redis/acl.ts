@@ -46,10 +46,45 @@ export function aclSecretName(releaseName: string): string {
 /** Where the ACL Secret is mounted in the Redis and the sentinel containers. */
 export const ACL_MOUNT_PATH = "/opt/bitnami/redis/acl";
 
+/** Rules added to a user's own on the Redis nodes (`redisAclRules`), checked by `aclRuleProblem`. */
+export type AclExtraRules = Readonly<Partial<Record<AclUserName, readonly string[]>>>;
+
 export interface AclOptions {
   /** Lets the app user run Lua (EVAL, EVALSHA, FCALL, SCRIPT LOAD/EXISTS). Defaults to false. */
   readonly allowScripting?: boolean;
+  /** Rules appended to each user's on the Redis nodes, after the stack's. Defaults to none. */
+  readonly extraRules?: AclExtraRules;
 }
+
+/** Commands the app user never gets, whatever their category says. */
+const REFUSED_TO_APP = [
+  "acl",
+  "config",
+  "debug",
+  "keys",
+  "replicaof",
+  "slaveof",
+  "shutdown",
+  "monitor",
+  "module",
+  "failover",
+  "flushall",
+  "flushdb",
+  "sync",
+  "psync",
+] as const;
+
+/** Lua, which only `redisAllowScripting` gives (CVE-2025-49844 and its kin). */
+const SCRIPTING_COMMANDS = [
+  "eval",
+  "evalsha",
+  "eval_ro",
+  "evalsha_ro",
+  "fcall",
+  "fcall_ro",
+  "script",
+  "function",
+];
 
 /** Rules for commands the app user may run on Redis: everything not dangerous, no scripting. */
 function appRedisRules(opts: AclOptions): string[] {
@@ -60,22 +95,7 @@ function appRedisRules(opts: AclOptions): string[] {
     "-@dangerous",
     "-@scripting",
     // Named as well, so that a future change of categories cannot hand them back.
-    ...[
-      "acl",
-      "config",
-      "debug",
-      "keys",
-      "replicaof",
-      "slaveof",
-      "shutdown",
-      "monitor",
-      "module",
-      "failover",
-      "flushall",
-      "flushdb",
-      "sync",
-      "psync",
-    ].map((c) => `-${c}`),
+    ...REFUSED_TO_APP.map((c) => `-${c}`),
     // ioredis' ready check reads INFO; INFO is "@dangerous" only for what it tells.
     "+info",
     ...(opts.allowScripting
@@ -164,8 +184,83 @@ export const INTERNAL_SENTINEL_COMMANDS: readonly string[] = [
 /** Sentinel's hello channel, the only one the internal user needs. */
 export const SENTINEL_HELLO_CHANNEL = "__sentinel__:hello";
 
-/** The rules of one user on Redis nodes (without its password). */
+/** The rules of one user on Redis nodes (without its password), `redisAclRules` last. */
 export function redisRules(user: AclUserName, opts: AclOptions = {}): string[] {
+  return [...stackRedisRules(user, opts), ...(opts.extraRules?.[user] ?? [])];
+}
+
+/** The forms of rule `redisAclRules` takes: commands, categories, key and channel patterns. */
+const RULE_FORM =
+  /^(?:[+-]@?[a-z][a-z0-9_-]*(?:\|[a-z0-9_-]+)?|~\S+|%(?:R|W|RW)~\S+|&\S+|allkeys|resetkeys|allchannels|resetchannels|allcommands|nocommands)$/;
+/** Rules that set a password or turn a user on or off: the stack's alone. */
+const CREDENTIAL_RULE = /^(?:on|off|nopass|resetpass|reset|[<>#!].*)$/;
+
+/**
+ * Why a rule added to a user's on the Redis nodes (`redisAclRules`) is refused, or undefined:
+ * credentials stay the stack's; the internal user (the sentinels', the replicas', the probes')
+ * keeps every command and the channel they use; the app and operator users get neither Lua
+ * (unless `allowScripting`) nor what the stack takes from them.
+ */
+export function aclRuleProblem(
+  user: AclUserName,
+  rule: string,
+  opts: AclOptions = {},
+  earlier: readonly string[] = [],
+): string | undefined {
+  const lower = rule.trim().toLowerCase();
+  if (CREDENTIAL_RULE.test(lower)) {
+    return `"${rule}" sets a password or turns the user on or off; the stack manages those (redisPassword, redisPasswordPrevious)`;
+  }
+  if (!RULE_FORM.test(lower)) {
+    return `"${rule}" is not a rule this key takes; use +<command>, -<command>, +@<category>, -@<category>, ~<key pattern>, %R~ or %W~<key pattern>, &<channel pattern>`;
+  }
+  const command = /^[+-]([a-z][a-z0-9_-]*)/.exec(lower)?.[1];
+  // The app and operator users start from `~*` and `&*`: Redis refuses to start on a pattern
+  // added after those (seen on redis-server 7.0: "Adding a pattern after the * pattern"), so a
+  // pattern needs the reset first, in the same list.
+  if (user !== INTERNAL_USER) {
+    const resets = earlier.map((r) => r.trim().toLowerCase());
+    if (/^(?:~|%|allkeys$)/.test(lower) && !resets.includes("resetkeys")) {
+      return `"${rule}" comes after the ${user} user's ~* and Redis would refuse to start; put "resetkeys" before it to give only the patterns that follow`;
+    }
+    if (/^(?:&|allchannels$)/.test(lower) && !resets.includes("resetchannels")) {
+      return `"${rule}" comes after the ${user} user's &* and Redis would refuse to start; put "resetchannels" before it to give only the channels that follow`;
+    }
+  }
+  if (user === INTERNAL_USER) {
+    const needed = (c: string) =>
+      INTERNAL_REDIS_COMMANDS.some(
+        (n) => n === c || n.startsWith(`${c}|`) || c === n.split("|")[0],
+      );
+    const removes =
+      lower === "nocommands" ||
+      lower === "resetchannels" ||
+      lower.startsWith("-@") ||
+      (lower.startsWith("-") && command !== undefined && needed(lower.slice(1)));
+    if (removes) {
+      return `"${rule}" would lock out the sentinels and the replicas: they authenticate as ${INTERNAL_USER} and need ${INTERNAL_REDIS_COMMANDS.join(", ")} and the channel ${SENTINEL_HELLO_CHANNEL}`;
+    }
+    return undefined;
+  }
+  const base = command?.split("|")[0];
+  if (lower.startsWith("+") && base !== undefined && SCRIPTING_COMMANDS.includes(base)) {
+    return opts.allowScripting
+      ? undefined
+      : `"${rule}" gives the ${user} user Lua; set andyredis:redisAllowScripting instead (docs/redis.md, CVE-2025-49844)`;
+  }
+  const grantsAll = ["allcommands", "+@all", "+@dangerous", "+@scripting", "+@admin"].includes(
+    lower,
+  );
+  if (
+    grantsAll ||
+    (lower.startsWith("+") && (REFUSED_TO_APP as readonly string[]).includes(base ?? ""))
+  ) {
+    return `"${rule}" gives the ${user} user what the stack takes from it (scripting and dangerous commands: ${REFUSED_TO_APP.join(", ")})`;
+  }
+  return undefined;
+}
+
+function stackRedisRules(user: AclUserName, opts: AclOptions): string[] {
   switch (user) {
     case INTERNAL_USER:
       return [

@@ -28,6 +28,7 @@ export function sampleRedisConfig(overrides: Partial<RedisConfig> = {}): RedisCo
     masterService: true,
     serviceMonitor: false,
     allowScripting: false,
+    aclRules: {},
     imagePullSecret: false,
     tls: true,
     allowedNamespaces: [],

@@ -666,6 +666,56 @@ const bad: BadCase[] = [
     says: /is set in plain text/,
   },
   {
+    name: "an ACL rule that would lock out the sentinels",
+    stack: { config: { redisAclRules: JSON.stringify({ default: ["-info"] }) } },
+    key: "redisAclRules.default[0]",
+    says: /"-info" would lock out the sentinels and the replicas: they authenticate as default/,
+  },
+  {
+    name: "an ACL rule that takes a whole category from the internal user",
+    stack: { config: { redisAclRules: JSON.stringify({ default: ["+ping", "-@connection"] }) } },
+    key: "redisAclRules.default[1]",
+    says: /would lock out the sentinels/,
+  },
+  {
+    name: "an ACL rule that gives the app user Lua",
+    stack: { config: { redisAclRules: JSON.stringify({ app: ["+eval"] }) } },
+    key: "redisAclRules.app[0]",
+    says: /gives the app user Lua; set andyredis:redisAllowScripting instead/,
+  },
+  {
+    name: "an ACL rule that hands CONFIG back to the app user",
+    stack: {
+      config: { redisAclRules: JSON.stringify({ app: ["resetkeys", "~cache:*", "+config|set"] }) },
+    },
+    key: "redisAclRules.app[2]",
+    says: /gives the app user what the stack takes from it/,
+  },
+  {
+    name: "a key pattern for the app user without resetkeys (Redis would not start)",
+    stack: { config: { redisAclRules: JSON.stringify({ app: ["~cache:*"] }) } },
+    key: "redisAclRules.app[0]",
+    says: /comes after the app user's ~\* and Redis would refuse to start; put "resetkeys" before it/,
+  },
+  {
+    name: "an ACL rule that sets a password",
+    stack: { config: { redisAclRules: JSON.stringify({ operator: [">hunter2hunter2"] }) } },
+    key: "redisAclRules.operator[0]",
+    says: /sets a password or turns the user on or off; the stack manages those/,
+  },
+  {
+    name: "ACL rules for a user the stack does not have",
+    stack: { config: { redisAclRules: JSON.stringify({ admin: ["+@all"] }) } },
+    key: "redisAclRules.admin",
+    says: /use one of default, app, operator/,
+  },
+  {
+    name: "an ACL rule that is not a rule",
+    stack: { config: { redisAclRules: JSON.stringify({ app: ["+get extra"] }) } },
+    key: "redisAclRules.app[0]",
+    says: /is not a rule this key takes; use \+<command>/,
+  },
+  {
     name: "a previous password the same as the new one",
     stack: {
       secrets: {

@@ -12,6 +12,7 @@ import { withConnection } from "../../lib/sentinel/clients";
 import { Credentials, Endpoint } from "../../lib/sentinel/types";
 import { waitUntilVerified } from "../../lib/sentinel/verify";
 import { sentinelAdmin, sentinelMasterOf } from "../../lib/sentinel/admin";
+import { aclRuleProblem } from "../../lib/redis/acl";
 import { FAST_SENTINEL_PERIODS, useTopology } from "../helpers/redisTopology";
 
 /** The reply of one command, or the error message it got. */
@@ -279,6 +280,40 @@ describe("redisAllowScripting: the app user may run Lua", function () {
       ["CONFIG", "GET", "maxmemory"],
       ["DEBUG", "SLEEP", 0],
     ]);
+  });
+});
+
+describe("redisAclRules: rules added to the stack's, on real servers", function () {
+  this.timeout(60000);
+  // What the config check lets through: a narrower app user, one more command for default.
+  const extraRules = { app: ["-set", "resetkeys", "~cache:*"], default: ["+lastsave"] };
+  const topology = useTopology({ acl: { extraRules }, sentinelPeriods: FAST_SENTINEL_PERIODS });
+
+  it("narrow the app user as asked, and replication and Sentinel still work", async () => {
+    for (const [user, rules] of Object.entries(extraRules)) {
+      rules.forEach((rule, i) => {
+        const problem = aclRuleProblem(user as "app" | "default", rule, {}, rules.slice(0, i));
+        assert.equal(problem, undefined, rule);
+      });
+    }
+    const report = await waitUntilVerified(
+      topology().settings(),
+      { nodes: topology().nodes() },
+      30000,
+    );
+    assert.equal(report.ok, true, report.failures.join("\n"));
+    const m = (await sentinelMasterOf(
+      topology().settings().sentinels[0],
+      topology().operator,
+      topology().tuning.masterSet,
+    )) as Endpoint;
+    await assertRefused(m, topology().app, [["SET", "cache:a", "1"]]);
+    await assertAllowed(m, topology().app, [
+      ["GET", "cache:a"],
+      ["INCR", "cache:n"],
+    ]);
+    await assertRefused(m, topology().app, [["GET", "other"]]);
+    await assertAllowed(m, { password: topology().password }, [["LASTSAVE"]]);
   });
 });
 
