@@ -25,6 +25,7 @@ import {
   restartApiServer,
   startCommand,
   startDisposableCluster,
+  type DisposableCluster,
   until,
   type RunningCommand,
 } from "./helpers/faults";
@@ -407,15 +408,18 @@ describe("e2e: faults in the lifecycle end in a converged stack", function () {
 
   describe("the cluster gone before destroy", () => {
     let moto: MotoServer;
+    let cluster: DisposableCluster | undefined;
     before(async () => {
       moto = await startMoto();
     });
     after(async () => {
+      // Also when the test failed before it made the cluster vanish.
+      await cluster?.destroy();
       await moto?.stop();
     });
 
     it("destroy finishes with PULUMI_K8S_DELETE_UNREACHABLE; the hook finds the cluster gone and still deletes the volumes", async () => {
-      const cluster = await startDisposableCluster("gone");
+      cluster = await startDisposableCluster("gone");
       // The andyredis stack on that cluster.
       const gone = new PulumiProject("faults-gone");
       await gone.pulumiOk(["stack", "init", "gone", "--secrets-provider", "passphrase"]);

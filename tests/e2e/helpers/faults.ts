@@ -184,8 +184,33 @@ export async function startDisposableCluster(name: string): Promise<DisposableCl
     kubeconfigPath,
     kubeconfig: fs.readFileSync(kubeconfigPath, "utf8"),
     destroy: async () => {
+      // Gone at once, as a deleted cluster is: every process of this control plane (each names
+      // its state directory on its command line) killed, then down.sh for what is left. down.sh
+      // alone left the API server, controller manager, scheduler and kwok running here.
+      for (const pid of processesMentioning(state)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
       await run("bash", [path.join(scripts, "down.sh"), "--purge"], { env: scriptEnv });
       fs.rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/** Live processes whose command line contains `text` (Linux: read from /proc). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text))
+        pids.push(Number(entry));
+    } catch {
+      // Ended between the listing and the read.
+    }
+  }
+  return pids;
 }
