@@ -15,17 +15,17 @@ import {
   resolveBackend,
 } from "../../lib/automation/environment";
 import {
-  ExitCode,
   LeftoversError,
   PassphraseEmptyError,
   PassphraseMissingError,
   PulumiCliMissingError,
-  UsageError,
   exitCodeFor,
   runExitCode,
-} from "../../lib/automation/errors";
+} from "../../lib/automation/failures";
+import { ephemeralStackName } from "../../lib/automation/workflows/ephemeralWorkflow";
+import { ExitCode, UsageError } from "../../lib/cli";
 import { RedisUnreachableError } from "../../lib/sentinel/types";
-import { SecretSources, ephemeralStackName, parseCommandLine } from "../../lib/automation/options";
+import { SecretSources, parseCommandLine } from "../../cli/automation";
 import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 
 function probe(

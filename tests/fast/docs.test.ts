@@ -128,8 +128,15 @@ const IO_IMPORT =
   /^import [^;]*?from "((?:node:)?(?:fs|net|child_process|http|https|os|dns|tls)|ioredis|@aws-sdk\/[^"]+|@kubernetes\/client-node|@pulumi\/pulumi\/automation)"|require\("((?:node:)?(?:fs|net|child_process|http|https|os)|@aws-sdk\/[^"]+)"\)/m;
 const IO_GLOBAL = /\bprocess\.(?:env|exit|stdout|stderr|argv)\b|\bDate\.now\(|\bsetTimeout\(/;
 
-/** The automation errors wrap the SDK's error classes; importing them is no I/O. */
-const PURE_DESPITE_IMPORT = new Set(["lib/automation/errors.ts", "lib/automation/progress.ts"]);
+/**
+ * The automation failures wrap the SDK's error classes, and the ports and progress lines import
+ * its types; importing them is no I/O.
+ */
+const PURE_DESPITE_IMPORT = new Set([
+  "lib/automation/failures.ts",
+  "lib/automation/ports.ts",
+  "lib/automation/progress.ts",
+]);
 
 function libModules(dir = "lib"): string[] {
   return fs.readdirSync(path.join(PROJECT_DIR, dir), { withFileTypes: true }).flatMap((entry) => {
