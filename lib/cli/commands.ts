@@ -41,6 +41,12 @@ export const COMMAND_LINES = {
     scripts: { audit: "" },
     exitCodes: ["ok", "usage", "leftovers", "auditFailed", "auditNoMatch", ...INTERRUPTED],
   },
+  // Run by Helm through the executable cli/helm-postrender, not by npm.
+  "helm-postrender": {
+    file: "cli/helmPostrender.ts",
+    scripts: {},
+    exitCodes: ["ok", "internal", "usage", ...INTERRUPTED],
+  },
   "bench:failover": { file: "bench/failover.ts", scripts: { "bench:failover": "" } },
   "bench:e2e": { file: "bench/e2e.ts", scripts: { "bench:e2e": "" } },
 } as const satisfies Readonly<Record<string, CommandLine>>;

@@ -10,6 +10,7 @@ import { COMMAND_LINES, EXIT_CODE_SUMMARY, ExitCode, HELP } from "../../lib/cli"
 import { automationProgram } from "../../cli/automation";
 import { auditProgram } from "../../cli/audit";
 import { drillProgram } from "../../cli/drill";
+import { helmPostrenderProgram } from "../../cli/helmPostrender";
 import { verifyProgram } from "../../cli/verify";
 import { PROJECT_DIR } from "../helpers/paths";
 
@@ -50,6 +51,7 @@ describe("the command-line list", () => {
       automation: automationProgram,
       audit: auditProgram,
       drill: drillProgram(),
+      "helm-postrender": helmPostrenderProgram,
       verify: verifyProgram({}),
     } as const;
     for (const [name, program] of Object.entries(programs)) {
