@@ -2,12 +2,12 @@
  * The one interrupt policy of every command line. SIGINT (Ctrl-C, a CI cancellation), SIGTERM
  * and SIGHUP all mean "stop":
  *
- * - the first one aborts `InterruptContext.signal`; then, for a command that stops by itself
- *   (a `GracefulStop`: the automation driver cancels the running operation and still destroys),
- *   it prints the command's note and lets the command finish;
+ * - for a command that stops by itself (a `GracefulStop`: the automation driver cancels the
+ *   running operation and still destroys), the first one aborts `InterruptContext.signal`,
+ *   prints the command's note and lets the command finish;
  * - otherwise, and at the second interrupt in any case, it runs the cleanups registered with
  *   `onInterrupt` (each once: a local topology's processes) and exits at once with the signal's
- *   code of lib/cli/exitCodes.ts (130 for SIGINT).
+ *   code of lib/cli/exitCodes.ts (130 for SIGINT), before any more of the command runs.
  *
  * `mainOf` installs the policy for the whole run; `onInterrupt` installs it while a cleanup is
  * registered, so a library call outside a command line (a test) also cleans up on Ctrl-C.
@@ -34,7 +34,7 @@ export interface GracefulStop {
 
 /** What a running command sees of the policy. */
 export interface InterruptContext {
-  /** Aborted at the first interrupt. */
+  /** Aborted at the first interrupt of a command that stops gracefully. */
   readonly signal: AbortSignal;
   interrupted(): boolean;
 }
@@ -53,35 +53,64 @@ let graceful: GracefulStop | undefined;
 let owned = false;
 let listening = false;
 
-async function exitInterrupted(signal: InterruptSignal): Promise<void> {
+/**
+ * Runs the cleanups, then exits. Synchronous cleanups run in this tick, so no other code of the
+ * command runs before the exit; one that returns a promise (a topology still starting) is
+ * awaited.
+ */
+function exitInterrupted(signal: InterruptSignal): void {
   const pending = [...cleanups];
   cleanups.clear();
   const done: string[] = [];
-  for (const cleanup of pending) {
-    try {
-      await cleanup.run();
-      done.push(cleanup.done);
-    } catch (error) {
-      process.stderr.write(
-        `cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+  const failed = (error: unknown): void => {
+    process.stderr.write(
+      `cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+  };
+  const exit = (): never => {
+    if (done.length > 0) process.stderr.write(`\ninterrupted by ${signal}: ${done.join("; ")}\n`);
+    process.exit(INTERRUPT_EXIT_CODES[signal]);
+  };
+  const next = (index: number): void => {
+    for (let i = index; i < pending.length; i++) {
+      let result: void | Promise<void>;
+      try {
+        result = pending[i].run();
+      } catch (error) {
+        failed(error);
+        continue;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          () => {
+            done.push(pending[i].done);
+            next(i + 1);
+          },
+          (error: unknown) => {
+            failed(error);
+            next(i + 1);
+          },
+        );
+        return;
+      }
+      done.push(pending[i].done);
     }
-  }
-  if (done.length > 0) process.stderr.write(`\ninterrupted by ${signal}: ${done.join("; ")}\n`);
-  process.exit(INTERRUPT_EXIT_CODES[signal]);
+    exit();
+  };
+  next(0);
 }
 
 function onSignal(signal: NodeJS.Signals): void {
   const known = signal as InterruptSignal;
   interrupts += 1;
-  controller.abort();
   if (interrupts === 1 && graceful !== undefined) {
+    controller.abort();
     process.stdout.write(`${graceful.first}\n`);
     return;
   }
   if (interrupts > 1 && graceful !== undefined) process.stderr.write(`${graceful.second}\n`);
   // A second signal while the cleanups of the first still run changes nothing.
-  if (interrupts === 1 || graceful !== undefined) void exitInterrupted(known);
+  if (interrupts === 1 || graceful !== undefined) exitInterrupted(known);
 }
 
 function listen(): void {

@@ -816,8 +816,13 @@ export async function withLocalTopology<T>(
   // Registered before the first process starts, so no Ctrl-C can leave one behind; the shell's
   // interrupt policy (lib/cli/interrupts.ts) runs it and exits. Still starting: wait for the
   // processes, then stop them.
-  const unregister = onInterrupt("stopped every Redis process", async () =>
-    (topology ?? (await starting.catch(() => undefined)))?.closeSync(),
+  const unregister = onInterrupt("stopped every Redis process", () =>
+    topology !== undefined
+      ? topology.closeSync()
+      : starting.then(
+          (started) => started.closeSync(),
+          () => undefined,
+        ),
   );
   const onExit = (): void => topology?.closeSync();
   process.once("exit", onExit);
