@@ -19,7 +19,7 @@ import {
   isCommand,
   runCommand,
 } from "../lib/automation/driverCommands";
-import { checkPassphrase, findPulumiCli, resolveBackend } from "../lib/automation/environment";
+import { checkPassphrase, findPulumiCli, resolveBackend } from "../lib/automation/preflight";
 import { exitCodeFor } from "../lib/automation/failures";
 import { nodeFileProbe, realPorts } from "../lib/automation/io/localWorkspace";
 import type { ConfigOverride } from "../lib/automation/ports";

@@ -33,6 +33,19 @@ describe("the command-line list", () => {
     }
   });
 
+  it("every `npm run` in the README and docs/ names a package.json script", () => {
+    const docs = [
+      "README.md",
+      ...fs.readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => `docs/${f}`),
+    ].filter((f) => f.endsWith(".md"));
+    for (const file of docs) {
+      const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
+      for (const [, script] of text.matchAll(/npm run(?: -s)? ([a-z][a-z0-9:-]*)/g)) {
+        assert.ok(packageJson.scripts[script] !== undefined, `${file}: npm run ${script}`);
+      }
+    }
+  });
+
   it("lists every command file in cli/", () => {
     const files = fs
       .readdirSync(path.join(PROJECT_DIR, "cli"))

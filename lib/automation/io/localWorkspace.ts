@@ -10,7 +10,7 @@ import { LocalWorkspace, LocalWorkspaceOptions, OpMap, Stack } from "@pulumi/pul
 
 import { DEFAULTS } from "../../config/keys";
 import { stackIdentityTag, stackTagValue } from "../../tags";
-import { Backend, FileProbe, workspaceEnv } from "../environment";
+import { Backend, FileProbe, workspaceEnv } from "../preflight";
 import {
   AuditResult,
   AuditScope,

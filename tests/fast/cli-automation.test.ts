@@ -1,6 +1,6 @@
 /**
  * The driver's command line, environment checks, progress lines and exit-code mapping (pure;
- * the real CLI's preflight in a child process is tests/integration/automation-cli.test.ts).
+ * the real CLI's preflight in a child process is tests/integration/cli-automation-preflight.test.ts).
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
@@ -13,7 +13,7 @@ import {
   checkPassphrase,
   findPulumiCli,
   resolveBackend,
-} from "../../lib/automation/environment";
+} from "../../lib/automation/preflight";
 import {
   LeftoversError,
   PassphraseEmptyError,
