@@ -1,25 +1,66 @@
 /**
- * `npm run drill -- [flags]` / `npm run drill:local`: injects faults under steady load and
- * reports what clients saw, as a table (or JSON) and a timeline SVG.
- * Exit codes: lib/cli/exitCodes.ts (0 every promise held, 13 a deciding scenario failed, 2 bad
- * flags, 3 a missing tool, 18 nothing answers at the target).
+ * `npm run -s drill -- <target> [flags]` / `npm run -s drill:local`: injects faults under steady
+ * load and reports what clients saw, as a table (or JSON) and a timeline SVG. The command in one
+ * file: its flags, help, parser (pure, tested directly), run and exit codes, over the shared
+ * shell (lib/cli).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { exitCodeHelp, mainOf } from "../lib/cli";
-import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sentinel/cliArgs";
+
+import {
+  CheckOutput,
+  CliProgram,
+  COMMAND_LINES,
+  ExitCode,
+  HELP,
+  checkOutput,
+  exitCodeHelp,
+  mainOf,
+  parseFlags,
+} from "../lib/cli";
+import {
+  TARGET_FLAGS,
+  checkTarget,
+  requireLocalBinaries,
+  targetFromFiles,
+} from "../lib/cli/targets";
 import { drillDeployment } from "../lib/sentinel/cluster";
-import { DrillReport, runDrill } from "../lib/sentinel/drill";
-import { SCENARIOS, SCENARIO_SPECS } from "../lib/sentinel/scenarios";
-import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { startCpuLoad } from "../lib/sentinel/cpuLoad";
+import { DrillReport, runDrill } from "../lib/sentinel/drill";
+import { withLocalTopology } from "../lib/sentinel/localTopology";
 import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/sentinel/scenarios";
 import { timelineSvg } from "../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
 
+export interface DrillOptions {
+  readonly json: boolean;
+  /** Run against a fresh local topology of real processes. */
+  readonly local: boolean;
+  /** Local topology with the chart's default tuning instead of ours. */
+  readonly chartDefaults: boolean;
+  /** `pulumi stack output --json --show-secrets` saved to a file: cluster mode. */
+  readonly outputsFile: string | undefined;
+  /** kubeconfig file that replaces the stack's `kubeconfig` output. */
+  readonly kubeconfigFile: string | undefined;
+  readonly scenarios: readonly ScenarioName[] | undefined;
+  /** Where the timeline SVG goes. */
+  readonly svgPath: string | undefined;
+  /** `--cpu-load`: keep the machine's other cores busy during the drill. */
+  readonly cpuLoad: boolean;
+}
+
+const DRILL_FLAGS = {
+  ...TARGET_FLAGS,
+  "chart-defaults": { type: "boolean" },
+  scenarios: { type: "string", multiple: true },
+  svg: { type: "string" },
+  "cpu-load": { type: "boolean" },
+} as const;
+
 const DEFAULT_SVG = path.join("drill-output", "timeline.svg");
 
-const HELP = `Usage: npm run -s drill -- <target> [--scenarios a,b] [--json] [--svg file]
+export const DRILL_HELP = `Usage: npm run -s drill -- <target> [--scenarios a,b] [--json] [--svg file]
        npm run -s drill:local [-- --scenarios a,b] [--chart-defaults]
 
 Runs steady writes (SET + WAIT 1, sequence numbers) and replica reads, injects each fault
@@ -45,27 +86,53 @@ Output:
                           thread per core but one, at least one; bounded to 30 min)
   -h, --help              this text
 
-${exitCodeHelp(["ok", "usage", "toolMissing", "drillFailed", "redisUnreachable"])}
+${exitCodeHelp(COMMAND_LINES.drill.exitCodes)}
 (sentinel-failover is reported only and never decides the exit code; the target is checked
 within seconds, before any scenario)
 `;
+
+/**
+ * Parses argv (without node and script); `--flag value` and `--flag=value` both work. Throws
+ * one UsageError listing every problem, or returns HELP.
+ */
+export function parseDrillArgs(argv: readonly string[]): DrillOptions | typeof HELP {
+  const flags = parseFlags(argv, DRILL_FLAGS);
+  if (flags.help) return HELP;
+  const options: DrillOptions = {
+    json: flags.has("json"),
+    local: flags.has("local"),
+    chartDefaults: flags.has("chart-defaults"),
+    outputsFile: flags.value("outputs"),
+    kubeconfigFile: flags.value("kubeconfig"),
+    // Checked before anything starts: a typo must not cost a drill's worth of waiting first.
+    scenarios: flags.oneOf("scenarios", SCENARIOS),
+    svgPath: flags.value("svg"),
+    cpuLoad: flags.has("cpu-load"),
+  };
+  checkTarget(options, flags.problem.bind(flags), "--local or --outputs <file>");
+  if (options.chartDefaults && !options.local) {
+    flags.problem("--chart-defaults: only applies to --local");
+  }
+  flags.finish();
+  return options;
+}
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-async function run(options: SentinelCliOptions): Promise<DrillReport> {
-  if (!options.cpuLoad) return runTarget(options);
+async function withCpuLoad(options: DrillOptions): Promise<DrillReport> {
+  if (!options.cpuLoad) return drillTarget(options);
   const load = startCpuLoad();
   log(`drill: CPU load on: ${load.workers} busy worker thread(s) on the other cores`);
   try {
-    return await runTarget(options);
+    return await drillTarget(options);
   } finally {
     await load.stop();
   }
 }
 
-async function runTarget(options: SentinelCliOptions): Promise<DrillReport> {
+async function drillTarget(options: DrillOptions): Promise<DrillReport> {
   const scenarios = options.scenarios;
   if (options.local) {
     const tuning = options.chartDefaults ? CHART_DEFAULT_TUNING : DEFAULT_TUNING;
@@ -86,20 +153,31 @@ async function runTarget(options: SentinelCliOptions): Promise<DrillReport> {
   });
 }
 
-mainOf(
-  sentinelProgram({
+/** Runs the drill, writes the SVG, and says what to print. */
+async function drill(options: DrillOptions): Promise<CheckOutput> {
+  if (options.local) requireLocalBinaries();
+  const report = await withCpuLoad(options);
+  const svgPath = options.svgPath ?? DEFAULT_SVG;
+  fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
+  fs.writeFileSync(svgPath, timelineSvg(report));
+  log(`drill: timeline written to ${svgPath}`);
+  return {
+    ok: report.ok,
+    stdout: options.json ? drillReportJson(report) : formatDrillReport(report),
+  };
+}
+
+/** The command on the shell (`run` replaced in tests): a broken promise exits 13. */
+export function drillProgram(
+  run: (options: DrillOptions) => Promise<CheckOutput> = drill,
+): CliProgram<DrillOptions> {
+  return {
     name: "drill",
-    help: HELP,
-    run: async (options) => {
-      const report = await run(options);
-      const svgPath = options.svgPath ?? DEFAULT_SVG;
-      fs.mkdirSync(path.dirname(path.resolve(svgPath)), { recursive: true });
-      fs.writeFileSync(svgPath, timelineSvg(report));
-      log(`drill: timeline written to ${svgPath}`);
-      return {
-        ok: report.ok,
-        output: options.json ? drillReportJson(report) : formatDrillReport(report),
-      };
-    },
-  }),
-);
+    help: DRILL_HELP,
+    failure: ExitCode.drillFailed,
+    parse: (argv) => parseDrillArgs(argv),
+    run: async (options) => checkOutput(await run(options), ExitCode.drillFailed),
+  };
+}
+
+if (require.main === module) mainOf(drillProgram());

@@ -1,6 +1,6 @@
 /**
- * The exit codes of every command line of the project: the Automation driver, verify, drill,
- * audit and the benchmarks. CI scripts branch on these numbers, so they are an interface: add
+ * The exit codes of every command line of the project (lib/cli/commands.ts lists them): the
+ * Automation driver, verify, drill, audit, the Helm post-renderer and the benchmarks. CI scripts branch on these numbers, so they are an interface: add
  * codes, never renumber. Each code means one thing whichever command returns it. The table in
  * docs/automation.md ("Exit codes") is checked against this one by tests/integration/cli-table.test.ts.
  */
@@ -41,8 +41,16 @@ export const ExitCode = {
    * what CI passes when the secret is not defined; an empty passphrase protects nothing.
    */
   passphraseEmpty: 20,
-  /** Interrupted twice (SIGINT): the driver stopped without finishing cleanup. */
+  /**
+   * Stopped by SIGINT (Ctrl-C, a CI cancellation) before finishing, after the cleanups of the
+   * interrupt policy (lib/cli/interrupts.ts): the driver at the second one, without finishing
+   * its cleanup; the other commands at the first.
+   */
   interrupted: 130,
+  /** Stopped by SIGHUP, as for `interrupted`. */
+  hungUp: 129,
+  /** Stopped by SIGTERM, as for `interrupted`. */
+  terminated: 143,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
@@ -69,7 +77,9 @@ export const EXIT_CODE_SUMMARY: Readonly<Record<ExitCodeName, string>> = {
   redisUnreachable: "no Redis/Sentinel answers at the target",
   auditNoMatch: "the audited stack tag matched nothing",
   passphraseEmpty: "passphrase set but empty",
-  interrupted: "interrupted",
+  interrupted: "interrupted (SIGINT)",
+  hungUp: "interrupted (SIGHUP)",
+  terminated: "interrupted (SIGTERM)",
 };
 
 /** The help text's exit-code section for the codes a command can return. */

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { onInterrupt } from "../cli/interrupts";
 import {
   DEFAULT_TUNING,
   POD_SHUTDOWN,
@@ -811,30 +812,25 @@ export async function withLocalTopology<T>(
   body: (topology: LocalTopology) => Promise<T>,
 ): Promise<T> {
   let topology: LocalTopology | undefined;
-  let interruptedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!topology) {
-      // Still starting: remember, and clean up as soon as there is something to clean.
-      interruptedBy = signal;
-      return;
-    }
-    topology.closeSync();
-    process.stderr.write(`\ninterrupted by ${signal}: stopped every Redis process\n`);
-    process.exit(128 + (os.constants.signals[signal] ?? 15));
-  };
+  const starting = LocalTopology.start(options);
+  // Registered before the first process starts, so no Ctrl-C can leave one behind; the shell's
+  // interrupt policy (lib/cli/interrupts.ts) runs it and exits. Still starting: wait for the
+  // processes, then stop them.
+  const unregister = onInterrupt("stopped every Redis process", () =>
+    topology !== undefined
+      ? topology.closeSync()
+      : starting.then(
+          (started) => started.closeSync(),
+          () => undefined,
+        ),
+  );
   const onExit = (): void => topology?.closeSync();
-  // Installed before the first process starts, so no Ctrl-C can leave one behind.
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  signals.forEach((signal) => process.on(signal, onSignal));
   process.once("exit", onExit);
   try {
-    topology = await LocalTopology.start(options);
-    if (interruptedBy) {
-      onSignal(interruptedBy);
-    }
+    topology = await starting;
     return await body(topology);
   } finally {
-    signals.forEach((signal) => process.removeListener(signal, onSignal));
+    unregister();
     process.removeListener("exit", onExit);
     await topology?.close();
   }

@@ -8,8 +8,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { ExitCode } from "../../lib/automation/errors";
-import type { RunReport } from "../../lib/automation/workflow";
+import type { RunReport } from "../../lib/automation/run";
+import { ExitCode } from "../../lib/cli";
 import { environment } from "./helpers/environment";
 import { Kube, kube, namespaceDeleted } from "./helpers/kube";
 import { CommandResult, PulumiProject, runCommand } from "./helpers/pulumi";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 
 import { parse } from "yaml";
 
-import { COMMANDS } from "../../lib/automation/options";
+import { COMMANDS } from "../../lib/automation/driverCommands";
 import { SCENARIOS } from "../../lib/sentinel/drill";
 import { PROJECT_DIR } from "../helpers/paths";
 

@@ -6,21 +6,20 @@ import * as assert from "node:assert/strict";
 
 import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
 
-import { ExitCode } from "../../lib/automation/errors";
-import { DriverOptions, parseCommandLine } from "../../lib/automation/options";
-import {
+import { parseCommandLine } from "../../cli/automation";
+import { runCommand } from "../../lib/automation/driverCommands";
+import type {
   AuditScope,
   ChangeCounts,
   CheckResult,
   DriverPorts,
   EngineListener,
-  REDACTED,
-  RunReport,
   StackOutputMap,
   StackSession,
   VerifyTarget,
-  runCommand,
-} from "../../lib/automation/workflow";
+} from "../../lib/automation/ports";
+import { DriverOptions, REDACTED, RunReport } from "../../lib/automation/run";
+import { ExitCode } from "../../lib/cli";
 import { OUTPUT_CONTRACT, type RedisOutputName } from "../../lib/contract";
 import { fakeClock } from "../helpers/clock";
 import {

@@ -1,6 +1,7 @@
 /**
  * The shared command-line shell (lib/cli) in-process: the flag parser's problems, help, and the
- * mapping from what a command throws to the one exit-code table; the Sentinel CLIs' program.
+ * mapping from what a command throws to the one exit-code table; verify's and drill's programs
+ * on it.
  */
 import * as assert from "node:assert/strict";
 
@@ -14,7 +15,8 @@ import {
   parseFlags,
   runCli,
 } from "../../lib/cli";
-import { SentinelCliCommand, sentinelProgram } from "../../lib/sentinel/cliArgs";
+import { drillProgram } from "../../cli/drill";
+import { verifyProgram } from "../../cli/verify";
 import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/types";
 
 /** Runs a program through the shell with stdout and stderr captured. */
@@ -126,30 +128,19 @@ describe("cli shell", () => {
     );
   });
 
-  describe("sentinel programs", () => {
-    const command = (
-      name: "verify" | "drill",
-      run: SentinelCliCommand["run"],
-    ): SentinelCliCommand => ({ name, help: "Usage: x\n", run });
-
+  describe("verify and drill programs", () => {
     it("exit 0 when the check holds, 12 (verify) or 13 (drill) when it fails", async () => {
       const fine = await capture(
-        sentinelProgram(
-          command("verify", async () => ({ ok: true, output: "fine" })),
-          PASSWORD_ENV,
-        ),
+        verifyProgram(PASSWORD_ENV, async () => ({ ok: true, stdout: "fine" })),
         ["--sentinel", "h:1"],
       );
       assert.deepEqual(fine, { code: ExitCode.ok, out: "fine\n", err: "" });
       const failedVerify = await capture(
-        sentinelProgram(
-          command("verify", async () => ({
-            ok: false,
-            output: "{}",
-            console: "FAIL sentinel reachable",
-          })),
-          PASSWORD_ENV,
-        ),
+        verifyProgram(PASSWORD_ENV, async () => ({
+          ok: false,
+          stdout: "{}",
+          stderr: "FAIL sentinel reachable",
+        })),
         ["--sentinel", "h:1"],
       );
       assert.deepEqual(failedVerify, {
@@ -158,12 +149,10 @@ describe("cli shell", () => {
         err: "FAIL sentinel reachable\n",
       });
       let ran = false;
-      const drill = sentinelProgram(
-        command("drill", async () => {
-          ran = true;
-          return { ok: false, output: "broken" };
-        }),
-      );
+      const drill = drillProgram(async () => {
+        ran = true;
+        return { ok: false, stdout: "broken" };
+      });
       assert.equal((await capture(drill, ["--outputs", "o.json", "--bogus"])).code, ExitCode.usage);
       assert.equal(ran, false, "a usage error stops before the run");
       assert.equal((await capture(drill, ["--outputs", "o.json"])).code, ExitCode.drillFailed);

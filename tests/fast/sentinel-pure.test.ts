@@ -1,15 +1,9 @@
 /**
  * The pure parts of verify/drill: cluster naming and NAT map, error kinds, windows and
- * percentiles, the table, the SVG, flag parsing, and the config the local topology writes.
+ * percentiles, the table, the SVG, and the config the local topology writes (their CLIs' flags:
+ * tests/fast/cli-verify-drill.test.ts).
  */
 import * as assert from "node:assert/strict";
-import { HELP, UsageError } from "../../lib/cli";
-import { ContractError } from "../../lib/contract";
-import {
-  SentinelCliOptions,
-  parseSentinelCliArgs,
-  targetFromOutputs,
-} from "../../lib/sentinel/cliArgs";
 import {
   parseScenarios,
   recoveryTimeoutFor,
@@ -38,7 +32,6 @@ import { formatDrillReport, formatTable } from "../../lib/sentinel/report";
 import { escapeXml, tickStep, timelineSvg } from "../../lib/sentinel/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../../lib/tuning";
 import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../../lib/sentinel/verify";
-import { SAMPLE_KUBECONFIG, sampleOutputs } from "../helpers/outputs";
 
 describe("sentinel cluster naming and natMap", () => {
   it("derives pod names from the release", () => {
@@ -314,109 +307,6 @@ describe("sentinel drill output", () => {
     assert.equal(escapeXml(`<a & "b">`), "&lt;a &amp; &quot;b&quot;&gt;");
     assert.equal(tickStep(6000), 500);
     assert.equal(tickStep(90000), 10000);
-  });
-});
-
-describe("sentinel CLI flags", () => {
-  const parse = (
-    command: "verify" | "drill",
-    argv: string[],
-    env: Record<string, string> = {},
-  ): SentinelCliOptions => {
-    const options = parseSentinelCliArgs(command, argv, env);
-    assert.ok(options !== HELP);
-    return options;
-  };
-
-  it("parses targets and output flags", () => {
-    const options = parse(
-      "verify",
-      ["--sentinel", "127.0.0.1:26379,127.0.0.1:26380", "--sentinel=10.0.0.1:26379", "--json"],
-      { REDIS_PASSWORD: "pw" },
-    );
-    assert.deepEqual(options.sentinels, [
-      { host: "127.0.0.1", port: 26379 },
-      { host: "127.0.0.1", port: 26380 },
-      { host: "10.0.0.1", port: 26379 },
-    ]);
-    assert.equal(options.json, true);
-    assert.equal(options.password, "pw");
-    assert.equal(parse("verify", ["--sentinel", "h:1"], { REDIS_PASSWORD: "e" }).password, "e");
-    assert.deepEqual(
-      parse("drill", ["--local", "--scenarios", "master-crash, all-down"]).scenarios,
-      ["master-crash", "all-down"],
-    );
-    assert.equal(parseSentinelCliArgs("drill", ["--bogus", "-h"]), HELP);
-    assert.equal(parse("drill", ["--local", "--cpu-load"]).cpuLoad, true);
-    assert.equal(parse("drill", ["--local"]).cpuLoad, false);
-    assert.throws(() => parse("drill", ["--local", "--cpu-load=2"]), /--cpu-load: takes no value/);
-  });
-
-  it("reports every problem at once, one line each", () => {
-    assert.throws(
-      () =>
-        parse("verify", [
-          "--bogus",
-          "--sentinel",
-          "nohost",
-          "--nodes",
-          "1",
-          "--local",
-          "--outputs",
-          "o.json",
-        ]),
-      (error: Error) =>
-        error instanceof UsageError &&
-        error.message ===
-          [
-            "--bogus: unknown flag; use --help to list the flags",
-            '--sentinel: "nohost" is not host:port',
-            '--nodes: "1" is not allowed; use an integer of at least 2',
-            "choose one target: --local, --outputs <file>, or --sentinel host:port",
-            "--sentinel: needs the password in $REDIS_PASSWORD",
-          ].join("\n"),
-    );
-    assert.throws(
-      () =>
-        parse("verify", ["--sentinel", "h:1", "--password", "hunter22"], { REDIS_PASSWORD: "e" }),
-      (error: Error) =>
-        error instanceof UsageError &&
-        /--password: a password on the command line shows in `ps` and logs; set REDIS_PASSWORD/.test(
-          error.message,
-        ) &&
-        !error.message.includes("hunter22"),
-    );
-    assert.throws(() => parse("drill", ["--chart-defaults"]), /only applies to --local/);
-    assert.throws(() => parse("drill", []), /give a target: --local or --outputs <file>/);
-    assert.throws(() => parse("drill", ["--sentinel", "h:1"]), /--sentinel: unknown flag/);
-    assert.throws(
-      () => parse("drill", ["--local", "--scenarios", "master-crash,graceful"]),
-      /--scenarios: unknown graceful; use one of master-crash,/,
-    );
-    assert.throws(
-      () => parse("verify", ["--local", "--kubeconfig", "k"]),
-      /only applies to --outputs/,
-    );
-    assert.throws(() => parse("verify", ["--local", "--outputs"]), /--outputs: needs a value/);
-  });
-
-  const outputs = sampleOutputs({ nodes: 5 }, { redisReleaseName: "cache" });
-
-  it("builds a deployment target from stack outputs through the contract", () => {
-    const target = targetFromOutputs(outputs, undefined);
-    assert.equal(target.releaseName, "cache");
-    assert.equal(target.kubeconfig, SAMPLE_KUBECONFIG);
-    assert.equal(target.nodes, 5, "one node per sentinel host");
-    assert.equal(targetFromOutputs(outputs, "override").kubeconfig, "override");
-    assert.throws(
-      () => targetFromOutputs({ ...outputs, kubeconfig: "[secret]" }, undefined, "o.json"),
-      (error: Error) =>
-        error instanceof ContractError &&
-        /"kubeconfig" is masked \("\[secret\]"\): read the outputs with --show-secrets/.test(
-          error.message,
-        ),
-    );
-    assert.throws(() => targetFromOutputs([], undefined), UsageError);
   });
 });
 

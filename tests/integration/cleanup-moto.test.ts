@@ -18,7 +18,7 @@ import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-taggin
 
 import { ExitCode, HELP } from "../../lib/cli";
 import { auditLeftovers, type AuditClients } from "../../lib/cleanup/audit";
-import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
+import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../cli/audit";
 import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
 import { systemClock } from "../../lib/cleanup/retry";
 import { migrateStackTag } from "../../lib/cleanup/volumes";

@@ -15,7 +15,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { EXIT_CODE_SUMMARY, ExitCode, ExitCodeName } from "../../lib/cli";
+import {
+  COMMAND_LINES,
+  CommandLineName,
+  EXIT_CODE_SUMMARY,
+  ExitCode,
+  ExitCodeName,
+} from "../../lib/cli";
 import { sampleOutputs } from "../helpers/outputs";
 
 interface Result {
@@ -24,16 +30,15 @@ interface Result {
   readonly err: string;
 }
 
-/** The scripts behind the npm scripts, as package.json runs them. */
-const SCRIPTS = {
-  automation: "cli/automation.ts",
-  verify: "cli/verify.ts",
-  drill: "cli/drill.ts",
-  audit: "cli/audit.ts",
-  "bench:failover": "bench/failover.ts",
-  "bench:e2e": "bench/e2e.ts",
-} as const;
-type Command = keyof typeof SCRIPTS;
+/** The commands npm runs (the Helm post-renderer has no flags to test). */
+type Command = Exclude<CommandLineName, "helm-postrender">;
+
+/** The scripts behind the npm scripts, from the one list of command lines (lib/cli/commands.ts). */
+const SCRIPTS = Object.fromEntries(
+  Object.entries(COMMAND_LINES)
+    .filter(([, command]) => Object.keys(command.scripts).length > 0)
+    .map(([name, command]) => [name, command.file]),
+) as Readonly<Record<Command, string>>;
 
 type Case = "help" | "unknown flag" | "missing value" | "bad value" | "missing file";
 

@@ -1,6 +1,6 @@
 /**
- * The driver's errors and their mapping to the exit codes of lib/cli/exitCodes.ts, the one table
- * every command line shares.
+ * The driver's failures: its steps, its error classes, and their mapping to the exit codes of
+ * lib/cli/exitCodes.ts (the one table every command line shares).
  */
 import {
   ConcurrentUpdateError,
@@ -8,11 +8,9 @@ import {
   StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 
-import { ExitCode, ExitCodeValue, ToolMissingError, UsageError, commonExitCode } from "../cli";
+import { ToolMissingError, commonExitCode } from "../cli/errors";
+import { ExitCode, ExitCodeValue } from "../cli/exitCodes";
 import { ContractError } from "../contract";
-
-export { ExitCode, UsageError };
-export type { ExitCodeValue };
 
 /** The steps the driver runs; each has the exit code its failure maps to. */
 export type StepName =

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ExitCode } from "../../lib/automation/errors";
+import { ExitCode } from "../../lib/cli";
 import { PROJECT_DIR } from "../helpers/paths";
 import { runProcess, transpileForChildren } from "../helpers/process";
 

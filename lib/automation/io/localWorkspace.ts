@@ -1,30 +1,30 @@
 /**
  * The real ports of the Automation API driver: a LocalWorkspace over this project directory,
  * and the verify, drill and audit implementations of the other modules. Everything the
- * workflows in `lib/automation/workflow.ts` do to the outside world goes through here, so that
- * they (and their tests) depend only on the narrow `DriverPorts` interface.
+ * workflows in `lib/automation/workflows/` do to the outside world goes through here, so that
+ * they (and their tests) depend only on the narrow `DriverPorts` interface (../ports.ts).
  */
 import * as fs from "node:fs";
 
 import { LocalWorkspace, LocalWorkspaceOptions, OpMap, Stack } from "@pulumi/pulumi/automation";
 
-import { DEFAULTS } from "../lib/config/keys";
-import { Backend, FileProbe, workspaceEnv } from "../lib/automation/environment";
-import { ConfigOverride } from "../lib/automation/options";
+import { DEFAULTS } from "../../config/keys";
+import { stackIdentityTag, stackTagValue } from "../../tags";
+import { Backend, FileProbe, workspaceEnv } from "../preflight";
 import {
   AuditResult,
   AuditScope,
   ChangeCounts,
   CheckResult,
   Checks,
+  ConfigOverride,
   DriverPorts,
   EngineListener,
   StackOutputMap,
   StackProvider,
   StackSession,
   VerifyTarget,
-} from "../lib/automation/workflow";
-import { stackIdentityTag, stackTagValue } from "../lib/tags";
+} from "../ports";
 
 /** The resource type of the stack's random id (components/stackIdentity.ts). */
 const STACK_ID_TYPE = "random:index/randomString:RandomString";
@@ -189,7 +189,7 @@ export function localStackProvider(options: LocalStackOptions): StackProvider {
  */
 export const realChecks: Checks = {
   async verify(target: VerifyTarget): Promise<CheckResult> {
-    const { verifyDeployment } = await import("../lib/sentinel/cluster");
+    const { verifyDeployment } = await import("../../sentinel/cluster");
     const report = await verifyDeployment({ ...target });
     return {
       ok: report.ok,
@@ -201,7 +201,7 @@ export const realChecks: Checks = {
     };
   },
   async drill(target: VerifyTarget, scenarios: readonly string[]): Promise<CheckResult> {
-    const { drillDeployment } = await import("../lib/sentinel/cluster");
+    const { drillDeployment } = await import("../../sentinel/cluster");
     const report = await drillDeployment(
       { ...target },
       scenarios.length > 0 ? { scenarios: [...scenarios] } : undefined,
@@ -209,7 +209,7 @@ export const realChecks: Checks = {
     return { ok: report.ok, summary: report.ok ? "drill passed" : "drill failed", details: report };
   },
   async audit(scope: AuditScope): Promise<AuditResult> {
-    const { auditLeftovers } = await import("../lib/cleanup/audit");
+    const { auditLeftovers } = await import("../../cleanup/audit");
     // The scope says whether the stack's volumeCleanupMode keeps snapshots or volumes on
     // purpose; those are reported as kept, not as leftovers.
     const report = await auditLeftovers({ ...scope });

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 
-import { PassphraseEmptyError, PassphraseMissingError, PulumiCliMissingError } from "./errors";
+import { PassphraseEmptyError, PassphraseMissingError, PulumiCliMissingError } from "./failures";
 
 /** Environment variables, as `process.env` has them. */
 export type Env = Readonly<Record<string, string | undefined>>;

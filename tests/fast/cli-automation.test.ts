@@ -1,6 +1,6 @@
 /**
  * The driver's command line, environment checks, progress lines and exit-code mapping (pure;
- * the real CLI's preflight in a child process is tests/integration/automation-cli.test.ts).
+ * the real CLI's preflight in a child process is tests/integration/cli-automation-preflight.test.ts).
  */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
@@ -13,19 +13,19 @@ import {
   checkPassphrase,
   findPulumiCli,
   resolveBackend,
-} from "../../lib/automation/environment";
+} from "../../lib/automation/preflight";
 import {
-  ExitCode,
   LeftoversError,
   PassphraseEmptyError,
   PassphraseMissingError,
   PulumiCliMissingError,
-  UsageError,
   exitCodeFor,
   runExitCode,
-} from "../../lib/automation/errors";
+} from "../../lib/automation/failures";
+import { ephemeralStackName } from "../../lib/automation/workflows/ephemeralWorkflow";
+import { ExitCode, UsageError } from "../../lib/cli";
 import { RedisUnreachableError } from "../../lib/sentinel/types";
-import { SecretSources, ephemeralStackName, parseCommandLine } from "../../lib/automation/options";
+import { SecretSources, parseCommandLine } from "../../cli/automation";
 import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 
 function probe(
