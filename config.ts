@@ -54,7 +54,7 @@ import {
   protectDataByDefault,
 } from "./lib/config/keys";
 import { checkKubeconfig } from "./lib/config/kubeconfig";
-import { cidrProblems } from "./lib/network";
+import { cidrProblems } from "./lib/network/subnetPlan";
 import { MAX_RELEASE_NAME_LENGTH, maxmemoryDirective } from "./lib/redis/chartValues";
 import { AWS_STORAGE_CLASS } from "./lib/redis/defaults";
 import { DEFAULT_REDIS_IMAGES, imagesNeedInsecureFlag } from "./lib/redis/images";

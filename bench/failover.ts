@@ -21,15 +21,15 @@ import {
   mainOf,
   parseFlags,
 } from "../lib/cli";
-import { ScenarioResult, elapsedPrefix, runDrill } from "../lib/sentinel/drill";
+import { ScenarioResult, elapsedPrefix, runDrill } from "../lib/drill/io/drillRun";
 import {
   LocalTopologyOptions,
   missingBinaries,
   missingBinariesMessage,
   withLocalTopology,
-} from "../lib/sentinel/localTopology";
-import { preStopPlan } from "../lib/sentinel/preStop";
-import { SCENARIOS, ScenarioName } from "../lib/sentinel/scenarios";
+} from "../lib/topology/io/localTopology";
+import { preStopPlan } from "../lib/topology/preStop";
+import { SCENARIOS, ScenarioName } from "../lib/drill/scenarios";
 import {
   CHART_DEFAULT_POD_SHUTDOWN,
   CHART_DEFAULT_TUNING,

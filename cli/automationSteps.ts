@@ -189,7 +189,7 @@ export function localStackProvider(options: LocalStackOptions): StackProvider {
  */
 export const realChecks: Checks = {
   async verify(target: VerifyTarget): Promise<CheckResult> {
-    const { verifyDeployment } = await import("../lib/sentinel/cluster");
+    const { verifyDeployment } = await import("../lib/topology/io/deployedTopology");
     const report = await verifyDeployment({ ...target });
     return {
       ok: report.ok,
@@ -201,7 +201,7 @@ export const realChecks: Checks = {
     };
   },
   async drill(target: VerifyTarget, scenarios: readonly string[]): Promise<CheckResult> {
-    const { drillDeployment } = await import("../lib/sentinel/cluster");
+    const { drillDeployment } = await import("../lib/topology/io/deployedTopology");
     const report = await drillDeployment(
       { ...target },
       scenarios.length > 0 ? { scenarios: [...scenarios] } : undefined,

@@ -5,16 +5,16 @@
  */
 import { exitCodeHelp, mainOf } from "../lib/cli";
 import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sentinel/cliArgs";
-import { verifyDeployment } from "../lib/sentinel/cluster";
-import { withLocalTopology } from "../lib/sentinel/localTopology";
-import { ensureReachable } from "../lib/sentinel/reachability";
+import { verifyDeployment } from "../lib/topology/io/deployedTopology";
+import { withLocalTopology } from "../lib/topology/io/localTopology";
+import { ensureReachable } from "../lib/sentinel/io/reachability";
 import {
   VerifyReport,
   formatVerifyFailures,
   formatVerifyReport,
   verifyTopology,
   waitUntilVerified,
-} from "../lib/sentinel/verify";
+} from "../lib/verify/io/healthChecks";
 
 const HELP = `Usage: npm run -s verify -- <target> [--json]
 

@@ -3,7 +3,7 @@
  * validation errors are collected and thrown once as a UsageError (exit code 2).
  */
 import { ExitCodeName, ExitCode, UsageError, exitCodeHelp, parseFlags } from "../cli";
-import { SCENARIOS, isScenarioName } from "../sentinel/scenarios";
+import { SCENARIOS, isScenarioName } from "../drill/scenarios";
 import { isStackTag } from "../tags";
 
 export const COMMANDS = [

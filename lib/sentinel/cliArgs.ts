@@ -15,10 +15,10 @@ import {
   readJsonInputFile,
 } from "../cli";
 import { DeploymentTarget, deploymentTarget, parseStackOutputs } from "../contract";
-import { missingBinaries, missingBinariesMessage } from "./localTopology";
-import { splitAddressKey } from "./natMap";
-import { SCENARIOS, ScenarioName } from "./scenarios";
-import { Endpoint } from "./types";
+import { missingBinaries, missingBinariesMessage } from "../topology/io/localTopology";
+import { splitAddressKey } from "../topology/natMap";
+import { SCENARIOS, ScenarioName } from "../drill/scenarios";
+import { Endpoint } from "./ports";
 
 /** Which CLI: their flags differ (the drill injects faults, so it needs more than addresses). */
 export type SentinelCommand = "verify" | "drill";

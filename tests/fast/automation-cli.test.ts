@@ -24,7 +24,7 @@ import {
   exitCodeFor,
   runExitCode,
 } from "../../lib/automation/errors";
-import { RedisUnreachableError } from "../../lib/sentinel/types";
+import { RedisUnreachableError } from "../../lib/sentinel/ports";
 import { SecretSources, ephemeralStackName, parseCommandLine } from "../../lib/automation/options";
 import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 

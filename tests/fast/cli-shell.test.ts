@@ -15,7 +15,7 @@ import {
   runCli,
 } from "../../lib/cli";
 import { SentinelCliCommand, sentinelProgram } from "../../lib/sentinel/cliArgs";
-import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/types";
+import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/ports";
 
 /** Runs a program through the shell with stdout and stderr captured. */
 /** The password the Sentinel CLIs take from the environment, never from a flag. */

@@ -15,8 +15,12 @@ import {
   recoveryTimeoutFor,
   stallMsFor,
   DrillReport,
-} from "../../lib/sentinel/drill";
-import { missingBinaries, redisNodeConfig, sentinelConfig } from "../../lib/sentinel/localTopology";
+} from "../../lib/drill/io/drillRun";
+import {
+  missingBinaries,
+  redisNodeConfig,
+  sentinelConfig,
+} from "../../lib/topology/io/localTopology";
 import {
   Sample,
   classifyError,
@@ -26,18 +30,22 @@ import {
   spans,
   totalMs,
   unavailableWindows,
-} from "../../lib/sentinel/metrics";
+} from "../../lib/drill/metrics";
 import {
   announcedHostname,
   buildNatMap,
   podNameForHost,
   podNames,
   splitAddressKey,
-} from "../../lib/sentinel/natMap";
-import { formatDrillReport, formatTable } from "../../lib/sentinel/report";
-import { escapeXml, tickStep, timelineSvg } from "../../lib/sentinel/timeline";
+} from "../../lib/topology/natMap";
+import { formatDrillReport, formatTable } from "../../lib/drill/report";
+import { escapeXml, tickStep, timelineSvg } from "../../lib/drill/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../../lib/tuning";
-import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../../lib/sentinel/verify";
+import {
+  VerifyReport,
+  formatVerifyFailures,
+  formatVerifyReport,
+} from "../../lib/verify/io/healthChecks";
 import { SAMPLE_KUBECONFIG, sampleOutputs } from "../helpers/outputs";
 
 describe("sentinel cluster naming and natMap", () => {

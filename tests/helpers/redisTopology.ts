@@ -12,11 +12,11 @@ import {
   missingBinaries,
   missingBinariesMessage,
   processExists,
-} from "../../lib/sentinel/localTopology";
-import { ScenarioResult, runDrill } from "../../lib/sentinel/drill";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../../lib/sentinel/scenarios";
-import { sleep } from "../../lib/sentinel/types";
-import { verifyTopology } from "../../lib/sentinel/verify";
+} from "../../lib/topology/io/localTopology";
+import { ScenarioResult, runDrill } from "../../lib/drill/io/drillRun";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../../lib/drill/scenarios";
+import { sleep } from "../../lib/sentinel/ports";
+import { verifyTopology } from "../../lib/verify/io/healthChecks";
 import { DEFAULT_TUNING, RedisTuning, tuningProblems } from "../../lib/tuning";
 
 /**

@@ -8,9 +8,9 @@
  * (types.ts). The fault is injected only once `verify` passes: a fault on a topology whose
  * replicas are still syncing measures the start-up, not the failover.
  */
-import { RedisTuning } from "../tuning";
-import { sentinelAdmin } from "./admin";
-import { errorMessage, parseInfo, withConnection } from "./clients";
+import { RedisTuning } from "../../tuning";
+import { sentinelAdmin } from "../../sentinel/io/admin";
+import { errorMessage, parseInfo, withConnection } from "../../sentinel/io/clients";
 import { DrillEvent, Load } from "./load";
 import {
   ErrorKind,
@@ -23,9 +23,9 @@ import {
   spans,
   totalMs,
   unavailableWindows,
-} from "./metrics";
-import { ensureReachable } from "./reachability";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName, judgeScenario } from "./scenarios";
+} from "../metrics";
+import { ensureReachable } from "../../sentinel/io/reachability";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName, judgeScenario } from "../scenarios";
 import {
   ConnectionSettings,
   Endpoint,
@@ -34,12 +34,12 @@ import {
   endpointKey,
   reachable,
   sleep,
-} from "./types";
-import { VerifyOptions, VerifyReport, waitUntilVerified } from "./verify";
+} from "../../sentinel/ports";
+import { VerifyOptions, VerifyReport, waitUntilVerified } from "../../verify/io/healthChecks";
 
-export { SCENARIOS, isScenarioName, parseScenarios } from "./scenarios";
-export type { ScenarioName } from "./scenarios";
-export type { FaultInjector } from "./types";
+export { SCENARIOS, isScenarioName, parseScenarios } from "../scenarios";
+export type { ScenarioName } from "../scenarios";
+export type { FaultInjector } from "../../sentinel/ports";
 export type { DrillEvent } from "./load";
 
 export interface DrillOptions {

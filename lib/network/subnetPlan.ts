@@ -2,8 +2,8 @@
  * Pure planning for the network: CIDR checks, the subnet plan, the NAT plan. The Network
  * component only loops over what these return.
  */
-import { NatMode, NetworkConfig } from "./configTypes";
-import { clusterTagKey } from "./tags";
+import { NatMode, NetworkConfig } from "../configTypes";
+import { clusterTagKey } from "../tags";
 
 export type SubnetType = "public" | "private";
 

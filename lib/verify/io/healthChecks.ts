@@ -4,8 +4,14 @@
  */
 import { randomBytes } from "node:crypto";
 import Redis from "ioredis";
-import { errorMessage, flaggedDown, parseInfo, recordsFromReply, withConnection } from "./clients";
-import { ConnectionSettings, Endpoint, endpointKey, reachable, sleep } from "./types";
+import {
+  errorMessage,
+  flaggedDown,
+  parseInfo,
+  recordsFromReply,
+  withConnection,
+} from "../../sentinel/io/clients";
+import { ConnectionSettings, Endpoint, endpointKey, reachable, sleep } from "../../sentinel/ports";
 
 export interface VerifyOptions {
   /** Replicas every sentinel must see up. Defaults to 2 (the chart's 3 nodes). */

@@ -6,7 +6,7 @@
  * service `<release>-headless`; with `sentinel.useHostnames` (its default) Sentinel announces
  * `<release>-node-<i>.<release>-headless.<namespace>.svc.cluster.local` on 6379 and 26379.
  */
-import { NatMapFunction } from "./types";
+import { NatMapFunction } from "../sentinel/ports";
 
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import Redis, { RedisOptions } from "ioredis";
-import { errorMessage, parseInfo } from "./clients";
-import { ErrorKind, Sample, classifyError } from "./metrics";
-import { ConnectionSettings, sleep } from "./types";
+import { errorMessage, parseInfo } from "../../sentinel/io/clients";
+import { ErrorKind, Sample, classifyError } from "../metrics";
+import { ConnectionSettings, sleep } from "../../sentinel/ports";
 
 export interface DrillEvent {
   /** Milliseconds since the scenario's load started. */

@@ -17,7 +17,7 @@ import {
   redisServerDirectives,
   replicaPriorityForOrdinal,
   sentinelMonitorDirectives,
-} from "../tuning";
+} from "../../tuning";
 import {
   APP_USER,
   AclOptions,
@@ -26,16 +26,16 @@ import {
   aclHashes,
   redisAclFile,
   sentinelAclFile,
-} from "../redis/acl";
-import { sentinelMasterOf } from "./admin";
-import { withConnection } from "./clients";
+} from "../../redis/acl";
+import { sentinelMasterOf } from "../../sentinel/io/admin";
+import { withConnection } from "../../sentinel/io/clients";
 import {
   HookIdentity,
   PreStopPlan,
   preStopPlan,
   redisPreStopScript,
   sentinelPreStopScript,
-} from "./preStop";
+} from "../preStop";
 import {
   ConnectionSettings,
   Credentials,
@@ -43,7 +43,7 @@ import {
   FaultInjector,
   endpointKey,
   sleep,
-} from "./types";
+} from "../../sentinel/ports";
 
 /** A user only the local topology has (every right), for test-only commands. */
 const LOCAL_ADMIN_USER = "andyredis-local-admin";

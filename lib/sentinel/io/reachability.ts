@@ -15,7 +15,7 @@ import {
   RedisUnreachableError,
   endpointKey,
   reachable,
-} from "./types";
+} from "../ports";
 
 /** Connect timeout of the probe: long enough for a port-forward, short enough to fail fast. */
 export const REACH_TIMEOUT_MS = 3000;

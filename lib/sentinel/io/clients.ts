@@ -3,7 +3,7 @@
  * the replies of INFO and SENTINEL commands.
  */
 import Redis, { ReplyError } from "ioredis";
-import { Credentials, Endpoint } from "./types";
+import { Credentials, Endpoint } from "../ports";
 
 /** Per-command and connect timeout of the check connections: a stalled node must not hang us. */
 export const CHECK_TIMEOUT_MS = 2000;

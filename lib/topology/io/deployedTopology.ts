@@ -7,11 +7,11 @@
  */
 import * as net from "node:net";
 import type { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
-import type { DeploymentTarget } from "../contract";
-import { DEFAULT_TUNING, RedisTuning } from "../tuning";
-import { OPERATOR_PASSWORD_KEY, OPERATOR_USER, aclSecretName } from "../redis/acl";
-import { errorMessage, recordFromReply, withConnection } from "./clients";
-import { DrillReport, parseScenarios, runDrill } from "./drill";
+import type { DeploymentTarget } from "../../contract";
+import { DEFAULT_TUNING, RedisTuning } from "../../tuning";
+import { OPERATOR_PASSWORD_KEY, OPERATOR_USER, aclSecretName } from "../../redis/acl";
+import { errorMessage, recordFromReply, withConnection } from "../../sentinel/io/clients";
+import { DrillReport, parseScenarios, runDrill } from "../../drill/io/drillRun";
 import {
   ForwardedPort,
   REDIS_PORT,
@@ -20,8 +20,8 @@ import {
   buildNatMap,
   podNameForHost,
   podNames,
-} from "./natMap";
-import { ensureReachable } from "./reachability";
+} from "../natMap";
+import { ensureReachable } from "../../sentinel/io/reachability";
 import {
   ConnectionSettings,
   Endpoint,
@@ -29,8 +29,8 @@ import {
   KubernetesClientUnavailableError,
   endpointKey,
   sleep,
-} from "./types";
-import { VerifyReport, verifyTopology } from "./verify";
+} from "../../sentinel/ports";
+import { VerifyReport, verifyTopology } from "../../verify/io/healthChecks";
 
 export type { DeploymentTarget };
 

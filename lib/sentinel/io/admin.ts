@@ -3,7 +3,7 @@
  * sentinels, each over a one-shot connection.
  */
 import { errorMessage, withConnection } from "./clients";
-import { ConnectionSettings, Credentials, Endpoint, SentinelAdmin, endpointKey } from "./types";
+import { ConnectionSettings, Credentials, Endpoint, SentinelAdmin, endpointKey } from "../ports";
 
 /** `SENTINEL GET-MASTER-ADDR-BY-NAME` on one sentinel, as an endpoint. */
 export async function sentinelMasterOf(
