@@ -6,20 +6,16 @@
  */
 import type { KubeApi } from "./kubernetes";
 import { runKubernetesStep } from "./kubernetes";
-import { kubeApiFromKubeconfig } from "./kubeClient";
-import { runNetworkStep, type Ec2NetworkApi, type ElbApi, type Elbv2Api } from "./network";
+import { kubeApiFromKubeconfig } from "./io/kubeClient";
+import { createAwsClients, type CleanupClients } from "./io/awsClients";
+import { runNetworkStep } from "./networkStep";
 import { parseCleanupSettings } from "./plan";
 import { isStackTagMigration } from "../tags";
-import { AWS_RETRY_POLICY, errorMessage, systemClock } from "./retry";
-import type { CleanupReport, CleanupSettings, Clock, Logger } from "./types";
-import { migrateStackTag, runVolumeStep, type Ec2VolumeApi, type MigrationReport } from "./volumes";
-import { ec2Sdk, elbSdk, elbv2Sdk } from "./sdk";
+import { errorMessage, systemClock } from "./retry";
+import type { CleanupReport, CleanupSettings, Clock, Logger } from "./hookTypes";
+import { migrateStackTag, runVolumeStep, type MigrationReport } from "./volumes";
 
-export interface CleanupClients {
-  readonly ec2: Ec2VolumeApi & Ec2NetworkApi;
-  readonly elbv2: Elbv2Api;
-  readonly elb: ElbApi;
-}
+export { awsClientConfig, createAwsClients, type CleanupClients } from "./io/awsClients";
 
 export interface CleanupDeps extends CleanupClients {
   /** Undefined: no cluster to talk to, the PVC step is skipped. */
@@ -97,34 +93,6 @@ export function unwrapSecrets(props: Readonly<Record<string, unknown>>): Record<
       typeof v === "object" && v !== null && SECRET_SIG in v ? (v as { value?: unknown }).value : v;
   }
   return out;
-}
-
-/**
- * The settings of every AWS client the hook and the audit build: the region and the one retry
- * policy (`AWS_RETRY_POLICY`). Endpoint and credentials come from the usual AWS env/config
- * (`AWS_ENDPOINT_URL` points them at moto in the tests); `overrides` are for tests.
- */
-export function awsClientConfig(
-  region: string,
-  overrides: Readonly<Record<string, unknown>> = {},
-): Record<string, unknown> {
-  return { region, ...AWS_RETRY_POLICY, ...overrides };
-}
-
-/** The AWS clients for a region (see `awsClientConfig`). */
-export function createAwsClients(
-  region: string,
-  overrides: Readonly<Record<string, unknown>> = {},
-): CleanupClients {
-  const { EC2 } = ec2Sdk();
-  const { ElasticLoadBalancingV2 } = elbv2Sdk();
-  const { ElasticLoadBalancing } = elbSdk();
-  const common = awsClientConfig(region, overrides);
-  return {
-    ec2: new EC2(common),
-    elbv2: new ElasticLoadBalancingV2(common),
-    elb: new ElasticLoadBalancing(common),
-  };
 }
 
 /** The hook's log: stderr, which the engine shows for a dynamic provider (no `pulumi.log` there). */

@@ -9,7 +9,7 @@
  * (`aws eks get-token`). Everything is `require`d inside the functions (see `types.ts`).
  */
 import type { IncomingMessage, RequestOptions } from "http";
-import type { KubeApi, PvcInfo, PvInfo } from "./kubernetes";
+import type { KubeApi, PvcInfo, PvInfo } from "../kubernetes";
 import {
   KUBE_RETRY_POLICY,
   KubeApiError,
@@ -17,8 +17,8 @@ import {
   systemClock,
   withKubeRetry,
   type KubeRetryPolicy,
-} from "./retry";
-import type { Clock } from "./types";
+} from "../retry";
+import type { Clock } from "../hookTypes";
 
 interface NamedEntry<T> {
   readonly name: string;

@@ -78,21 +78,3 @@ export interface CleanupReport {
     readonly networkInterfacesDeleted: readonly string[];
   };
 }
-
-/** Tag put on snapshots the hook made and volumes it retained, so the audit can tell them apart. */
-export const CLEANUP_TAG_KEY = "andyredis/cleanup";
-/** `CLEANUP_TAG_KEY` value of a snapshot the hook took (`snapshot` mode). */
-export const HOOK_SNAPSHOT_MARKER = "snapshot";
-/** `CLEANUP_TAG_KEY` value of a volume the hook kept (`retain` mode). */
-export const RETAINED_MARKER = "retained";
-/** Tag on a hook snapshot naming the volume it was taken from (finds it again on a rerun). */
-export const SOURCE_VOLUME_TAG_KEY = "andyredis/source-volume";
-/** Tags the EBS CSI driver puts on a volume it created for a PVC (`--extra-create-metadata`). */
-export const PVC_NAMESPACE_TAG_KEY = "kubernetes.io/created-for/pvc/namespace";
-export const PVC_NAME_TAG_KEY = "kubernetes.io/created-for/pvc/name";
-/** Tags of load balancers and security groups created by the AWS Load Balancer Controller. */
-export const ELBV2_CLUSTER_TAG_KEY = "elbv2.k8s.aws/cluster";
-/** Tag the VPC CNI puts on the network interfaces it creates. */
-export const CNI_CLUSTER_TAG_KEY = "cluster.k8s.amazonaws.com/name";
-/** Tag EKS puts on what it manages itself (the cluster security group): never ours to delete. */
-export const EKS_MANAGED_TAG_KEY = "aws:eks:cluster-name";
