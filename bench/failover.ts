@@ -26,6 +26,7 @@ import {
   LocalTopologyOptions,
   missingBinaries,
   missingBinariesMessage,
+  interruptExitCode,
   withLocalTopology,
 } from "../lib/topology/io/localTopology";
 import { preStopPlan } from "../lib/topology/preStop";
@@ -124,7 +125,9 @@ async function runSide(side: SideRun, progress: (line: string) => void): Promise
     return [];
   }
   const tuning = side.topology.tuning ?? DEFAULT_TUNING;
-  return withLocalTopology(side.topology, async (topology) => {
+  // Ctrl-C: the topology's processes are stopped, then the bench exits as a shell expects.
+  const onInterrupted = (signal: NodeJS.Signals): never => process.exit(interruptExitCode(signal));
+  return withLocalTopology({ ...side.topology, onInterrupted }, async (topology) => {
     const results: ScenarioResult[] = [];
     for (const scenario of side.scenarios) {
       for (let run = 1; run <= side.runs; run++) {

@@ -11,7 +11,7 @@ import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sen
 import { drillDeployment } from "../lib/topology/io/deployedTopology";
 import { DrillReport, runDrill } from "../lib/drill/io/drillRun";
 import { SCENARIOS, SCENARIO_SPECS } from "../lib/drill/scenarios";
-import { withLocalTopology } from "../lib/topology/io/localTopology";
+import { interruptExitCode, withLocalTopology } from "../lib/topology/io/localTopology";
 import { startCpuLoad } from "../lib/drill/io/cpuLoad";
 import { drillReportJson, formatDrillReport } from "../lib/drill/report";
 import { timelineSvg } from "../lib/drill/timeline";
@@ -69,7 +69,7 @@ async function runTarget(options: SentinelCliOptions): Promise<DrillReport> {
   const scenarios = options.scenarios;
   if (options.local) {
     const tuning = options.chartDefaults ? CHART_DEFAULT_TUNING : DEFAULT_TUNING;
-    return withLocalTopology({ tuning }, (topology) => {
+    return withLocalTopology({ tuning, onInterrupted: exitInterrupted }, (topology) => {
       log(`drill: local topology in ${topology.dir} (down-after ${tuning.downAfterMs} ms)`);
       return runDrill({
         settings: topology.settings(),
@@ -84,6 +84,11 @@ async function runTarget(options: SentinelCliOptions): Promise<DrillReport> {
   return drillDeployment(targetFromFiles(options.outputsFile ?? "", options.kubeconfigFile), {
     scenarios: scenarios === undefined ? undefined : [...scenarios],
   });
+}
+
+/** Ctrl-C during a local topology: its processes are stopped; the exit code says why. */
+function exitInterrupted(signal: NodeJS.Signals): never {
+  process.exit(interruptExitCode(signal));
 }
 
 mainOf(

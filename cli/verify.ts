@@ -6,7 +6,7 @@
 import { exitCodeHelp, mainOf } from "../lib/cli";
 import { SentinelCliOptions, sentinelProgram, targetFromFiles } from "../lib/sentinel/cliArgs";
 import { verifyDeployment } from "../lib/topology/io/deployedTopology";
-import { withLocalTopology } from "../lib/topology/io/localTopology";
+import { interruptExitCode, withLocalTopology } from "../lib/topology/io/localTopology";
 import { ensureReachable } from "../lib/sentinel/io/reachability";
 import {
   VerifyReport,
@@ -43,7 +43,7 @@ ${exitCodeHelp(["ok", "usage", "toolMissing", "verifyFailed", "redisUnreachable"
 
 async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   if (options.local) {
-    return withLocalTopology({}, (topology) =>
+    return withLocalTopology({ onInterrupted: exitInterrupted }, (topology) =>
       // A fresh topology needs seconds to sync: wait for it rather than report start-up.
       waitUntilVerified(topology.settings(), { nodes: topology.nodes() }, 60000),
     );
@@ -63,6 +63,11 @@ async function run(options: SentinelCliOptions): Promise<VerifyReport> {
   return verifyTopology(settings, {
     expectedReplicas: options.nodes === undefined ? undefined : options.nodes - 1,
   });
+}
+
+/** Ctrl-C during a local topology: its processes are stopped; the exit code says why. */
+function exitInterrupted(signal: NodeJS.Signals): never {
+  process.exit(interruptExitCode(signal));
 }
 
 mainOf(

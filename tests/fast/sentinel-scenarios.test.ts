@@ -7,13 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FaultContext, injectFault } from "../../lib/drill/io/drillRun";
-import {
-  SCENARIOS,
-  SCENARIO_SPECS,
-  ScenarioObservation,
-  judgeScenario,
-  parseScenarios,
-} from "../../lib/drill/scenarios";
+import { ScenarioObservation, judgeScenario } from "../../lib/drill/judge";
+import { SCENARIOS, SCENARIO_SPECS, parseScenarios } from "../../lib/drill/scenarios";
 import { Endpoint, FaultInjector, SentinelAdmin, endpointKey } from "../../lib/sentinel/ports";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 import { PROJECT_DIR } from "../helpers/paths";

@@ -120,19 +120,18 @@ export function pidsInDirectory(dir: string): number[] {
 /**
  * The drill test's scenarios in two files (sentinel-drill.test.ts, sentinel-drill-faults.test.ts)
  * so that mocha --parallel runs them side by side, each part on its own topology; together they
- * are every scenario, each once.
+ * are every scenario, each once: the failovers, and every other scenario of the registry (a new
+ * scenario lands in `faults` without an edit here).
  */
-export const DRILL_TEST_PARTS = {
-  failovers: ["master-crash", "planned-failover", "rolling-restart"],
-  faults: ["replica-crash", "master-stall", "sentinel-failover", "all-down"],
-} as const satisfies Record<string, readonly ScenarioName[]>;
-const drillTestScenarios: readonly string[] = Object.values(DRILL_TEST_PARTS).flat();
-if (
-  drillTestScenarios.length !== SCENARIOS.length ||
-  SCENARIOS.some((scenario) => !drillTestScenarios.includes(scenario))
-) {
-  throw new Error(`DRILL_TEST_PARTS must hold every scenario once: ${SCENARIOS.join(", ")}`);
-}
+const FAILOVER_SCENARIOS: readonly ScenarioName[] = [
+  "master-crash",
+  "planned-failover",
+  "rolling-restart",
+];
+export const DRILL_TEST_PARTS: Readonly<Record<"failovers" | "faults", readonly ScenarioName[]>> = {
+  failovers: FAILOVER_SCENARIOS,
+  faults: SCENARIOS.filter((s) => !FAILOVER_SCENARIOS.includes(s)),
+};
 
 /** Problems that are about time: a loaded test machine may break them, the bench judges them. */
 const TIMING_PROBLEM = /^writes unavailable for \d+ ms in all/;

@@ -25,7 +25,17 @@ import {
   unavailableWindows,
 } from "../metrics";
 import { ensureReachable } from "../../sentinel/io/reachability";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName, judgeScenario } from "../scenarios";
+import { judgeScenario } from "../judge";
+import {
+  SCENARIOS,
+  SCENARIO_SPECS,
+  ScenarioName,
+  scenarioNamed,
+  type FaultContext,
+} from "../scenarios";
+
+export { stallMsFor } from "../scenarios/masterStall";
+export type { FaultContext } from "../scenarios";
 import {
   ConnectionSettings,
   Endpoint,
@@ -195,19 +205,11 @@ export function recoveryTimeoutFor(tuning: RedisTuning): number {
   return 3 * tuning.downAfterMs + tuning.failoverTimeoutMs + 30000;
 }
 
-/** Stall length: half of down-after, well inside it, so no sentinel may fail the master over. */
-export function stallMsFor(tuning: RedisTuning): number {
-  return Math.floor(tuning.downAfterMs / 2);
-}
-
 async function runScenario(scenario: ScenarioName, options: DrillOptions): Promise<ScenarioResult> {
   const { settings, injector, tuning } = options;
-  if (scenario === "master-stall" && !injector.stall) {
-    return {
-      ...failedScenario(scenario, ""),
-      problems: [],
-      skipped: "this target cannot freeze a node (SIGSTOP)",
-    };
+  const skipped = scenarioNamed(scenario).skipReason?.(injector);
+  if (skipped !== undefined) {
+    return { ...failedScenario(scenario, ""), problems: [], skipped };
   }
   const verifyOptions: VerifyOptions = { ...options.verify, nodes: injector.nodes() };
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? recoveryTimeoutFor(tuning);
@@ -332,116 +334,9 @@ function traffic(
   };
 }
 
-/** What injecting one fault needs; every side effect goes through a port or a callback. */
-export interface FaultContext {
-  readonly injector: FaultInjector;
-  readonly admin: SentinelAdmin;
-  readonly tuning: RedisTuning;
-  /** The master of the healthy topology before the fault, as announced. */
-  readonly master: Endpoint;
-  /** A line for the timeline. */
-  readonly event: (text: string) => void;
-  /** Resolves once verify passes (a node back and synced); throws when it does not in time. */
-  readonly waitHealthy: () => Promise<void>;
-  /** The replica the load's reader uses (replica-crash takes that one). */
-  readonly readerReplica: () => Promise<Endpoint>;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly recoveryTimeoutMs: number;
-  readonly allDownMs: number;
-}
-
 /** Injects one scenario's fault and brings the faulted nodes back. Recovery is judged after. */
 export async function injectFault(scenario: ScenarioName, ctx: FaultContext): Promise<void> {
-  const { injector, admin, tuning, master, event } = ctx;
-  const masterKey = endpointKey(master);
-  switch (scenario) {
-    case "master-crash": {
-      await injector.crash(master);
-      event(`killed master ${masterKey}`);
-      if (await waitForMasterChange(ctx, masterKey)) {
-        event("sentinels report a new master");
-      }
-      // The old master comes back as after a pod restart; it starts as the new master's replica.
-      await injector.restore(master);
-      event(`restarted ${masterKey}`);
-      return;
-    }
-    case "planned-failover": {
-      event(`stopping master ${masterKey} through its preStop hooks`);
-      await injector.stop(master, event);
-      event(`${masterKey} stopped (SIGTERM after preStop)`);
-      await injector.restore(master);
-      event(`restarted ${masterKey}`);
-      return;
-    }
-    case "rolling-restart": {
-      // A StatefulSet rolls out from the highest ordinal down, one pod at a time, each Ready
-      // before the next; Ready here means verify passes (the node is back and synced).
-      for (const node of [...injector.nodes()].reverse()) {
-        const key = endpointKey(node);
-        const current = await admin.master();
-        const role = current && endpointKey(current) === key ? "master" : "replica";
-        event(`rolling: stopping ${key} (${role})`);
-        await injector.stop(node, event);
-        await injector.restore(node);
-        event(`rolling: ${key} restarted`);
-        await ctx.waitHealthy();
-        event(`rolling: ${key} back and synced`);
-      }
-      return;
-    }
-    case "replica-crash": {
-      const replica = await ctx.readerReplica();
-      await injector.crash(replica);
-      event(`killed replica ${endpointKey(replica)}`);
-      // Long enough for Sentinel to mark it down, so the drill sees the real effect.
-      await ctx.sleep(tuning.downAfterMs + 1000);
-      await injector.restore(replica);
-      event(`restarted ${endpointKey(replica)}`);
-      return;
-    }
-    case "master-stall": {
-      if (!injector.stall) {
-        throw new Error("this target cannot freeze a node");
-      }
-      const ms = stallMsFor(tuning);
-      event(`SIGSTOP master ${masterKey} for ${ms} ms`);
-      await injector.stall(master, ms);
-      event("SIGCONT");
-      // Let the sentinels look once more before recovery is judged.
-      await ctx.sleep(Math.min(tuning.downAfterMs, 2000));
-      return;
-    }
-    case "sentinel-failover": {
-      await admin.failover();
-      event("SENTINEL FAILOVER sent");
-      await waitForMasterChange(ctx, masterKey);
-      return;
-    }
-    case "all-down": {
-      await injector.stopAll();
-      event("every node and sentinel down");
-      await ctx.sleep(ctx.allDownMs);
-      await injector.startAll();
-      event("every node and sentinel started");
-      return;
-    }
-    default:
-      throw new Error(`unknown scenario ${String(scenario)}`);
-  }
-}
-
-/** Polls the sentinels until they name a master other than `old`; false on timeout. */
-async function waitForMasterChange(ctx: FaultContext, old: string): Promise<boolean> {
-  const deadline = Date.now() + ctx.recoveryTimeoutMs;
-  while (Date.now() < deadline) {
-    const current = await ctx.admin.master();
-    if (current && endpointKey(current) !== old) {
-      return true;
-    }
-    await ctx.sleep(200);
-  }
-  return false;
+  await scenarioNamed(scenario).inject(ctx);
 }
 
 /**

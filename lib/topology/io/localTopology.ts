@@ -802,17 +802,38 @@ function logTail(logPath: string): string {
   }
 }
 
+/** The exit code of a process ended by `signal`, as a shell reports it (SIGINT: 130). */
+export function interruptExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 15);
+}
+
+/** What the caller decides about an interrupt (a library never exits the process). */
+export interface InterruptOptions {
+  /**
+   * Called once an interrupt (SIGINT, SIGTERM, SIGHUP) has stopped every process of the
+   * topology; a CLI exits there with `interruptExitCode(signal)`. Defaults to the signal's own
+   * default action: it is raised again once no handler of ours is left.
+   */
+  readonly onInterrupted?: (signal: NodeJS.Signals) => void;
+}
+
 /**
  * Runs `body` against a fresh local topology and removes every process and the temp directory
  * afterwards, whether `body` succeeds, throws, or the user presses Ctrl-C.
  */
 export async function withLocalTopology<T>(
-  options: LocalTopologyOptions,
+  options: LocalTopologyOptions & InterruptOptions,
   body: (topology: LocalTopology) => Promise<T>,
 ): Promise<T> {
   let topology: LocalTopology | undefined;
   let interruptedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const onExit = (): void => topology?.closeSync();
+  const removeHandlers = (): void => {
+    signals.forEach((signal) => process.removeListener(signal, onSignal));
+    process.removeListener("exit", onExit);
+  };
+  function onSignal(signal: NodeJS.Signals): void {
     if (!topology) {
       // Still starting: remember, and clean up as soon as there is something to clean.
       interruptedBy = signal;
@@ -820,11 +841,14 @@ export async function withLocalTopology<T>(
     }
     topology.closeSync();
     process.stderr.write(`\ninterrupted by ${signal}: stopped every Redis process\n`);
-    process.exit(128 + (os.constants.signals[signal] ?? 15));
-  };
-  const onExit = (): void => topology?.closeSync();
+    removeHandlers();
+    if (options.onInterrupted) {
+      options.onInterrupted(signal);
+    } else if (process.listenerCount(signal) === 0) {
+      process.kill(process.pid, signal);
+    }
+  }
   // Installed before the first process starts, so no Ctrl-C can leave one behind.
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   signals.forEach((signal) => process.on(signal, onSignal));
   process.once("exit", onExit);
   try {
@@ -834,8 +858,7 @@ export async function withLocalTopology<T>(
     }
     return await body(topology);
   } finally {
-    signals.forEach((signal) => process.removeListener(signal, onSignal));
-    process.removeListener("exit", onExit);
+    removeHandlers();
     await topology?.close();
   }
 }
