@@ -4,8 +4,8 @@
  * hook's network step deletes in its order (load balancers before the security groups they
  * use). A new kind is one file here and one entry below.
  */
-import { fileSystem } from "./fileSystem";
-import { loadBalancer } from "./loadBalancer";
+import { fileSystem } from "./efsFileSystem";
+import { loadBalancer } from "./elasticLoadBalancer";
 import { networkInterface } from "./networkInterface";
 import { securityGroup } from "./securityGroup";
 import { snapshot } from "./snapshot";
