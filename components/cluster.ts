@@ -13,8 +13,8 @@ import {
   ebsCsiAddonConfiguration,
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
-} from "../lib/iam";
-import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/nodes";
+} from "../lib/cluster/iam";
+import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/cluster/nodes";
 import { STACK_TAG_KEY } from "../lib/tags";
 
 /** Where EKS sends a cluster's control-plane logs (fixed by EKS). */

@@ -6,7 +6,7 @@
  * no client version, and a client upgrade cannot break a stack's stored destroy hook. The
  * kubeconfig forms EKS uses are
  * supported: a bearer token, client certificates, and an `exec` credential plugin
- * (`aws eks get-token`). Everything is `require`d inside the functions (see `types.ts`).
+ * (`aws eks get-token`). Everything is `require`d inside the functions (see `../hookTypes.ts`).
  */
 import type { IncomingMessage, RequestOptions } from "http";
 import type { KubeApi, PvcInfo, PvInfo } from "../kubernetes";

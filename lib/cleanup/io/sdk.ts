@@ -1,6 +1,6 @@
 /**
  * The AWS SDK modules, `require`d when called. The hook's code is serialized into the state
- * (types.ts): a captured SDK module or client breaks that, a function that requires it does not.
+ * (../hookTypes.ts): a captured SDK module or client breaks that, a function that requires it does not.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- the point of this module */
 

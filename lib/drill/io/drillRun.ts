@@ -3,9 +3,9 @@
  * injected, then what clients saw: how long writes and reads failed, with which errors, the
  * latency before/during/after, and whether any WAIT-acknowledged write was lost.
  *
- * The orchestration only: the scenario list and the judgement are in scenarios.ts, the load in
+ * The orchestration only: the scenarios are in ../scenarios/, the judgement in ../judge.ts, the load in
  * load.ts, faults and Sentinel commands behind the `FaultInjector` and `SentinelAdmin` ports
- * (types.ts). The fault is injected only once `verify` passes: a fault on a topology whose
+ * (lib/sentinel/ports.ts). The fault is injected only once `verify` passes: a fault on a topology whose
  * replicas are still syncing measures the start-up, not the failover.
  */
 import { RedisTuning } from "../../tuning";

@@ -2,8 +2,8 @@
  * Cluster mode: verify and drill a deployed stack from outside the VPC. Each Redis and Sentinel
  * port of each pod is reached through a Kubernetes port-forward on a local port; the addresses
  * Sentinel announces (pod hostnames) are mapped to those ports with ioredis `natMap`; faults are
- * pod deletions through the Kubernetes API. A thin adapter: the logic is in verify.ts and
- * drill.ts, the naming in natMap.ts (both tested without a cluster).
+ * pod deletions through the Kubernetes API. A thin adapter: the logic is in lib/verify/io/healthChecks.ts
+ * and lib/drill/io/drillRun.ts, the naming in ../natMap.ts (both tested without a cluster).
  */
 import * as net from "node:net";
 import type { CoreV1Api, KubeConfig, PortForward } from "@kubernetes/client-node";
