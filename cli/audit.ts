@@ -1,10 +1,10 @@
 /**
  * `npm run -s audit -- --region <region> --stack-tag <org>/<project>/<stack>/<id> [...]`: lists every
- * resource still tagged for the stack after `pulumi destroy` (lib/cleanup/leftoverAudit.ts). Flags,
+ * resource still tagged for the stack after `pulumi destroy` (lib/cleanup/io/leftoverAudit.ts). Flags,
  * exit code and report: lib/cleanup/auditCli.ts; exit codes: lib/cli/exitCodes.ts.
  */
 import { ExitCode, mainOf } from "../lib/cli";
-import { auditLeftovers } from "../lib/cleanup/leftoverAudit";
+import { auditLeftovers } from "../lib/cleanup/io/leftoverAudit";
 import {
   AUDIT_HELP,
   AuditCliArgs,

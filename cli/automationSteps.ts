@@ -209,7 +209,7 @@ export const realChecks: Checks = {
     return { ok: report.ok, summary: report.ok ? "drill passed" : "drill failed", details: report };
   },
   async audit(scope: AuditScope): Promise<AuditResult> {
-    const { auditLeftovers } = await import("../lib/cleanup/leftoverAudit");
+    const { auditLeftovers } = await import("../lib/cleanup/io/leftoverAudit");
     // The scope says whether the stack's volumeCleanupMode keeps snapshots or volumes on
     // purpose; those are reported as kept, not as leftovers.
     const report = await auditLeftovers({ ...scope });

@@ -36,7 +36,7 @@ import {
 import { EFS, EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
-import { auditLeftovers } from "../../lib/cleanup/leftoverAudit";
+import { auditLeftovers } from "../../lib/cleanup/io/leftoverAudit";
 import { runCleanup } from "../../lib/cleanup/executor";
 import type { CleanupSettings } from "../../lib/cleanup/hookTypes";
 import type { VolumeCleanupMode } from "../../lib/configTypes";

@@ -17,9 +17,10 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
 import { ExitCode, HELP } from "../../lib/cli";
-import { auditLeftovers, type AuditClients } from "../../lib/cleanup/leftoverAudit";
+import { auditLeftovers, type AuditClients } from "../../lib/cleanup/io/leftoverAudit";
 import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
-import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
+import { runCleanup } from "../../lib/cleanup/executor";
+import { createAwsClients, type CleanupClients } from "../../lib/cleanup/io/awsClients";
 import { systemClock } from "../../lib/cleanup/retry";
 import { migrateStackTag } from "../../lib/cleanup/volumes";
 import type { CleanupSettings } from "../../lib/cleanup/hookTypes";

@@ -5,9 +5,9 @@
  * billable that is not expected is a leftover (the classification: `leftovers.ts`).
  */
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import { isStackTag, STACK_TAG_KEY } from "../tags";
-import { createAuditClients } from "./io/awsClients";
-import { ec2Sdk, taggingSdk } from "./io/sdk";
+import { isStackTag, STACK_TAG_KEY } from "../../tags";
+import { createAuditClients } from "./awsClients";
+import { ec2Sdk, taggingSdk } from "./sdk";
 import {
   classifyFound,
   type AuditClients,
@@ -15,10 +15,10 @@ import {
   type AuditReport,
   type FoundResource,
   type OtherStackTag,
-} from "./leftovers";
-import { isStackResource, tagsToRecord } from "./plan";
-import { allPages } from "./retry";
-import { TARGETS } from "./targets";
+} from "../leftovers";
+import { isStackResource, tagsToRecord } from "../plan";
+import { allPages } from "../retry";
+import { TARGETS } from "../targets";
 
 export type {
   AuditClients,
@@ -28,8 +28,8 @@ export type {
   LeftoverKind,
   LeftoverResource,
   OtherStackTag,
-} from "./leftovers";
-export { createAuditClients } from "./io/awsClients";
+} from "../leftovers";
+export { createAuditClients } from "./awsClients";
 
 /** Every ARN tagged with the stack tag, through the Resource Groups Tagging API. */
 export async function taggedArns(
