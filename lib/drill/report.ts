@@ -2,7 +2,7 @@
  * The drill report as a plain-text table, one row per scenario, and the problem lines below it.
  * Pure: report in, text out.
  */
-import { DrillReport, ScenarioResult } from "./io/drillRun";
+import type { DrillReport, ScenarioResult } from "./results";
 import { ErrorKind, LatencySummary } from "./metrics";
 
 /** Renders rows as left-aligned, space-padded columns under a header and a rule. */

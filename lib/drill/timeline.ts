@@ -3,7 +3,7 @@
  * reads, green where requests succeeded and coloured by error kind where they failed, with the
  * fault, failover and recovery marked. Pure: report in, SVG text out.
  */
-import { DrillReport, ScenarioResult } from "./io/drillRun";
+import type { DrillReport, ScenarioResult } from "./results";
 import { ERROR_KINDS, ErrorKind, Span } from "./metrics";
 
 const WIDTH = 1000;

@@ -89,6 +89,19 @@ describe("layout: the ESLint rule keeps I/O in io/ folders", function () {
     );
   });
 
+  it("refuses a value import of an io/ module outside io/ (but its types, and the SDK gateway)", async () => {
+    const io = 'import { runDrill } from "./io/drillRun";\nexport const x = runDrill;\n';
+    assert.deepEqual(await ruleIds(io, "lib/drill/fixture.ts"), [
+      "@typescript-eslint/no-restricted-imports",
+    ]);
+    const types =
+      'import type { DrillOptions } from "./io/drillRun";\nexport type X = DrillOptions;\n';
+    assert.deepEqual(await ruleIds(types, "lib/drill/fixture.ts"), []);
+    const gateway = 'import { ec2Sdk } from "../io/sdk";\nexport const x = ec2Sdk;\n';
+    assert.deepEqual(await ruleIds(gateway, "lib/cleanup/targets/fixture.ts"), []);
+    assert.deepEqual(await ruleIds(io, "lib/drill/io/fixture.ts"), []);
+  });
+
   it("allows the same import under io/ and in a CLI, and type imports anywhere", async () => {
     const source = 'import * as fs from "node:fs";\nexport const x = fs.existsSync;\n';
     assert.deepEqual(await ruleIds(source, "lib/drill/io/fixture.ts"), []);

@@ -11,13 +11,11 @@
 import { RedisTuning } from "../../tuning";
 import { sentinelAdmin } from "../../sentinel/io/admin";
 import { errorMessage, parseInfo, withConnection } from "../../sentinel/io/clients";
-import { DrillEvent, Load } from "./load";
+import { Load } from "./load";
+import type { DrillReport, PhaseLatency, ScenarioResult, TrafficResult } from "../results";
 import {
-  ErrorKind,
   Interval,
-  LatencySummary,
   Sample,
-  Span,
   errorCounts,
   latencyIn,
   spans,
@@ -50,7 +48,8 @@ import { VerifyOptions, VerifyReport, waitUntilVerified } from "../../verify/io/
 export { SCENARIOS, isScenarioName, parseScenarios } from "../scenarios";
 export type { ScenarioName } from "../scenarios";
 export type { FaultInjector } from "../../sentinel/ports";
-export type { DrillEvent } from "./load";
+export type { DrillEvent } from "../results";
+export type { DrillReport, PhaseLatency, ScenarioResult, TrafficResult } from "../results";
 
 export interface DrillOptions {
   readonly settings: ConnectionSettings;
@@ -78,63 +77,6 @@ export interface DrillOptions {
   readonly admin?: SentinelAdmin;
   /** Progress lines (e.g. to stderr), prefixed with the elapsed time. Defaults to none. */
   readonly log?: (line: string) => void;
-}
-
-export interface PhaseLatency {
-  readonly before: LatencySummary;
-  readonly during: LatencySummary;
-  readonly after: LatencySummary;
-}
-
-export interface TrafficResult {
-  readonly attempts: number;
-  readonly succeeded: number;
-  /** Sum of the unavailable windows. */
-  readonly unavailableMs: number;
-  readonly windows: readonly Interval[];
-  readonly errors: Record<ErrorKind, number>;
-  readonly latency: PhaseLatency;
-  /** Runs of equal outcome, for the timeline. */
-  readonly spans: readonly Span[];
-}
-
-export interface ScenarioResult {
-  readonly scenario: ScenarioName;
-  /** The scenario ran and every expectation held. */
-  readonly ok: boolean;
-  /** Whether this scenario decides the drill's outcome (`SCENARIO_SPECS`); false: reported only. */
-  readonly decidesExit: boolean;
-  /** Why the scenario did not run (e.g. stall cannot be injected on a cluster). */
-  readonly skipped?: string;
-  /** One line per expectation that did not hold. */
-  readonly problems: readonly string[];
-  /** Worth a look, not a broken promise (one run above a median target). */
-  readonly warnings: readonly string[];
-  readonly masterBefore?: string;
-  readonly masterAfter?: string;
-  /** Distinct `+switch-master` announcements seen from the sentinels. */
-  readonly failovers: number;
-  readonly faultAt?: number;
-  readonly recoveredAt?: number;
-  readonly endAt?: number;
-  readonly writes?: TrafficResult;
-  readonly reads?: TrafficResult;
-  /** WAIT-acknowledged writes checked on the master after recovery. */
-  readonly acknowledgedWrites: number;
-  /** Acknowledged writes missing or changed on the master after recovery. */
-  readonly lostAcknowledgedWrites: number;
-  /** The first lost writes: sequence number and when the write was acknowledged. */
-  readonly lostWrites: readonly { readonly seq: number; readonly ackedAt: number }[];
-  readonly events: readonly DrillEvent[];
-}
-
-export interface DrillReport {
-  /** Every scenario that decides the outcome held (or was skipped). */
-  readonly ok: boolean;
-  readonly masterSet: string;
-  readonly tuning: RedisTuning;
-  readonly startedAt: string;
-  readonly scenarios: readonly ScenarioResult[];
 }
 
 /** "[+12.3s] " for progress lines. */

@@ -8,12 +8,7 @@ import Redis, { RedisOptions } from "ioredis";
 import { errorMessage, parseInfo } from "../../sentinel/io/clients";
 import { ErrorKind, Sample, classifyError } from "../metrics";
 import { ConnectionSettings, sleep } from "../../sentinel/ports";
-
-export interface DrillEvent {
-  /** Milliseconds since the scenario's load started. */
-  readonly at: number;
-  readonly text: string;
-}
+import type { DrillEvent } from "../results";
 
 /** Options shared by the load clients: fail fast, reconnect fast, follow Sentinel. */
 export function sentinelClientOptions(
