@@ -4,7 +4,7 @@
  */
 import { ExitCode, ExitCodeValue, HELP, exitCodeHelp, parseFlags } from "../cli";
 import { isStackTag } from "../tags";
-import type { AuditOptions, AuditReport } from "./io/leftoverAudit";
+import type { AuditOptions, AuditReport } from "./leftovers";
 
 export interface AuditCliArgs extends AuditOptions {
   readonly json: boolean;

@@ -15,17 +15,6 @@ import type {
   TaggedRef,
 } from "./targets/kubernetesOwned";
 
-export {
-  isKubernetesLoadBalancer,
-  isPulumiManaged,
-  kubernetesOwnerOf,
-  type Ec2NetworkApi,
-  type ElbApi,
-  type Elbv2Api,
-  type OwnerCheck,
-  type TaggedRef,
-} from "./targets/kubernetesOwned";
-
 /**
  * Runs step c; throws when a security group still cannot be deleted at the timeout.
  * `ownerIsLive` undefined: the cluster is gone or unreachable, so everything selected goes.

@@ -17,7 +17,8 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
 import { ExitCode, HELP } from "../../lib/cli";
-import { auditLeftovers, type AuditClients } from "../../lib/cleanup/io/leftoverAudit";
+import { auditLeftovers } from "../../lib/cleanup/io/leftoverAudit";
+import type { AuditClients } from "../../lib/cleanup/leftovers";
 import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../lib/cleanup/auditCli";
 import { runCleanup } from "../../lib/cleanup/executor";
 import { createAwsClients, type CleanupClients } from "../../lib/cleanup/io/awsClients";

@@ -20,17 +20,6 @@ import { isStackResource, tagsToRecord } from "../plan";
 import { allPages } from "../retry";
 import { TARGETS } from "../targets";
 
-export type {
-  AuditClients,
-  AuditOptions,
-  AuditReport,
-  FoundResource,
-  LeftoverKind,
-  LeftoverResource,
-  OtherStackTag,
-} from "../leftovers";
-export { createAuditClients } from "./awsClients";
-
 /** Every ARN tagged with the stack tag, through the Resource Groups Tagging API. */
 export async function taggedArns(
   tagging: ResourceGroupsTaggingAPIClient,
