@@ -4,8 +4,8 @@
  * the same engine, in the same run), verdicts against the goals and an SVG out. Tested in
  * tests/fast/bench-e2e.test.ts; bench/e2e.ts only runs the commands and measures.
  */
-import { median } from "../lib/sentinel/metrics";
-import { escapeXml } from "../lib/sentinel/timeline";
+import { median } from "../lib/drill/metrics";
+import { escapeXml } from "../lib/drill/timeline";
 
 /** What one command cost. */
 export interface StepSample {

@@ -21,15 +21,15 @@ import {
   mainOf,
   parseFlags,
 } from "../lib/cli";
-import { ScenarioResult, elapsedPrefix, runDrill } from "../lib/sentinel/drill";
+import { ScenarioResult, elapsedPrefix, runDrill } from "../lib/drill/io/drillRun";
 import {
   LocalTopologyOptions,
   missingBinaries,
   missingBinariesMessage,
   withLocalTopology,
-} from "../lib/sentinel/localTopology";
-import { preStopPlan } from "../lib/sentinel/preStop";
-import { SCENARIOS, ScenarioName } from "../lib/sentinel/scenarios";
+} from "../lib/topology/io/localTopology";
+import { preStopPlan } from "../lib/topology/preStop";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/drill/scenarios";
 import {
   CHART_DEFAULT_POD_SHUTDOWN,
   CHART_DEFAULT_TUNING,
@@ -46,15 +46,13 @@ import {
 } from "./failoverSummary";
 
 /**
- * What the chart-default side runs: the scenarios whose write unavailability the comparison
- * shows. Its replica crash and stall wait out a 60 s down-after for nothing to compare.
+ * What the chart-default side runs: the scenarios that fail over (their promise is a failover),
+ * whose write unavailability the comparison shows. The others (a replica crash, a stall, all
+ * down) wait out the chart's 60 s down-after for nothing to compare.
  */
-const CHART_SIDE_SCENARIOS: readonly ScenarioName[] = [
-  "master-crash",
-  "planned-failover",
-  "rolling-restart",
-  "sentinel-failover",
-];
+const CHART_SIDE_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((name) =>
+  ["moves", "some"].includes(SCENARIO_SPECS[name].failover),
+);
 
 const USAGE = `Usage: npm run -s bench:failover [-- --runs N] [--chart-runs M] [--scenarios a,b] [--out DIR]
   --runs N        runs of every scenario with the stack's tuning (default 5)
@@ -124,6 +122,7 @@ async function runSide(side: SideRun, progress: (line: string) => void): Promise
     return [];
   }
   const tuning = side.topology.tuning ?? DEFAULT_TUNING;
+  // Ctrl-C: the shell's interrupt policy (lib/cli/interrupts.ts) stops the topology's processes.
   return withLocalTopology(side.topology, async (topology) => {
     const results: ScenarioResult[] = [];
     for (const scenario of side.scenarios) {

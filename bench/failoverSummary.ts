@@ -3,11 +3,11 @@
  * figures, target verdicts, a text table and an SVG bar chart out. Tested in
  * tests/fast/sentinel-bench.test.ts; bench/failover.ts only runs the drills and writes the files.
  */
-import { ScenarioResult } from "../lib/sentinel/drill";
-import { median } from "../lib/sentinel/metrics";
-import { formatTable } from "../lib/sentinel/report";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/sentinel/scenarios";
-import { escapeXml } from "../lib/sentinel/timeline";
+import { ScenarioResult } from "../lib/drill/io/drillRun";
+import { median } from "../lib/drill/metrics";
+import { formatTable } from "../lib/drill/report";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/drill/scenarios";
+import { escapeXml } from "../lib/drill/timeline";
 
 /** Figures of one scenario over its runs on one side (one tuning). */
 export interface ScenarioFigures {

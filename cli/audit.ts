@@ -4,7 +4,8 @@
  * command in one file: its flags, help, parser (pure, tested directly), report text, run and
  * exit codes, over the shared shell (lib/cli).
  */
-import { AuditOptions, AuditReport, auditLeftovers } from "../lib/cleanup/audit";
+import { auditLeftovers } from "../lib/cleanup/io/leftoverAudit";
+import { AuditOptions, AuditReport } from "../lib/cleanup/leftovers";
 import {
   CliProgram,
   COMMAND_LINES,

@@ -22,7 +22,7 @@ import {
 import { checkPassphrase, findPulumiCli, resolveBackend } from "../lib/automation/preflight";
 import { exitCodeFor } from "../lib/automation/failures";
 import { nodeFileProbe, realPorts } from "../lib/automation/io/localWorkspace";
-import type { ConfigOverride } from "../lib/automation/ports";
+import type { ConfigOverride } from "../lib/automation/driverPorts";
 import { formatElapsed } from "../lib/automation/progress";
 import { DriverOptions, MAX_STACK_NAME, RunReport } from "../lib/automation/run";
 import { REGION_CONFIG_KEY } from "../lib/automation/stackConfig";
@@ -39,7 +39,7 @@ import {
   mainOf,
   parseFlags,
 } from "../lib/cli";
-import { SCENARIOS, isScenarioName } from "../lib/sentinel/scenarios";
+import { SCENARIOS, isScenarioName } from "../lib/drill/scenarios";
 import { isStackTag } from "../lib/tags";
 
 /**

@@ -23,14 +23,14 @@ import {
   checkTarget,
   requireLocalBinaries,
   targetFromFiles,
-} from "../lib/cli/targets";
-import { drillDeployment } from "../lib/sentinel/cluster";
-import { startCpuLoad } from "../lib/sentinel/cpuLoad";
-import { DrillReport, runDrill } from "../lib/sentinel/drill";
-import { withLocalTopology } from "../lib/sentinel/localTopology";
-import { drillReportJson, formatDrillReport } from "../lib/sentinel/report";
-import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/sentinel/scenarios";
-import { timelineSvg } from "../lib/sentinel/timeline";
+} from "../lib/cli/io/targets";
+import { drillDeployment } from "../lib/topology/io/deployedTopology";
+import { startCpuLoad } from "../lib/drill/io/cpuLoad";
+import { DrillReport, runDrill } from "../lib/drill/io/drillRun";
+import { withLocalTopology } from "../lib/topology/io/localTopology";
+import { drillReportJson, formatDrillReport } from "../lib/drill/report";
+import { SCENARIOS, SCENARIO_SPECS, ScenarioName } from "../lib/drill/scenarios";
+import { timelineSvg } from "../lib/drill/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING } from "../lib/tuning";
 
 export interface DrillOptions {

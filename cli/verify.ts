@@ -19,19 +19,19 @@ import {
   checkTarget,
   requireLocalBinaries,
   targetFromFiles,
-} from "../lib/cli/targets";
-import { verifyDeployment } from "../lib/sentinel/cluster";
-import { withLocalTopology } from "../lib/sentinel/localTopology";
-import { splitAddressKey } from "../lib/sentinel/natMap";
-import { ensureReachable } from "../lib/sentinel/reachability";
-import { Endpoint } from "../lib/sentinel/types";
+} from "../lib/cli/io/targets";
+import { verifyDeployment } from "../lib/topology/io/deployedTopology";
+import { withLocalTopology } from "../lib/topology/io/localTopology";
+import { splitAddressKey } from "../lib/topology/natMap";
+import { ensureReachable } from "../lib/sentinel/io/reachability";
+import { Endpoint } from "../lib/sentinel/ports";
 import {
   VerifyReport,
   formatVerifyFailures,
   formatVerifyReport,
   verifyTopology,
   waitUntilVerified,
-} from "../lib/sentinel/verify";
+} from "../lib/verify/io/healthChecks";
 import { DEFAULT_TUNING } from "../lib/tuning";
 
 export interface VerifyOptions {

@@ -13,8 +13,8 @@ import {
   ebsCsiAddonConfiguration,
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
-} from "../lib/iam";
-import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/nodes";
+} from "../lib/cluster/iam";
+import { NODE_METADATA_OPTIONS, nodeRootVolume } from "../lib/cluster/nodes";
 import { AWS_STORAGE_CLASS } from "../lib/redis/defaults";
 import { STACK_TAG_KEY } from "../lib/tags";
 

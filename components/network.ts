@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkConfig } from "../lib/config/configTypes";
-import { planNat, planSubnets } from "../lib/network";
+import { planNat, planSubnets } from "../lib/network/subnetPlan";
 
 export interface NetworkArgs {
   /** CIDRs, zone count and NAT mode, validated by the config (`lib/config/`). */

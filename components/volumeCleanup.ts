@@ -19,7 +19,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { migrateStackTagFromState, runHookFromState, unwrapSecrets } from "../lib/cleanup/executor";
+import { unwrapSecrets } from "../lib/cleanup/executor";
+import { migrateStackTagFromState, runHookFromState } from "../lib/cleanup/io/hookFromState";
 import { parseCleanupSettings } from "../lib/cleanup/plan";
 import type { VolumeCleanupMode } from "../lib/config/configTypes";
 import { DEFAULTS } from "../lib/config/keys";

@@ -1,10 +1,48 @@
 /**
  * Tags and names that identify what this stack created. Every destructive call (the destroy hook,
  * the leftover audit) is scoped by `STACK_TAG_KEY` = `stackTagValue(...)`, never by a name.
+ *
+ * The one home of every tag key and prefix the project sets or selects on: the cleanup targets
+ * (lib/cleanup/targets/) and the user-tag check (`reservedTagProblem`) read them from here.
  */
 
+/** The prefix of the tags this project sets itself. */
+const ANDYREDIS_PREFIX = "andyredis/";
 /** The tag key every AWS resource of the stack carries, and every volume the CSI driver creates. */
-export const STACK_TAG_KEY = "andyredis/stack";
+export const STACK_TAG_KEY = `${ANDYREDIS_PREFIX}stack`;
+/** Tag put on snapshots the hook made and volumes it retained, so the audit can tell them apart. */
+export const CLEANUP_TAG_KEY = `${ANDYREDIS_PREFIX}cleanup`;
+/** `CLEANUP_TAG_KEY` value of a snapshot the hook took (`snapshot` mode). */
+export const HOOK_SNAPSHOT_MARKER = "snapshot";
+/** `CLEANUP_TAG_KEY` value of a volume the hook kept (`retain` mode). */
+export const RETAINED_MARKER = "retained";
+/** Tag on a hook snapshot naming the volume it was taken from (finds it again on a rerun). */
+export const SOURCE_VOLUME_TAG_KEY = `${ANDYREDIS_PREFIX}source-volume`;
+
+// The tags Kubernetes and AWS put on what they create, which the destroy hook and the audit
+// select on. Each prefix is also reserved for users' tags (`RESERVED_TAG_PREFIXES`).
+const CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/";
+const CREATED_FOR_PREFIX = "kubernetes.io/created-for/";
+const SERVICE_NAME_TAG_KEY = "kubernetes.io/service-name";
+const ELBV2_PREFIX = "elbv2.k8s.aws/";
+const SERVICE_STACK_PREFIX = "service.k8s.aws/";
+const INGRESS_STACK_PREFIX = "ingress.k8s.aws/";
+const CNI_PREFIX = "cluster.k8s.amazonaws.com/";
+const AWS_PREFIX = "aws:";
+/** Tags the EBS CSI driver puts on a volume it created for a PVC (`--extra-create-metadata`). */
+export const PVC_NAMESPACE_TAG_KEY = `${CREATED_FOR_PREFIX}pvc/namespace`;
+export const PVC_NAME_TAG_KEY = `${CREATED_FOR_PREFIX}pvc/name`;
+/** Tags of load balancers and security groups created by the AWS Load Balancer Controller. */
+export const ELBV2_CLUSTER_TAG_KEY = `${ELBV2_PREFIX}cluster`;
+/** The Kubernetes Service a load balancer was made for (`<ns>/<name>`), by either controller. */
+export const LBC_SERVICE_TAG_KEY = `${SERVICE_STACK_PREFIX}stack`;
+export const IN_TREE_SERVICE_TAG_KEY = SERVICE_NAME_TAG_KEY;
+/** The Ingress (`<ns>/<name>`) or ingress group of a load balancer of the Load Balancer Controller. */
+export const LBC_INGRESS_TAG_KEY = `${INGRESS_STACK_PREFIX}stack`;
+/** Tag the VPC CNI puts on the network interfaces it creates. */
+export const CNI_CLUSTER_TAG_KEY = `${CNI_PREFIX}name`;
+/** Tag EKS puts on what it manages itself (the cluster security group): never ours to delete. */
+export const EKS_MANAGED_TAG_KEY = `${AWS_PREFIX}eks:cluster-name`;
 
 /**
  * The stack's name as Pulumi gives it: `<organization>/<project>/<stack>`. Not unique: on a
@@ -64,7 +102,7 @@ export function isStackTagMigration(from: string, to: string): boolean {
 
 /** The tag Kubernetes and the AWS load balancer controller use to find a cluster's resources. */
 export function clusterTagKey(clusterName: string): string {
-  return `kubernetes.io/cluster/${clusterName}`;
+  return `${CLUSTER_TAG_PREFIX}${clusterName}`;
 }
 
 /**
@@ -86,36 +124,36 @@ export function defaultTags(
  */
 export const RESERVED_TAG_PREFIXES: readonly { readonly prefix: string; readonly why: string }[] = [
   {
-    prefix: "andyredis/",
+    prefix: ANDYREDIS_PREFIX,
     why: "the stack sets its own andyredis/* tags and cleanup selects on them",
   },
-  { prefix: "aws:", why: 'the "aws:" prefix is reserved by AWS' },
+  { prefix: AWS_PREFIX, why: 'the "aws:" prefix is reserved by AWS' },
   {
-    prefix: "kubernetes.io/cluster/",
+    prefix: CLUSTER_TAG_PREFIX,
     why: "the destroy hook deletes load balancers and security groups by this tag",
   },
   {
-    prefix: "kubernetes.io/created-for/",
+    prefix: CREATED_FOR_PREFIX,
     why: "the destroy hook matches volumes to the release's PVCs by these tags",
   },
   {
-    prefix: "kubernetes.io/service-name",
+    prefix: SERVICE_NAME_TAG_KEY,
     why: "the destroy hook takes load balancers with it for Kubernetes Services",
   },
   {
-    prefix: "elbv2.k8s.aws/",
+    prefix: ELBV2_PREFIX,
     why: "the destroy hook deletes the load balancer controller's resources by this tag",
   },
   {
-    prefix: "service.k8s.aws/",
+    prefix: SERVICE_STACK_PREFIX,
     why: "the destroy hook takes load balancers with it for Kubernetes Services",
   },
   {
-    prefix: "ingress.k8s.aws/",
+    prefix: INGRESS_STACK_PREFIX,
     why: "the destroy hook takes load balancers with it for Kubernetes Ingresses",
   },
   {
-    prefix: "cluster.k8s.amazonaws.com/",
+    prefix: CNI_PREFIX,
     why: "the destroy hook deletes network interfaces of the VPC CNI by this tag",
   },
   { prefix: "ebs.csi.aws.com/", why: "the EBS CSI driver's own tags" },

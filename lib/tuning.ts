@@ -2,7 +2,7 @@
  * The one place where Sentinel and replication timings live.
  *
  * Both the Helm chart values (`lib/redis/chartValues.ts`) and the local drill topology
- * (`lib/sentinel/localTopology.ts`) are built from a `RedisTuning`, so what the drill measures is what the stack
+ * (`lib/topology/io/localTopology.ts`) are built from a `RedisTuning`, so what the drill measures is what the stack
  * deploys. Each default below says why it has that value.
  */
 
@@ -88,7 +88,7 @@ export const CHART_DEFAULT_TUNING: RedisTuning = Object.freeze({
  * How a Redis node pod stops (a rolling update, an EKS node upgrade, `kubectl drain`): the pod's
  * grace period (`sentinel.terminationGracePeriodSeconds`, read by
  * `templates/sentinel/statefulset.yaml`) bounds the preStop hooks the stack deploys
- * (`lib/sentinel/preStop.ts`): on the master, `CLIENT PAUSE <(grace - 10 + 2) × 1000> WRITE`,
+ * (`lib/topology/preStop.ts`): on the master, `CLIENT PAUSE <(grace - 10 + 2) × 1000> WRITE`,
  * `SENTINEL FAILOVER`, then up to `grace - 10` one-second polls until the failover is done; only
  * then does the container get SIGTERM. The drill's `planned-failover` and `rolling-restart`
  * scenarios run those hooks from these values.

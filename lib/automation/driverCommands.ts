@@ -3,7 +3,7 @@
  * Adding a command is one workflow file under workflows/ and one entry here; the parser
  * (cli/automation.ts) and the help text take the list from this table.
  */
-import type { DriverPorts } from "./ports";
+import type { DriverPorts } from "./driverPorts";
 import type { DriverOptions, RunReport } from "./run";
 import { runAudit } from "./workflows/auditWorkflow";
 import { runDrill, runVerify } from "./workflows/checkWorkflow";

@@ -2,15 +2,18 @@
  * The driver's failures: its steps, its error classes, and their mapping to the exit codes of
  * lib/cli/exitCodes.ts (the one table every command line shares).
  */
-import {
-  ConcurrentUpdateError,
-  StackAlreadyExistsError,
-  StackNotFoundError,
-} from "@pulumi/pulumi/automation";
-
 import { ToolMissingError, commonExitCode } from "../cli/errors";
 import { ExitCode, ExitCodeValue } from "../cli/exitCodes";
 import { ContractError } from "../contract";
+
+/**
+ * The Automation API's errors, known by the name each sets (automation/errors.js): matched
+ * without loading the SDK, which only the driver's ports (io/localWorkspace.ts) need.
+ */
+type AutomationErrorName =
+  "ConcurrentUpdateError" | "StackNotFoundError" | "StackAlreadyExistsError";
+const isAutomationError = (error: unknown, name: AutomationErrorName): boolean =>
+  error instanceof Error && error.name === name;
 
 /** The steps the driver runs; each has the exit code its failure maps to. */
 export type StepName =
@@ -94,9 +97,9 @@ export function exitCodeFor(error: unknown, step?: StepName): ExitCodeValue {
   if (common !== undefined) return common;
   if (error instanceof PassphraseMissingError) return ExitCode.passphraseMissing;
   if (error instanceof PassphraseEmptyError) return ExitCode.passphraseEmpty;
-  if (error instanceof ConcurrentUpdateError) return ExitCode.concurrentUpdate;
-  if (error instanceof StackNotFoundError) return ExitCode.stackNotFound;
-  if (error instanceof StackAlreadyExistsError) return ExitCode.stackExists;
+  if (isAutomationError(error, "ConcurrentUpdateError")) return ExitCode.concurrentUpdate;
+  if (isAutomationError(error, "StackNotFoundError")) return ExitCode.stackNotFound;
+  if (isAutomationError(error, "StackAlreadyExistsError")) return ExitCode.stackExists;
   if (error instanceof LeftoversError) return ExitCode.leftovers;
   // Verify reads the outputs through the contract: a broken contract fails verification.
   if (error instanceof ContractError) {

@@ -22,7 +22,7 @@ import type {
   EngineListener,
   StackOutputMap,
   StackSession,
-} from "./ports";
+} from "./driverPorts";
 import { OperationKind, formatElapsed, formatEngineEvent } from "./progress";
 import { AWS_REGION_CONFIG_KEY, REGION_CONFIG_KEY } from "./stackConfig";
 

@@ -5,7 +5,7 @@
  */
 import { AWS_REGION_KEY, configKey, stackRegion } from "../config/keys";
 import type { DriverOptions } from "./run";
-import type { AuditScope, StackOutputMap, StackSession } from "./ports";
+import type { AuditScope, StackOutputMap, StackSession } from "./driverPorts";
 
 /** The config key `--region` sets: the program's region (lib/config/keys.ts `stackRegion`). */
 export const REGION_CONFIG_KEY = configKey("region");

@@ -1,25 +1,15 @@
 /**
  * The destroy hook's executor: steps a (PVCs), b (volumes) and c (load balancers, security
  * groups, network interfaces), in that order, with injected clients so that tests point them at
- * moto or aws-sdk-client-mock. `runHookFromState` is what the dynamic provider's `delete` calls:
- * it builds the real clients from the settings stored in the state.
+ * moto or aws-sdk-client-mock. What the dynamic provider's `delete` calls, with the real clients
+ * built from the settings stored in the state, is `io/hookFromState.ts`.
  */
-import type { KubeApi } from "./kubernetes";
-import { runKubernetesStep } from "./kubernetes";
-import { kubeApiFromKubeconfig } from "./kubeClient";
-import { runNetworkStep, type Ec2NetworkApi, type ElbApi, type Elbv2Api } from "./network";
-import { parseCleanupSettings } from "./plan";
-import { isStackTagMigration } from "../tags";
-import { AWS_RETRY_POLICY, errorMessage, systemClock } from "./retry";
-import type { CleanupReport, CleanupSettings, Clock, Logger } from "./types";
-import { migrateStackTag, runVolumeStep, type Ec2VolumeApi, type MigrationReport } from "./volumes";
-import { ec2Sdk, elbSdk, elbv2Sdk } from "./sdk";
-
-export interface CleanupClients {
-  readonly ec2: Ec2VolumeApi & Ec2NetworkApi;
-  readonly elbv2: Elbv2Api;
-  readonly elb: ElbApi;
-}
+import type { CleanupClients } from "./io/awsClients";
+import type { CleanupReport, CleanupSettings, Clock, Logger } from "./hookTypes";
+import { runKubernetesStep, type KubeApi } from "./kubernetes";
+import { runNetworkStep } from "./networkStep";
+import { errorMessage } from "./retry";
+import { runVolumeStep } from "./volumes";
 
 export interface CleanupDeps extends CleanupClients {
   /** Undefined: no cluster to talk to, the PVC step is skipped. */
@@ -97,80 +87,4 @@ export function unwrapSecrets(props: Readonly<Record<string, unknown>>): Record<
       typeof v === "object" && v !== null && SECRET_SIG in v ? (v as { value?: unknown }).value : v;
   }
   return out;
-}
-
-/**
- * The settings of every AWS client the hook and the audit build: the region and the one retry
- * policy (`AWS_RETRY_POLICY`). Endpoint and credentials come from the usual AWS env/config
- * (`AWS_ENDPOINT_URL` points them at moto in the tests); `overrides` are for tests.
- */
-export function awsClientConfig(
-  region: string,
-  overrides: Readonly<Record<string, unknown>> = {},
-): Record<string, unknown> {
-  return { region, ...AWS_RETRY_POLICY, ...overrides };
-}
-
-/** The AWS clients for a region (see `awsClientConfig`). */
-export function createAwsClients(
-  region: string,
-  overrides: Readonly<Record<string, unknown>> = {},
-): CleanupClients {
-  const { EC2 } = ec2Sdk();
-  const { ElasticLoadBalancingV2 } = elbv2Sdk();
-  const { ElasticLoadBalancing } = elbSdk();
-  const common = awsClientConfig(region, overrides);
-  return {
-    ec2: new EC2(common),
-    elbv2: new ElasticLoadBalancingV2(common),
-    elb: new ElasticLoadBalancing(common),
-  };
-}
-
-/** The hook's log: stderr, which the engine shows for a dynamic provider (no `pulumi.log` there). */
-export function stderrLogger(prefix = "[andyredis cleanup]"): Logger {
-  return (message: string) => {
-    process.stderr.write(`${prefix} ${message}\n`);
-  };
-}
-
-/**
- * What the dynamic provider's `delete` runs: settings from the state, real clients, the real
- * clock. Throws (failing the destroy) when the cleanup cannot finish.
- */
-export async function runHookFromState(
-  props: Readonly<Record<string, unknown>>,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<CleanupReport> {
-  const settings = parseCleanupSettings(unwrapSecrets(props));
-  const kube =
-    settings.kubeconfig.trim() === "" ? undefined : kubeApiFromKubeconfig(settings.kubeconfig);
-  const pollSeconds = Number(env["ANDYREDIS_CLEANUP_POLL_SECONDS"] ?? "5");
-  return runCleanup(settings, {
-    ...createAwsClients(settings.region),
-    kube,
-    log: stderrLogger(),
-    clock: systemClock,
-    pollMs: Number.isFinite(pollSeconds) && pollSeconds > 0 ? pollSeconds * 1000 : 5000,
-    env,
-  });
-}
-
-/**
- * What the dynamic provider's `update` runs: when the stored stack tag is a legacy one and the
- * new one is it with the stack's id (a stack created before the identity), retags what the
- * cluster's CSI driver made under the old tag (`migrateStackTag`). Any other update: nothing.
- */
-export async function migrateStackTagFromState(
-  olds: Readonly<Record<string, unknown>>,
-  news: Readonly<Record<string, unknown>>,
-): Promise<MigrationReport | undefined> {
-  const from = olds["stackTag"];
-  const to = news["stackTag"];
-  if (typeof from !== "string" || typeof to !== "string" || !isStackTagMigration(from, to)) {
-    return undefined;
-  }
-  const settings = parseCleanupSettings(unwrapSecrets(news));
-  const { ec2 } = createAwsClients(settings.region);
-  return migrateStackTag(ec2, from, to, settings.clusterName, stderrLogger());
 }

@@ -10,7 +10,7 @@
 import type { VolumeCleanupMode } from "../config/configTypes";
 import { isReleaseClaimName, type VolumeScope } from "./plan";
 import { errorMessage, isClusterGone, waitUntil } from "./retry";
-import type { CleanupReport, CleanupSettings, Logger, WaitOptions } from "./types";
+import type { CleanupReport, CleanupSettings, Logger, WaitOptions } from "./hookTypes";
 import { cleanupFailure } from "./volumes";
 
 export interface PvcInfo {

@@ -7,16 +7,17 @@ import {
   VOLUME_CLEANUP_MODES,
   type VolumeCleanupMode,
 } from "../config/configTypes";
-import { clusterTagKey, isStackTag, STACK_TAG_KEY } from "../tags";
 import {
+  clusterTagKey,
+  isStackTag,
+  STACK_TAG_KEY,
   CLEANUP_TAG_KEY,
   HOOK_SNAPSHOT_MARKER,
   PVC_NAME_TAG_KEY,
   PVC_NAMESPACE_TAG_KEY,
   SOURCE_VOLUME_TAG_KEY,
-  type CleanupSettings,
-  type VolumeInfo,
-} from "./types";
+} from "../tags";
+import { type CleanupSettings, type VolumeInfo } from "./hookTypes";
 
 /** An AWS tag list (`[{ Key, Value }]`, either possibly missing) as a record. */
 export function tagsToRecord(

@@ -10,7 +10,7 @@
  * is retried for `goneAfterMs` (an API server restarting) and then reported as
  * `ClusterGoneError`; anything else (401, 403, a TLS failure, other 4xx) fails at once.
  */
-import type { Clock, WaitOptions } from "./types";
+import type { Clock, WaitOptions } from "./hookTypes";
 
 /**
  * The SDK client settings of the retry policy: up to 8 attempts, with the SDK's standard

@@ -6,7 +6,14 @@
  * snapshot an earlier run of the hook took is reused (never one it did not take).
  */
 import type { EC2, EC2Client, Filter, Volume } from "@aws-sdk/client-ec2";
-import { clusterTagKey, STACK_TAG_KEY } from "../tags";
+import {
+  clusterTagKey,
+  STACK_TAG_KEY,
+  CLEANUP_TAG_KEY,
+  HOOK_SNAPSHOT_MARKER,
+  RETAINED_MARKER,
+  SOURCE_VOLUME_TAG_KEY,
+} from "../tags";
 import {
   planVolumes,
   snapshotToReuse,
@@ -18,17 +25,13 @@ import {
 } from "./plan";
 import { allPages, errorMessage, isNotFound, waitUntil } from "./retry";
 import {
-  CLEANUP_TAG_KEY,
-  HOOK_SNAPSHOT_MARKER,
-  RETAINED_MARKER,
-  SOURCE_VOLUME_TAG_KEY,
   type CleanupReport,
   type CleanupSettings,
   type Logger,
   type VolumeInfo,
   type WaitOptions,
-} from "./types";
-import { ec2Sdk } from "./sdk";
+} from "./hookTypes";
+import { ec2Sdk } from "./io/sdk";
 
 /**
  * The EC2 calls this step makes: a client (real, moto, or mocked) whose `send` the paginators

@@ -4,7 +4,7 @@
  * The parser (`parse*.ts`) pairs each message with its key.
  */
 import type { Region } from "@pulumi/aws/types/enums";
-import { parseCidr } from "../network";
+import { parseCidr } from "../network/subnetPlan";
 import { MAX_PERSISTENCE_SIZE, MIN_PERSISTENCE_SIZE } from "../redis/defaults";
 import { parseQuantity } from "../redis/quantity";
 

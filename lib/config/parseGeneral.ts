@@ -3,7 +3,7 @@ import { NatMode, NetworkConfig } from "./configTypes";
 import { regionProblem } from "./checks";
 import { stackRegion } from "./keys";
 import type { RawReader } from "./rawReader";
-import { cidrProblems } from "../network";
+import { cidrProblems } from "../network/subnetPlan";
 import { reservedTagProblem, STACK_TAG_KEY } from "../tags";
 
 export interface GeneralConfig {

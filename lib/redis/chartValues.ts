@@ -26,7 +26,7 @@ import {
 import { imagesNeedInsecureFlag } from "./images";
 import { parseQuantity } from "./quantity";
 import { ACL_FILE_KEY, ACL_MOUNT_PATH, OPERATOR_PASSWORD_KEY, SENTINEL_ACL_FILE_KEY } from "./acl";
-import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../sentinel/preStop";
+import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../topology/preStop";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -148,7 +148,7 @@ export function replicaExtraFlags(): string[] {
 /**
  * `replica.lifecycleHooks` (the Redis container) and `sentinel.lifecycleHooks` (the sentinel
  * container), which sentinel/statefulset.yaml renders instead of the chart's preStop scripts.
- * The scripts come from lib/sentinel/preStop.ts, where the local drill runs them too; they keep
+ * The scripts come from lib/topology/preStop.ts, where the local drill runs them too; they keep
  * the chart's sequence and wait for the failover's end (`+switch-master`) rather than for the
  * promotion, so SIGTERM never stops the failover's leader mid-failover (docs/drill.md). They
  * contain no "{{", so the chart's `common.tplvalues.render` passes them through unchanged.

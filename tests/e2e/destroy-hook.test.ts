@@ -23,7 +23,7 @@ import { ElasticLoadBalancing } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
-import { auditLeftovers } from "../../lib/cleanup/audit";
+import { auditLeftovers } from "../../lib/cleanup/io/leftoverAudit";
 import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, MOTO_REGION, type MotoServer } from "../helpers/moto";

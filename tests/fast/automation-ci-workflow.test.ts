@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 
 import { COMMANDS } from "../../lib/automation/driverCommands";
-import { SCENARIOS } from "../../lib/sentinel/drill";
+import { SCENARIOS } from "../../lib/drill/io/drillRun";
 import { PROJECT_DIR } from "../helpers/paths";
 
 interface Step {

@@ -17,7 +17,7 @@ import type {
   StackOutputMap,
   StackSession,
   VerifyTarget,
-} from "../../lib/automation/ports";
+} from "../../lib/automation/driverPorts";
 import { DriverOptions, REDACTED, RunReport } from "../../lib/automation/run";
 import { ExitCode } from "../../lib/cli";
 import { OUTPUT_CONTRACT, type RedisOutputName } from "../../lib/contract";

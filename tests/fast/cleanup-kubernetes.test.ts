@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { kubeApiFromKubeconfig, resolveKubeconfig } from "../../lib/cleanup/kubeClient";
+import { kubeApiFromKubeconfig, resolveKubeconfig } from "../../lib/cleanup/io/kubeClient";
 import {
   clusterVolumeView,
   planPvcStep,
@@ -24,7 +24,7 @@ import {
   kubeFailureKind,
   withKubeRetry,
 } from "../../lib/cleanup/retry";
-import type { CleanupSettings } from "../../lib/cleanup/types";
+import type { CleanupSettings } from "../../lib/cleanup/hookTypes";
 import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { fakeClock } from "../helpers/clock";
 

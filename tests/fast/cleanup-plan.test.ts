@@ -12,16 +12,18 @@ import {
   looksLikeStackTag,
   parseArn,
   type FoundResource,
-} from "../../lib/cleanup/audit";
+} from "../../lib/cleanup/leftovers";
 import { unwrapSecrets } from "../../lib/cleanup/executor";
 import {
   isKubernetesLoadBalancer,
-  isKubernetesSecurityGroup,
-  isLeftoverCniInterface,
   isPulumiManaged,
   kubernetesOwnerOf,
+} from "../../lib/cleanup/targets/kubernetesOwned";
+import { isLeftoverCniInterface } from "../../lib/cleanup/targets/networkInterface";
+import {
+  isKubernetesSecurityGroup,
   securityGroupOwner,
-} from "../../lib/cleanup/network";
+} from "../../lib/cleanup/targets/securityGroup";
 import {
   actionForMode,
   isReleaseClaimName,
@@ -34,7 +36,7 @@ import {
   type VolumeScope,
 } from "../../lib/cleanup/plan";
 import { waitUntil } from "../../lib/cleanup/retry";
-import type { VolumeInfo } from "../../lib/cleanup/types";
+import type { VolumeInfo } from "../../lib/cleanup/hookTypes";
 import { snapshotTags } from "../../lib/cleanup/volumes";
 import { VOLUME_CLEANUP_MODES, type VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";

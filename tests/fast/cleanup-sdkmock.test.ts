@@ -36,9 +36,9 @@ import {
 import { EFS, EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 
-import { auditLeftovers } from "../../lib/cleanup/audit";
+import { auditLeftovers } from "../../lib/cleanup/io/leftoverAudit";
 import { runCleanup } from "../../lib/cleanup/executor";
-import type { CleanupSettings } from "../../lib/cleanup/types";
+import type { CleanupSettings } from "../../lib/cleanup/hookTypes";
 import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { type FakeClock, fakeClock } from "../helpers/clock";

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 
 import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../cli/audit";
-import { classifyFound } from "../../lib/cleanup/audit";
+import { classifyFound } from "../../lib/cleanup/leftovers";
 import { ExitCode, HELP } from "../../lib/cli";
 
 describe("audit CLI: flags and exit codes", () => {

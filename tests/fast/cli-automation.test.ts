@@ -24,7 +24,7 @@ import {
 } from "../../lib/automation/failures";
 import { ephemeralStackName } from "../../lib/automation/workflows/ephemeralWorkflow";
 import { ExitCode, UsageError } from "../../lib/cli";
-import { RedisUnreachableError } from "../../lib/sentinel/types";
+import { RedisUnreachableError } from "../../lib/sentinel/ports";
 import { SecretSources, parseCommandLine } from "../../cli/automation";
 import { formatElapsed, formatEngineEvent } from "../../lib/automation/progress";
 

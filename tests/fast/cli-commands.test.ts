@@ -40,7 +40,9 @@ describe("the command-line list", () => {
     ].filter((f) => f.endsWith(".md"));
     for (const file of docs) {
       const text = fs.readFileSync(path.join(PROJECT_DIR, file), "utf8");
-      for (const [, script] of text.matchAll(/npm run(?: -s)? ([a-z][a-z0-9-]*(?::[a-z0-9-]+)*)/g)) {
+      for (const [, script] of text.matchAll(
+        /npm run(?: -s)? ([a-z][a-z0-9-]*(?::[a-z0-9-]+)*)/g,
+      )) {
         assert.ok(packageJson.scripts[script] !== undefined, `${file}: npm run ${script}`);
       }
     }

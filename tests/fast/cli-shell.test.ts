@@ -17,7 +17,7 @@ import {
 } from "../../lib/cli";
 import { drillProgram } from "../../cli/drill";
 import { verifyProgram } from "../../cli/verify";
-import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/types";
+import { KubernetesClientUnavailableError, RedisUnreachableError } from "../../lib/sentinel/ports";
 
 /** Runs a program through the shell with stdout and stderr captured. */
 /** The password the Sentinel CLIs take from the environment, never from a flag. */

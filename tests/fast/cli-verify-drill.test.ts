@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { DrillOptions, parseDrillArgs } from "../../cli/drill";
 import { VerifyOptions, parseVerifyArgs } from "../../cli/verify";
 import { HELP, UsageError } from "../../lib/cli";
-import { targetFromOutputs } from "../../lib/cli/targets";
+import { targetFromOutputs } from "../../lib/cli/io/targets";
 import { ContractError } from "../../lib/contract";
 import { SAMPLE_KUBECONFIG, sampleOutputs } from "../helpers/outputs";
 

@@ -18,7 +18,7 @@ import {
 } from "../../lib/config/checks";
 import { ALL_KEYS, allowedText, DEFAULTS, specOf } from "../../lib/config/keys";
 import { checkKubeconfig } from "../../lib/config/kubeconfig";
-import * as cleanupTypes from "../../lib/cleanup/types";
+import * as cleanupTypes from "../../lib/tags";
 import { DEFAULT_REDIS_IMAGES } from "../../lib/redis/images";
 import { reservedTagProblem } from "../../lib/tags";
 import { DEFAULT_TUNING } from "../../lib/tuning";

@@ -10,7 +10,7 @@ import {
   ebsCsiAddonConfiguration,
   ec2AssumeRolePolicy,
   podIdentityAssumeRolePolicy,
-} from "../../lib/iam";
+} from "../../lib/cluster/iam";
 import {
   defaultTags,
   isLegacyStackTag,

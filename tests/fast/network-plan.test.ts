@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { cidrProblems, parseCidr, planNat, planSubnets } from "../../lib/network";
+import { cidrProblems, parseCidr, planNat, planSubnets } from "../../lib/network/subnetPlan";
 import { NetworkConfig } from "../../lib/config/configTypes";
 
 const ORIGIN: NetworkConfig = {

@@ -21,7 +21,7 @@ import {
 import { parseQuantity } from "../../lib/redis/quantity";
 import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
 import { DEFAULT_TUNING, POD_SHUTDOWN, RedisTuning, redisServerDirectives } from "../../lib/tuning";
-import { preStopPlan } from "../../lib/sentinel/preStop";
+import { preStopPlan } from "../../lib/topology/preStop";
 
 const opts: ChartValuesOptions = {
   existingSecretName: "redis-password",

@@ -10,8 +10,8 @@ import {
   scenarioFigures,
   targetVerdicts,
 } from "../../bench/failoverSummary";
-import { ScenarioResult } from "../../lib/sentinel/drill";
-import { ScenarioName } from "../../lib/sentinel/scenarios";
+import { ScenarioResult } from "../../lib/drill/io/drillRun";
+import { ScenarioName } from "../../lib/drill/scenarios";
 
 function result(
   scenario: ScenarioName,

@@ -9,8 +9,12 @@ import {
   recoveryTimeoutFor,
   stallMsFor,
   DrillReport,
-} from "../../lib/sentinel/drill";
-import { missingBinaries, redisNodeConfig, sentinelConfig } from "../../lib/sentinel/localTopology";
+} from "../../lib/drill/io/drillRun";
+import {
+  missingBinaries,
+  redisNodeConfig,
+  sentinelConfig,
+} from "../../lib/topology/io/localTopology";
 import {
   Sample,
   classifyError,
@@ -20,18 +24,22 @@ import {
   spans,
   totalMs,
   unavailableWindows,
-} from "../../lib/sentinel/metrics";
+} from "../../lib/drill/metrics";
 import {
   announcedHostname,
   buildNatMap,
   podNameForHost,
   podNames,
   splitAddressKey,
-} from "../../lib/sentinel/natMap";
-import { formatDrillReport, formatTable } from "../../lib/sentinel/report";
-import { escapeXml, tickStep, timelineSvg } from "../../lib/sentinel/timeline";
+} from "../../lib/topology/natMap";
+import { formatDrillReport, formatTable } from "../../lib/drill/report";
+import { escapeXml, tickStep, timelineSvg } from "../../lib/drill/timeline";
 import { CHART_DEFAULT_TUNING, DEFAULT_TUNING, redisServerDirectives } from "../../lib/tuning";
-import { VerifyReport, formatVerifyFailures, formatVerifyReport } from "../../lib/sentinel/verify";
+import {
+  VerifyReport,
+  formatVerifyFailures,
+  formatVerifyReport,
+} from "../../lib/verify/io/healthChecks";
 
 describe("sentinel cluster naming and natMap", () => {
   it("derives pod names from the release", () => {

@@ -1,11 +1,11 @@
 /**
- * A fake `Clock` (lib/cleanup/types.ts) for the waits and workflows under test: `sleep` only moves
+ * A fake `Clock` (lib/cleanup/hookTypes.ts) for the waits and workflows under test: `sleep` only moves
  * time forward and returns at once, so a test of a 10-minute timeout takes no time and leaves no
  * timer behind. Hand-written rather than `@sinonjs/fake-timers`: the code under test takes its
  * clock as a port and never calls `setTimeout` or `Date.now()` itself, so there are no globals to
  * replace, and the tests want the list of sleeps, which fake-timers does not keep.
  */
-import type { Clock } from "../../lib/cleanup/types";
+import type { Clock } from "../../lib/cleanup/hookTypes";
 
 export interface FakeClock extends Clock {
   /** Every `sleep` so far, in milliseconds, in order. */

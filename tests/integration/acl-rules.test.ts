@@ -8,10 +8,10 @@
 import * as assert from "node:assert/strict";
 import * as net from "node:net";
 import Redis from "ioredis";
-import { withConnection } from "../../lib/sentinel/clients";
-import { Credentials, Endpoint } from "../../lib/sentinel/types";
-import { waitUntilVerified } from "../../lib/sentinel/verify";
-import { sentinelAdmin, sentinelMasterOf } from "../../lib/sentinel/admin";
+import { withConnection } from "../../lib/sentinel/io/clients";
+import { Credentials, Endpoint } from "../../lib/sentinel/ports";
+import { waitUntilVerified } from "../../lib/verify/io/healthChecks";
+import { sentinelAdmin, sentinelMasterOf } from "../../lib/sentinel/io/admin";
 import { aclRuleProblem } from "../../lib/redis/acl";
 import { FAST_SENTINEL_PERIODS, useTopology } from "../helpers/redisTopology";
 

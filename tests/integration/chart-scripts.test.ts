@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chartValues } from "../../lib/redis/chartValues";
 import { sampleRedisConfig } from "../../lib/redis/sampleConfig";
-import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../../lib/sentinel/preStop";
+import { preStopPlan, redisPreStopScript, sentinelPreStopScript } from "../../lib/topology/preStop";
 import {
   CHART_DEFAULT_POD_SHUTDOWN,
   POD_SHUTDOWN,

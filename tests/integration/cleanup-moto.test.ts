@@ -17,12 +17,14 @@ import { ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v
 import { ResourceGroupsTaggingAPI } from "@aws-sdk/client-resource-groups-tagging-api";
 
 import { ExitCode, HELP } from "../../lib/cli";
-import { auditLeftovers, type AuditClients } from "../../lib/cleanup/audit";
+import { auditLeftovers } from "../../lib/cleanup/io/leftoverAudit";
+import type { AuditClients } from "../../lib/cleanup/leftovers";
 import { auditExitCode, formatAuditReport, parseAuditArgs } from "../../cli/audit";
-import { createAwsClients, runCleanup, type CleanupClients } from "../../lib/cleanup/executor";
+import { runCleanup } from "../../lib/cleanup/executor";
+import { createAwsClients, type CleanupClients } from "../../lib/cleanup/io/awsClients";
 import { systemClock } from "../../lib/cleanup/retry";
 import { migrateStackTag } from "../../lib/cleanup/volumes";
-import type { CleanupSettings } from "../../lib/cleanup/types";
+import type { CleanupSettings } from "../../lib/cleanup/hookTypes";
 import type { VolumeCleanupMode } from "../../lib/config/configTypes";
 import { STACK_TAG_KEY } from "../../lib/tags";
 import { startMoto, type MotoServer } from "../helpers/moto";

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 
-import { type CpuLoad, cpuLoadWorkersFor, startCpuLoad } from "../../lib/sentinel/cpuLoad";
+import { type CpuLoad, cpuLoadWorkersFor, startCpuLoad } from "../../lib/drill/io/cpuLoad";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 
-import { ec2AssumeRolePolicy, podIdentityAssumeRolePolicy } from "../../lib/iam";
+import { ec2AssumeRolePolicy, podIdentityAssumeRolePolicy } from "../../lib/cluster/iam";
 import { PROJECT_DIR } from "../helpers/paths";
 import { runProcess } from "../helpers/process";
 

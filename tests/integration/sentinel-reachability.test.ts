@@ -5,10 +5,10 @@
  */
 import * as assert from "node:assert/strict";
 import * as net from "node:net";
-import { runDrill } from "../../lib/sentinel/drill";
-import { freePorts } from "../../lib/sentinel/localTopology";
-import { ensureReachable } from "../../lib/sentinel/reachability";
-import { FaultInjector, RedisUnreachableError } from "../../lib/sentinel/types";
+import { runDrill } from "../../lib/drill/io/drillRun";
+import { freePorts } from "../../lib/topology/io/localTopology";
+import { ensureReachable } from "../../lib/sentinel/io/reachability";
+import { FaultInjector, RedisUnreachableError } from "../../lib/sentinel/ports";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 
 const PROMISED_MS = 15000;

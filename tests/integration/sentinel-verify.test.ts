@@ -3,9 +3,9 @@
  * fails with the right line when a replica is down and when the sentinels lose quorum.
  */
 import * as assert from "node:assert/strict";
-import { LocalTopology } from "../../lib/sentinel/localTopology";
-import { Endpoint, endpointKey, sleep } from "../../lib/sentinel/types";
-import { VerifyReport, verifyTopology, waitUntilVerified } from "../../lib/sentinel/verify";
+import { LocalTopology } from "../../lib/topology/io/localTopology";
+import { Endpoint, endpointKey, sleep } from "../../lib/sentinel/ports";
+import { VerifyReport, verifyTopology, waitUntilVerified } from "../../lib/verify/io/healthChecks";
 import { FAST_SENTINEL_PERIODS, useTopology } from "../helpers/redisTopology";
 
 /** Polls verify until `predicate` holds (a sentinel needs down-after to notice a loss). */

@@ -24,7 +24,7 @@ import {
   StackProvider,
   StackSession,
   VerifyTarget,
-} from "../ports";
+} from "../driverPorts";
 
 /** The resource type of the stack's random id (components/stackIdentity.ts). */
 const STACK_ID_TYPE = "random:index/randomString:RandomString";
@@ -189,7 +189,7 @@ export function localStackProvider(options: LocalStackOptions): StackProvider {
  */
 export const realChecks: Checks = {
   async verify(target: VerifyTarget): Promise<CheckResult> {
-    const { verifyDeployment } = await import("../../sentinel/cluster");
+    const { verifyDeployment } = await import("../../topology/io/deployedTopology");
     const report = await verifyDeployment({ ...target });
     return {
       ok: report.ok,
@@ -201,7 +201,7 @@ export const realChecks: Checks = {
     };
   },
   async drill(target: VerifyTarget, scenarios: readonly string[]): Promise<CheckResult> {
-    const { drillDeployment } = await import("../../sentinel/cluster");
+    const { drillDeployment } = await import("../../topology/io/deployedTopology");
     const report = await drillDeployment(
       { ...target },
       scenarios.length > 0 ? { scenarios: [...scenarios] } : undefined,
@@ -209,7 +209,7 @@ export const realChecks: Checks = {
     return { ok: report.ok, summary: report.ok ? "drill passed" : "drill failed", details: report };
   },
   async audit(scope: AuditScope): Promise<AuditResult> {
-    const { auditLeftovers } = await import("../../cleanup/audit");
+    const { auditLeftovers } = await import("../../cleanup/io/leftoverAudit");
     // The scope says whether the stack's volumeCleanupMode keeps snapshots or volumes on
     // purpose; those are reported as kept, not as leftovers.
     const report = await auditLeftovers({ ...scope });

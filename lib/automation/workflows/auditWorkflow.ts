@@ -1,7 +1,7 @@
 /**
  * `audit`: look for AWS resources still tagged for the stack, from its outputs or for a given tag.
  */
-import type { DriverPorts, StackOutputMap } from "../ports";
+import type { DriverPorts, StackOutputMap } from "../driverPorts";
 import {
   DriverOptions,
   Run,

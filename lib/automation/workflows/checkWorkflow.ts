@@ -3,7 +3,7 @@
  * deployment they describe.
  */
 import { deploymentTarget } from "../../contract";
-import type { DriverPorts } from "../ports";
+import type { DriverPorts } from "../driverPorts";
 import { DriverOptions, Run, RunReport, readOutputs, requireStack, runCheck } from "../run";
 
 async function runCheckCommand(

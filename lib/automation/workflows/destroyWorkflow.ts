@@ -2,7 +2,7 @@
  * `destroy`: read the outputs (the audit's scope), destroy with the program, audit for
  * leftovers, and with `--remove` remove the stack. `ephemeral` ends with the same steps.
  */
-import type { DriverPorts, StackOutputMap, StackSession } from "../ports";
+import type { DriverPorts, StackOutputMap, StackSession } from "../driverPorts";
 import {
   DriverOptions,
   Run,

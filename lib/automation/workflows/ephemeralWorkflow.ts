@@ -3,7 +3,7 @@
  */
 import { RedisStackOutputs, deploymentTarget } from "../../contract";
 import { UsageError } from "../../cli/errors";
-import type { DriverPorts, StackOutputMap } from "../ports";
+import type { DriverPorts, StackOutputMap } from "../driverPorts";
 import {
   DriverOptions,
   MAX_STACK_NAME,

@@ -1,7 +1,7 @@
 /**
  * `outputs`: print the stack outputs (secrets redacted unless asked) and check the contract.
  */
-import type { DriverPorts } from "../ports";
+import type { DriverPorts } from "../driverPorts";
 import { DriverOptions, Run, RunReport, readOutputs, redactOutputs, requireStack } from "../run";
 
 export async function runOutputs(ports: DriverPorts, options: DriverOptions): Promise<RunReport> {

@@ -1,7 +1,7 @@
 /**
  * `preview`: create or select the stack, apply the config overrides, preview.
  */
-import type { DriverPorts } from "../ports";
+import type { DriverPorts } from "../driverPorts";
 import { DriverOptions, Run, RunReport, applyConfig, progressListener, requireStack } from "../run";
 
 export async function runPreview(ports: DriverPorts, options: DriverOptions): Promise<RunReport> {

@@ -1,7 +1,7 @@
 /**
  * `up`: create or select the stack, config, up, then read the outputs and check the contract.
  */
-import type { DriverPorts } from "../ports";
+import type { DriverPorts } from "../driverPorts";
 import {
   DriverOptions,
   Run,
