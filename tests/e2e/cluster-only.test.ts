@@ -161,10 +161,8 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     const pod = sts.spec?.template.spec;
     const containers = pod?.containers ?? [];
     // replica.extraFlags, one ARGS+= each, after the chart's --include lines.
-    assert.ok(
-      startNode.includes(`ARGS+=("--aclfile")\n    ARGS+=("${ACL_MOUNT_PATH}/${ACL_FILE_KEY}")`),
-      startNode,
-    );
+    const aclFlag = `ARGS+=("--aclfile")\nARGS+=("${ACL_MOUNT_PATH}/${ACL_FILE_KEY}")`;
+    assert.ok(startNode.replace(/^[ \t]+/gm, "").includes(aclFlag), startNode);
     const config = await k.core.readNamespacedConfigMap({
       name: `${RELEASE}-configuration`,
       namespace: NAMESPACE,

@@ -24,8 +24,14 @@ const TOOLCHAIN_DIR = process.env.ANDYREDIS_E2E_TOOLCHAIN ?? SHARED_TOOLCHAIN_DI
 /** Where install.sh put the binaries. */
 const TOOLCHAIN_PREFIX = process.env.E2E_PREFIX ?? "/opt/e2e-toolchain";
 
-/** The simulated cluster's volumes: one per Redis node and spares for re-binding. */
-const SIMULATED_VOLUMES = 12;
+/**
+ * The simulated cluster's volumes. Released ones are not reused (the class retains them, as
+ * gp3's Delete policy would not), so every fresh install of the release takes 3 new ones: the
+ * suite makes about 6 (cluster-only, the driver's up and ephemeral, the fault suite's first up,
+ * its uninstalled release and its protectData destroy), so 30 leaves room. With 12, the fault
+ * suite's reinstall waited for a volume until Helm's timeout.
+ */
+const SIMULATED_VOLUMES = 30;
 
 export interface E2eEnvironment {
   /** Environment for every child process: PATH with `pulumi`, PULUMI_HOME, no update checks. */
