@@ -1,7 +1,7 @@
 /**
  * The failover benchmark's arithmetic and pictures, pure: scenario results in, per-scenario
  * figures, target verdicts, a text table and an SVG bar chart out. Tested in
- * tests/fast/sentinel-bench.test.ts; bench/failover.ts only runs the drills and writes the files.
+ * tests/fast/bench-failover-summary.test.ts; bench/failover.ts only runs the drills and writes the files.
  */
 import { ScenarioResult } from "../lib/drill/io/drillRun";
 import { median } from "../lib/drill/metrics";

@@ -114,7 +114,7 @@ export function pidsInDirectory(dir: string): number[] {
 }
 
 /**
- * The drill test's scenarios in two files (sentinel-drill.test.ts, sentinel-drill-faults.test.ts)
+ * The drill test's scenarios in two files (drill-failovers.test.ts, drill-faults.test.ts)
  * so that mocha --parallel runs them side by side, each part on its own topology; together they
  * are every scenario, each once: the failovers, and every other scenario of the registry (a new
  * scenario lands in `faults` without an edit here).

@@ -2,7 +2,7 @@
  * The one interrupt policy (lib/cli/interrupts.ts) in real child processes: an immediate stop
  * runs the registered cleanups and exits with the signal's code; a graceful command (the
  * driver) is told at the first interrupt and finishes by itself, and a second one exits at once.
- * (drill:local under Ctrl-C: tests/integration/sentinel-topology.test.ts.)
+ * (drill:local under Ctrl-C: tests/integration/topology-local.test.ts.)
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
