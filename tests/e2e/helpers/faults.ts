@@ -108,22 +108,49 @@ function stateDir(): string {
  * shutdown delay and did not exit within 30 s here; a crash is also the harder case.
  */
 export async function restartApiServer(downMs: number): Promise<{ downSeconds: number }> {
-  const pidFile = path.join(stateDir(), "pids", "kube-apiserver.pid");
-  const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
-  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  // The scheduler and the controller manager exit when they cannot renew their leader lease
+  // for 10 s (single-instance leader election, as up.sh starts them): seen here, the scheduler
+  // gone and a pod Pending for good. An EKS control plane restarts its own; this one is
+  // given the same treatment: whichever of them has exited is started again.
+  const dependents = ["kube-scheduler", "kube-controller-manager"].map(commandOf);
+  const api = commandOf("kube-apiserver");
   const stopped = Date.now();
-  process.kill(pid, "SIGKILL");
-  await until("the API server to exit", async () => !fs.existsSync(`/proc/${pid}`), 30_000);
+  process.kill(api.pid, "SIGKILL");
+  await until("the API server to exit", async () => !fs.existsSync(`/proc/${api.pid}`), 30_000);
   await new Promise((r) => setTimeout(r, downMs));
-  const log = fs.openSync(path.join(stateDir(), "logs", "kube-apiserver.log"), "a");
-  const child = spawn(argv[0], argv.slice(1), {
+  respawn(api);
+  await until("the API server to answer", () => kubectlOk(["get", "--raw", "/readyz"]), 60_000);
+  const downSeconds = (Date.now() - stopped) / 1000;
+  // A lost lease ends them a little after the API server is back.
+  await new Promise((r) => setTimeout(r, 5_000));
+  for (const component of dependents) {
+    if (!fs.existsSync(`/proc/${component.pid}`)) respawn(component);
+  }
+  return { downSeconds };
+}
+
+/** A control-plane process of the suite's cluster: its pid (up.sh's pid file) and command line. */
+interface ComponentCommand {
+  readonly name: string;
+  readonly pid: number;
+  readonly argv: readonly string[];
+}
+
+function commandOf(name: string): ComponentCommand {
+  const pid = Number(fs.readFileSync(path.join(stateDir(), "pids", `${name}.pid`), "utf8").trim());
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  return { name, pid, argv };
+}
+
+/** Starts a component again with its command line, its log and its pid file (as up.sh does). */
+function respawn(component: ComponentCommand): void {
+  const log = fs.openSync(path.join(stateDir(), "logs", `${component.name}.log`), "a");
+  const child = spawn(component.argv[0], component.argv.slice(1), {
     detached: true,
     stdio: ["ignore", log, log],
   });
   child.unref();
-  fs.writeFileSync(pidFile, `${child.pid}\n`);
-  await until("the API server to answer", () => kubectlOk(["get", "--raw", "/readyz"]), 60_000);
-  return { downSeconds: (Date.now() - stopped) / 1000 };
+  fs.writeFileSync(path.join(stateDir(), "pids", `${component.name}.pid`), `${child.pid}\n`);
 }
 
 async function kubectlOk(args: string[], kubeconfig = environment().kubeconfigPath) {
