@@ -25,6 +25,7 @@ import type {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { FREE_UNTARGETED_TYPES, targetOfKind, targetOfType, type TargetKind } from "./targets";
+import { editDistance } from "../editDistance";
 
 /** A target's kind (`targets/`), or `other`: a tagged resource of a type no target covers. */
 export type LeftoverKind = TargetKind | "other";
@@ -223,19 +224,6 @@ export function classifyFound(
     lookAlikes,
     ok: leftovers.length === 0 && lookAlikes.length === 0,
   };
-}
-
-/** The Levenshtein distance of two strings (for look-alike tags; short inputs). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 /**

@@ -21,6 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DeploymentMode, StackConfig } from "./configTypes";
 import type { Problem } from "./checks";
 import type { ConfigFiles } from "./configFiles";
+import { editDistance } from "../editDistance";
 import { ALL_KEYS, modesText, NAMESPACE, SECRET_KEYS, specOf } from "./keys";
 import { parseCluster } from "./parseCluster";
 import { parseDestroy } from "./parseDestroy";
@@ -78,27 +79,12 @@ function modeProblems(reader: RawReader, mode: DeploymentMode): void {
   }
 }
 
-/** Edits (insert, delete, replace, swap of neighbours) between two keys, case-insensitive. */
-function editDistance(a: string, b: string): number {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  const d = Array.from({ length: x.length + 1 }, (_, i) =>
-    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= x.length; i++) {
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[x.length][y.length];
-}
-
 /** The key a typo most likely meant: the nearest within two edits, if exactly one is. */
 export function nearestKey(typo: string): string | undefined {
-  const near = ALL_KEYS.map((key) => ({ key, distance: editDistance(typo, key) }))
+  const near = ALL_KEYS.map((key) => ({
+    key,
+    distance: editDistance(typo.toLowerCase(), key.toLowerCase()),
+  }))
     .filter((k) => k.distance <= 2)
     .sort((a, b) => a.distance - b.distance);
   if (near.length === 0 || (near.length > 1 && near[1].distance === near[0].distance)) {

@@ -229,9 +229,7 @@ export function aclRuleProblem(
   }
   if (user === INTERNAL_USER) {
     const needed = (c: string) =>
-      INTERNAL_REDIS_COMMANDS.some(
-        (n) => n === c || n.startsWith(`${c}|`) || c === n.split("|")[0],
-      );
+      INTERNAL_REDIS_COMMANDS.some((n) => n === c || n.split("|")[0] === c);
     const removes =
       lower === "nocommands" ||
       lower === "resetchannels" ||

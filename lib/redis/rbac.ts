@@ -64,16 +64,27 @@ export function labelPushRbac(cfg: RedisConfig): LabelPushRbac | undefined {
 /** The chart templates whose output the post-renderer drops. */
 export const CHART_RBAC_TEMPLATES = ["templates/role.yaml", "templates/rolebinding.yaml"] as const;
 
+/** A rendered manifest's documents, split as Helm writes them (the `---` lines dropped). */
+function manifestDocuments(manifest: string): string[] {
+  return manifest.split(/^---[ \t]*$/m);
+}
+
+/** The chart template a document came from (`# Source: <chart>/<template>`) and its kind. */
+function sourceAndKind(doc: string): { source?: string; kind?: string } {
+  return {
+    source: /^# Source: [^/\n]+\/(.+)$/m.exec(doc)?.[1]?.trim(),
+    kind: /^kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1],
+  };
+}
+
 /**
  * The rendered manifest without the chart's Role and RoleBinding. Helm writes each document as
  * `---\n# Source: <chart>/<template>\n...`; a document is dropped when its source is one of
  * `CHART_RBAC_TEMPLATES` and it is of the kind that template makes, so nothing else can go.
  */
 export function dropChartRbac(manifest: string): string {
-  const documents = manifest.split(/^---[ \t]*$/m);
-  const kept = documents.filter((doc) => {
-    const source = /^# Source: [^/\n]+\/(.+)$/m.exec(doc)?.[1]?.trim();
-    const kind = /^kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
+  const kept = manifestDocuments(manifest).filter((doc) => {
+    const { source, kind } = sourceAndKind(doc);
     if (source === "templates/role.yaml") return kind !== "Role";
     if (source === "templates/rolebinding.yaml") return kind !== "RoleBinding";
     return true;
@@ -122,11 +133,9 @@ interface PodSpec {
  * such container: a chart whose label push moved would otherwise lose its token silently.
  */
 export function tokenOnlyForLabelPush(manifest: string): string {
-  const documents = manifest.split(/^---[ \t]*$/m);
-  return documents
+  return manifestDocuments(manifest)
     .map((doc) => {
-      const source = /^# Source: [^/\n]+\/(.+)$/m.exec(doc)?.[1]?.trim();
-      const kind = /^kind:[ \t]*(\S+)[ \t]*$/m.exec(doc)?.[1];
+      const { source, kind } = sourceAndKind(doc);
       if (source !== "templates/sentinel/statefulset.yaml" || kind !== "StatefulSet") return doc;
       // YAML 1.1, as Helm and the API server read it: `0755` is octal, `yes` a string only
       // when quoted. Written back as JSON (valid YAML), so nothing can be re-read differently.

@@ -7,13 +7,13 @@ import * as assert from "node:assert/strict";
 
 import {
   classifyFound,
-  editDistance,
   isBillableType,
   looksLikeStackTag,
   parseArn,
   type FoundResource,
 } from "../../lib/cleanup/leftovers";
 import { unwrapSecrets } from "../../lib/cleanup/executor";
+import { editDistance } from "../../lib/editDistance";
 import {
   isKubernetesLoadBalancer,
   isPulumiManaged,

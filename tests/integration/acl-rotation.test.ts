@@ -15,6 +15,8 @@ import * as path from "node:path";
 import Redis from "ioredis";
 
 import { ACL_FILE_KEY, aclSecretData, appPasswords } from "../../lib/redis/acl";
+import { errorMessage } from "../../lib/sentinel/io/clients";
+import { freePorts } from "../../lib/topology/io/localTopology";
 import { requireRedis } from "../helpers/redisTopology";
 
 const OLD = "the-old-password-0123456789";
@@ -26,14 +28,6 @@ const NODES = 3;
 /** The Redis ACL file the pods mount for the app user's passwords. */
 const aclFile = (app: string[]) =>
   aclSecretData({ default: [INTERNAL], app, operator: [OPERATOR] })[ACL_FILE_KEY];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Node {
   readonly port: number;
@@ -110,7 +104,7 @@ describe("password rotation: two passwords through a roll, on real redis-server"
       await c.set("rotation-probe", "1");
       return "ok";
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (/WRONGPASS|NOPERM/.test(message)) return message;
       return refused ?? "down";
     } finally {
@@ -150,7 +144,7 @@ describe("password rotation: two passwords through a roll, on real redis-server"
 
   before(async function () {
     requireRedis();
-    for (let i = 0; i < NODES; i++) nodes.push({ port: await freePort() });
+    for (const port of await freePorts(NODES)) nodes.push({ port });
     for (const node of nodes) await start(node, appPasswords(OLD));
   });
 
