@@ -162,6 +162,7 @@ export function createAwsStack(
       password: secrets.redisPassword,
       previousPassword: secrets.redisPasswordPrevious,
       imagePullSecret: secrets.redisImagePullSecret,
+      tlsPrivateKey: secrets.redisTlsPrivateKey,
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },

@@ -78,6 +78,7 @@ export async function createStack(
         password: secrets.redisPassword,
         previousPassword: secrets.redisPasswordPrevious,
         imagePullSecret: secrets.redisImagePullSecret,
+        tlsPrivateKey: secrets.redisTlsPrivateKey,
         pvcWhenDeleted: "Delete",
       },
       { providers: { kubernetes: provider }, protect: config.protectData },

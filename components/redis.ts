@@ -21,6 +21,7 @@ import { frozenImagesWarning } from "../lib/redis/images";
 import { PASSWORD_KEY, PINNED_CHART_VERSION } from "../lib/redis/defaults";
 import { redisEndpoints } from "../lib/redis/endpoints";
 import { labelPushRbac } from "../lib/redis/rbac";
+import { TLS_SECRET_FILES, tlsChecksum, tlsSecretName } from "../lib/redis/tlsCertificates";
 import {
   APP_USER,
   INTERNAL_USER,
@@ -52,6 +53,11 @@ export interface RedisSentinelArgs {
    * secret if it is not one. Required when `config.imagePullSecret` is true. Defaults to none.
    */
   readonly imagePullSecret?: pulumi.Input<string>;
+  /**
+   * The private key of your own certificate (`redisTlsPrivateKey`), made a secret if it is not
+   * one. Required when `config.tlsCertificates` is set. Defaults to none.
+   */
+  readonly tlsPrivateKey?: pulumi.Input<string>;
   /**
    * Resources the Helm release waits for besides the namespace and the password Secret: the
    * StorageClass and the EBS CSI add-on. Defaults to none.
@@ -195,6 +201,35 @@ export class RedisSentinel extends pulumi.ComponentResource {
         ),
       );
     }
+    const ownTls = cfg.tls ? cfg.tlsCertificates : undefined;
+    const tlsSecrets: k8s.core.v1.Secret[] = [];
+    if (ownTls !== undefined) {
+      if (args.tlsPrivateKey === undefined) {
+        throw new Error(
+          "andyredis:redisTlsPrivateKey: is required when config.tlsCertificates is set",
+        );
+      }
+      tlsSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-own-tls`,
+          {
+            metadata: {
+              name: tlsSecretName(cfg.releaseName),
+              namespace: namespace.metadata.name,
+            },
+            type: "kubernetes.io/tls",
+            stringData: pulumi.secret(
+              pulumi.output(args.tlsPrivateKey).apply((key) => ({
+                [TLS_SECRET_FILES.certificate]: ownTls.certificate,
+                [TLS_SECRET_FILES.privateKey]: key,
+                [TLS_SECRET_FILES.caCertificate]: ownTls.caCertificate,
+              })),
+            ),
+          },
+          { parent: this },
+        ),
+      );
+    }
     const frozen = frozenImagesWarning(cfg.images);
     if (frozen !== undefined) pulumi.log.warn(frozen, this);
 
@@ -258,6 +293,10 @@ export class RedisSentinel extends pulumi.ComponentResource {
             pvcWhenDeleted: args.pvcWhenDeleted,
             aclSecretName: aclSecretName(cfg.releaseName),
             aclChecksum: aclChecksumValue,
+            ownTls:
+              ownTls === undefined
+                ? undefined
+                : { secretName: tlsSecretName(cfg.releaseName), checksum: tlsChecksum(ownTls) },
           }),
         ),
         timeout: args.timeoutSeconds ?? 900,
@@ -272,6 +311,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
           secret,
           aclSecret,
           ...pullSecrets,
+          ...tlsSecrets,
           ...rbacResources,
           ...(args.dependsOn ?? []),
         ],
@@ -286,7 +326,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.masterEndpoint =
       endpoints.masterEndpoint === undefined ? undefined : afterRelease(endpoints.masterEndpoint);
     this.masterSet = pulumi.output(cfg.tuning.masterSet);
-    if (cfg.tls) {
+    if (ownTls !== undefined) {
+      this.caCertificate = afterRelease(ownTls.caCertificate);
+    } else if (cfg.tls) {
       // The name comes from the release's status, unknown until it exists: a first preview
       // does not try to read a Secret the chart has not made yet.
       const crt = k8s.core.v1.Secret.get(

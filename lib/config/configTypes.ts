@@ -152,6 +152,12 @@ export interface RedisConfig {
    * certificates it generates once and keeps (`lookup`), plaintext port 0.
    */
   readonly tls: boolean;
+  /**
+   * Your own server certificate and CA (`redisTlsCertificate`, `redisTlsCaCertificate`, PEM),
+   * checked with the private key (`redisTlsPrivateKey`, which reaches the program as a secret
+   * only). Undefined: the chart generates them.
+   */
+  readonly tlsCertificates?: { readonly certificate: string; readonly caCertificate: string };
   /** Namespaces whose labelled pods may reach Redis and Sentinel (the release's own always may). */
   readonly allowedNamespaces: readonly string[];
   /** The pod label (key and value) a client needs to pass the NetworkPolicy. */

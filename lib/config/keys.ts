@@ -532,7 +532,34 @@ export const CONFIG_KEYS = {
     modes: ALL,
     section: "Redis",
     description:
-      "Clients, replication and Sentinel over TLS only (no plaintext port), with certificates the chart generates once and keeps; the CA is the `redisCaCertificate` output. false: plaintext, for clients that cannot speak TLS.",
+      "Clients, replication and Sentinel over TLS only (no plaintext port), with certificates the chart generates once and keeps, or your own (redisTlsCertificate); the CA is the `redisCaCertificate` output. false: plaintext, for clients that cannot speak TLS (refused with your own certificates).",
+  },
+  redisTlsCertificate: {
+    type: "string",
+    defaultText: "the chart's (its own CA, valid 365 days)",
+    allowedText:
+      "PEM: the server certificate, then any intermediates, covering the Sentinel Service, the nodes and the master Service",
+    modes: ALL,
+    section: "Redis",
+    description:
+      'Your own server certificate for Redis and Sentinel, with redisTlsPrivateKey and redisTlsCaCertificate (all three or none; only with redisTls); checked up front (docs/security.md, "Your own certificates").',
+  },
+  redisTlsPrivateKey: {
+    type: "string",
+    defaultText: "the chart's",
+    allowedText: "PEM: the private key of redisTlsCertificate",
+    modes: ALL,
+    secret: true,
+    section: "Redis",
+    description: "The private key of redisTlsCertificate.",
+  },
+  redisTlsCaCertificate: {
+    type: "string",
+    defaultText: "the chart's",
+    allowedText: "PEM: the one CA certificate redisTlsCertificate chains to",
+    modes: ALL,
+    section: "Redis",
+    description: "The CA of redisTlsCertificate; it becomes the `redisCaCertificate` output.",
   },
   redisAllowScripting: {
     type: "boolean",

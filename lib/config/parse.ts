@@ -45,6 +45,8 @@ export interface StackContext {
   readonly keysSet?: readonly string[];
   /** The files a local chart or a kubeconfig path is read from (`io/localFiles.ts`). */
   readonly files: ConfigFiles;
+  /** The time certificates' dates are checked at (`redisTlsCertificate`). Defaults to now. */
+  readonly now?: Date;
 }
 
 /**
@@ -146,7 +148,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): StackConfig 
     region: general.region,
     stack: context.stack,
   });
-  const redis = parseRedis(reader, { aws, nodeMinSize: cluster.nodeMinSize, files });
+  const redis = parseRedis(reader, {
+    aws,
+    nodeMinSize: cluster.nodeMinSize,
+    files,
+    now: context.now ?? new Date(),
+  });
   const destroy = parseDestroy(reader, { mode, modeValid, stack: context.stack, files });
 
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);

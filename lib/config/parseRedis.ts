@@ -13,6 +13,8 @@ import { maxmemoryDirective } from "../redis/chartValues";
 import { AWS_STORAGE_CLASS, MAX_RELEASE_NAME_LENGTH } from "../redis/defaults";
 import { DEFAULT_REDIS_IMAGES } from "../redis/images";
 import { parseQuantity } from "../redis/quantity";
+import { redisEndpoints } from "../redis/endpoints";
+import { TLS_CERTIFICATE_KEYS, tlsCertificateProblems } from "../redis/tlsCertificates";
 import { RedisTuning } from "../tuning";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -226,9 +228,14 @@ function parseTuning(reader: RawReader, nodes: number): RedisTuning {
 
 export function parseRedis(
   reader: RawReader,
-  env: { readonly aws: boolean; readonly nodeMinSize: number; readonly files: ConfigFiles },
+  env: {
+    readonly aws: boolean;
+    readonly nodeMinSize: number;
+    readonly files: ConfigFiles;
+    readonly now: Date;
+  },
 ): RedisConfig {
-  const { aws, files } = env;
+  const { aws, files, now } = env;
   const nodes = reader.integer("redisNodes");
   if (aws) {
     orderProblem(reader, "redisNodes", nodes, "nodeMinSize", env.nodeMinSize, {
@@ -271,7 +278,7 @@ export function parseRedis(
     );
   }
   const imagePullSecret = reader.string("redisImagePullSecret", dockerConfigProblem);
-  return {
+  const redis: RedisConfig = {
     namespace: reader.string("redisNamespace", DNS_LABEL),
     releaseName: reader.string("redisReleaseName", RELEASE_NAME),
     chart: isRemoteChart(chart) ? chart : files.resolve(chart),
@@ -293,6 +300,47 @@ export function parseRedis(
     resources: readResources(reader, "redisResources"),
     sentinelResources: readResources(reader, "sentinelResources"),
   };
+  const tlsCertificates = readTlsCertificates(reader, redis, now);
+  return tlsCertificates === undefined ? redis : { ...redis, tlsCertificates };
+}
+
+/**
+ * `redisTlsCertificate`, `redisTlsPrivateKey`, `redisTlsCaCertificate`: all three or none, only
+ * with TLS on, and checked as a client would (lib/redis/tlsCertificates.ts) against the hosts
+ * this config gives clients.
+ */
+function readTlsCertificates(
+  reader: RawReader,
+  redis: RedisConfig,
+  now: Date,
+): RedisConfig["tlsCertificates"] {
+  const given = {
+    certificate: reader.string("redisTlsCertificate"),
+    privateKey: reader.string("redisTlsPrivateKey"),
+    caCertificate: reader.string("redisTlsCaCertificate"),
+  };
+  const set = TLS_CERTIFICATE_KEYS.filter((key) => reader.isSet(key));
+  if (set.length === 0) return undefined;
+  if (!redis.tls) {
+    for (const key of set) {
+      reader.problem(
+        key,
+        "is set, but redisTls is false: certificates and a CA for clients mean TLS; set redisTls to true, or remove " +
+          set.join(", "),
+      );
+    }
+    return undefined;
+  }
+  const endpoints = redisEndpoints(redis);
+  const hosts = [
+    endpoints.sentinelEndpoint,
+    ...endpoints.sentinelHosts,
+    ...(endpoints.masterEndpoint === undefined ? [] : [endpoints.masterEndpoint]),
+  ].map((endpoint) => endpoint.replace(/:\d+$/, ""));
+  const problems = tlsCertificateProblems(given, hosts, now);
+  for (const { key, problem } of problems) reader.problem(key, problem);
+  if (problems.length > 0 || given.certificate === undefined) return undefined;
+  return { certificate: given.certificate, caCertificate: given.caCertificate as string };
 }
 
 /** `redisAclRules`: per user, rules checked one by one (`aclRuleProblem`). */

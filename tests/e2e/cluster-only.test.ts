@@ -16,6 +16,12 @@ import {
   SENTINEL_ACL_FILE_KEY,
 } from "../../lib/redis/acl";
 import { LABEL_PUSH_CONTAINER, TOKEN_MOUNT_PATH } from "../../lib/redis/rbac";
+import {
+  TLS_CHECKSUM_ANNOTATION,
+  TLS_SECRET_FILES,
+  tlsSecretName,
+} from "../../lib/redis/tlsCertificates";
+import { DEFAULT_ALT_NAMES, makeCertificates } from "../helpers/certificates";
 import { DEFAULT_TUNING } from "../../lib/tuning";
 import { environment } from "./helpers/environment";
 import { Kube, eventually, helmRelease, kube, namespaceDeleted } from "./helpers/kube";
@@ -358,6 +364,50 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
     assert.equal(release?.version, 2);
   });
 
+  let ownPrivateKey = "";
+
+  it("your own certificates replace the chart's: the pods mount the stack's Secret, the CA output is yours", async () => {
+    const own = makeCertificates({ altNames: DEFAULT_ALT_NAMES });
+    ownPrivateKey = own.privateKey;
+    await project.setConfig(STACK, {
+      "andyredis:redisTlsCertificate": own.certificate,
+      "andyredis:redisTlsCaCertificate": own.caCertificate,
+    });
+    await project.setSecret(STACK, "andyredis:redisTlsPrivateKey", own.privateKey);
+    await project.pulumiOk(["up", "--yes", "--stack", STACK]);
+
+    const mounted = await k.core.readNamespacedSecret({
+      name: tlsSecretName(RELEASE),
+      namespace: NAMESPACE,
+    });
+    const file = (name: string) => Buffer.from(mounted.data?.[name] ?? "", "base64").toString();
+    assert.equal(mounted.type, "kubernetes.io/tls");
+    assert.equal(file(TLS_SECRET_FILES.certificate), own.certificate);
+    assert.equal(file(TLS_SECRET_FILES.caCertificate), own.caCertificate);
+    const sts = await k.apps.readNamespacedStatefulSet({
+      name: `${RELEASE}-node`,
+      namespace: NAMESPACE,
+    });
+    const template = sts.spec?.template;
+    assert.ok(
+      template?.spec?.volumes?.some((v) => v.secret?.secretName === tlsSecretName(RELEASE)),
+      "the node pods mount the stack's TLS Secret",
+    );
+    assert.match(
+      template?.metadata?.annotations?.[TLS_CHECKSUM_ANNOTATION] ?? "",
+      /^[0-9a-f]{64}$/,
+    );
+    assert.equal(sts.status?.updatedReplicas, NODES, "the pods rolled onto the new certificates");
+    const chartSecrets = await k.core.listNamespacedSecret({ namespace: NAMESPACE });
+    assert.ok(
+      !chartSecrets.items.some((x) => x.metadata?.name === `${RELEASE}-crt`),
+      "the chart's generated certificates are gone",
+    );
+    const outputs = await project.outputs(STACK, false);
+    assert.equal(outputs.redisCaCertificate, own.caCertificate);
+    caCertificate = own.caCertificate;
+  });
+
   // The consumer: a second project reading this stack's outputs through a real StackReference.
   const consumerStack = "e2e-consumer";
 
@@ -437,6 +487,17 @@ describe("e2e: clusterOnly stack, pulumi up to pulumi destroy", function () {
 
   it("never printed a secret", () => {
     assert.ok(password !== "", "the password was never read");
-    assertNoSecretPrinted({ "redis password": password, passphrase: project.passphrase });
+    assert.ok(ownPrivateKey !== "", "the own certificates' step never ran");
+    assertNoSecretPrinted({
+      "redis password": password,
+      passphrase: project.passphrase,
+      // Each line of the key's body, so that a part of it printed is found too.
+      ...Object.fromEntries(
+        ownPrivateKey
+          .split("\n")
+          .filter((line) => line.length > 0 && !line.startsWith("-----"))
+          .map((line, i) => [`TLS private key line ${i + 1}`, line]),
+      ),
+    });
   });
 });

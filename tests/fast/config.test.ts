@@ -1282,12 +1282,13 @@ describe("config: the valid edge cases are accepted", function () {
 });
 
 describe("config: the table's secrets", () => {
-  it("are the password, the kubeconfig and the image pull credentials", () => {
+  it("are the passwords, the kubeconfig, the image pull credentials and the TLS private key", () => {
     assert.deepEqual([...SECRET_KEYS].sort(), [
       "kubeconfig",
       "redisImagePullSecret",
       "redisPassword",
       "redisPasswordPrevious",
+      "redisTlsPrivateKey",
     ]);
   });
 });

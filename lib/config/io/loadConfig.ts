@@ -14,7 +14,8 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /**
  * The secrets the program needs, as Pulumi secret outputs: every key the table marks secret
- * (`redisPassword`, `redisPasswordPrevious`, `kubeconfig`, `redisImagePullSecret`), when set.
+ * (`redisPassword`, `redisPasswordPrevious`, `kubeconfig`, `redisImagePullSecret`,
+ * `redisTlsPrivateKey`), when set.
  */
 export type StackSecrets = Readonly<Partial<Record<SecretKey, pulumi.Output<string>>>>;
 
