@@ -118,26 +118,37 @@ export const CHART_DEFAULT_POD_SHUTDOWN: PodShutdown = Object.freeze({
 });
 
 /**
- * `replica-priority` of the node with StatefulSet ordinal 0; node `i` gets this minus `i`.
- * Sentinel promotes the replica with the lowest priority, and a rollout (a changed release, a
- * node upgrade) restarts pods from the highest ordinal down. Preferring the highest ordinal
- * makes a planned failover land on a pod that is already updated, so a rolling restart fails
- * over at most twice (only when the master is the highest ordinal, the first pod stopped). With
- * every node at Redis' default of 100 the choice is by offset, then run id (random): a rollout
- * could fail over once per node, three times of about 1.3 s each with 3 nodes, more than the
- * 3 s of refused writes a rolling restart may cost (docs/drill.md). Redis' default, so node 0
- * keeps it; a priority of 0 would mean "never promote", hence fewer than 100 nodes.
+ * `replica-priority` of the node with StatefulSet ordinal 0; node `i` gets this plus `i`, so that
+ * Sentinel (which promotes the lowest priority first) prefers the lowest ordinal. A rollout (a
+ * changed release, a renewed certificate) restarts pods from the highest ordinal down, so the
+ * pods with a higher ordinal than the one stopping are the ones already restarted: the master's
+ * preStop demotes the lower ordinals for its failover (`DEMOTION`, lib/topology/preStop.ts), and
+ * the failover lands on the lowest already-restarted pod. A rolling restart then fails over once
+ * unless it starts with the master on the highest ordinal: that pod is the first stopped, no pod
+ * is restarted yet, and its successor must move again (docs/drill.md, "Rolling restart"). Without
+ * the demotion, either fixed order ends every rollout with the master on a pod the next rollout
+ * moves twice. Redis' default, so node 0 keeps it; 0 would mean "never promote".
  */
 export const REPLICA_PRIORITY_BASE = 100;
 
+/**
+ * What the preStop adds to a not-yet-restarted replica's priority for one failover, then takes
+ * back: more than any ordinal's offset, so every restarted replica comes first, yet never 0, so a
+ * crash in the meantime can still promote it.
+ */
+export const DEMOTION = 1000;
+
+/** The most nodes the priorities tell apart (`REPLICA_PRIORITY_BASE + ordinal < DEMOTION`). */
+export const MAX_PRIORITY_ORDINAL = DEMOTION - REPLICA_PRIORITY_BASE - 1;
+
 /** `replica-priority` for the node with this StatefulSet ordinal (see `REPLICA_PRIORITY_BASE`). */
 export function replicaPriorityForOrdinal(ordinal: number): number {
-  if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= REPLICA_PRIORITY_BASE) {
+  if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal > MAX_PRIORITY_ORDINAL) {
     throw new Error(
-      `ordinal: ${ordinal} is not allowed; use an integer from 0 to ${REPLICA_PRIORITY_BASE - 1}`,
+      `ordinal: ${ordinal} is not allowed; use an integer from 0 to ${MAX_PRIORITY_ORDINAL}`,
     );
   }
-  return REPLICA_PRIORITY_BASE - ordinal;
+  return REPLICA_PRIORITY_BASE + ordinal;
 }
 
 /**

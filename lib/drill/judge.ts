@@ -19,6 +19,8 @@ export interface ScenarioObservation {
   readonly writeUnavailableMs: number;
   /** Nodes reporting role master after recovery; undefined when not checked. */
   readonly masters: number | undefined;
+  /** The most failovers the run may take, from the injection (`InjectOutcome`); none: unbounded. */
+  readonly failoverBudget?: { readonly max: number; readonly why: string };
 }
 
 export interface Judgement {
@@ -59,6 +61,11 @@ export function judgeScenario(observation: ScenarioObservation): Judgement {
       break;
     default:
       throw new Error(`unknown failover expectation ${String(spec.failover)}`);
+  }
+  if (o.failoverBudget !== undefined && o.failovers > o.failoverBudget.max) {
+    problems.push(
+      `failed over ${o.failovers} times, at most ${o.failoverBudget.max} expected (${o.failoverBudget.why})`,
+    );
   }
   if (o.lostAcknowledgedWrites > 0) {
     problems.push(`${o.lostAcknowledgedWrites} WAIT-acknowledged writes lost`);

@@ -144,6 +144,10 @@ export const INTERNAL_REDIS_COMMANDS: readonly string[] = [
   "slaveof",
   "replicaof",
   "config|rewrite",
+  // The master's preStop hook, on the other nodes: demote the replicas a rollout has not
+  // restarted yet (CONFIG SET replica-priority, lib/topology/preStop.ts). Redis' protected
+  // configs (dir, dbfilename...) stay refused to CONFIG SET (`enable-protected-configs no`).
+  "config|set",
   "client|setname",
   "client|kill",
   "script|kill",

@@ -144,7 +144,7 @@ export function commonConfiguration(cfg: RedisConfig): string {
 export function replicaExtraFlags(): string[] {
   return [
     "--replica-priority",
-    `$((${REPLICA_PRIORITY_BASE} - \${HOSTNAME##*-}))`,
+    `$((${REPLICA_PRIORITY_BASE} + \${HOSTNAME##*-}))`,
     // The stack's ACL users (lib/redis/acl.ts) instead of the chart's; after the chart's
     // `--include`s, so this aclfile wins over any in redis.conf.
     "--aclfile",
@@ -292,7 +292,8 @@ export function chartValues(cfg: RedisConfig, opts: ChartValuesOptions): JsonObj
       // The PDB in sentinel mode is sentinel/pdb.yaml, which reads `replica.pdb`: one node
       // may be evicted at a time, so a drain never takes two sentinels (a quorum) at once.
       pdb: { create: true, maxUnavailable: 1 },
-      // Per-pod replica-priority, so planned failovers go to pods a rollout has already updated.
+      // Per-pod replica-priority (the lowest ordinal first); the preStop demotes the pods a rollout
+      // has not restarted yet, so that its failover goes to one it has (lib/topology/preStop.ts).
       extraFlags: replicaExtraFlags(),
       // The Redis container's preStop: on the master, pause writes, fail over, wait until the
       // failover is done (see `nodeLifecycleHooks`; replaces the chart's prestop-redis.sh).

@@ -73,6 +73,24 @@ describe("drill scenarios: the list and the judgement", () => {
       problems: [],
     },
     {
+      name: "a rolling restart that failed over twice where once was enough",
+      change: {
+        scenario: "rolling-restart",
+        failovers: 2,
+        failoverBudget: { max: 1, why: "a restarted pod could take over" },
+      },
+      problems: [/^failed over 2 times, at most 1 expected \(a restarted pod could take over\)$/],
+    },
+    {
+      name: "a rolling restart that failed over twice, as its start needed",
+      change: {
+        scenario: "rolling-restart",
+        failovers: 2,
+        failoverBudget: { max: 2, why: "the master was the first pod stopped" },
+      },
+      problems: [],
+    },
+    {
       name: "a rolling restart over its total budget",
       change: { scenario: "rolling-restart", failovers: 2, writeUnavailableMs: 3100 },
       problems: [/^writes unavailable for 3100 ms in all, more than the 3000 ms promised$/],
@@ -131,8 +149,10 @@ describe("drill: fault orchestration against fakes", () => {
       stop: async (n) => {
         calls.push(`stop ${n.host}`);
         if (endpointKey(n) === endpointKey(master)) {
-          // The preStop fails over to the highest other ordinal (replica-priority).
-          master = [...nodes].reverse().find((x) => x.host !== n.host) as Endpoint;
+          // The preStop hands over to the lowest higher ordinal (restarted already in a
+          // rollout), else Sentinel's choice: the lowest ordinal (replica-priority).
+          const i = nodes.indexOf(n);
+          master = nodes[i + 1] ?? (nodes.find((x) => x.host !== n.host) as Endpoint);
         }
       },
       restore: async (n) => {
@@ -195,17 +215,26 @@ describe("drill: fault orchestration against fakes", () => {
     );
   });
 
-  it("rolling-restart with the master on the highest ordinal: its turn comes first", async () => {
+  it("rolling-restart with the master on the highest ordinal: its turn comes first, two failovers allowed", async () => {
     const { ctx, events } = fakes(2);
-    await injectFault("rolling-restart", ctx);
+    const outcome = await injectFault("rolling-restart", ctx);
     assert.deepEqual(
       events.filter((e) => e.startsWith("rolling: stopping")),
       [
         "rolling: stopping node-2:6379 (master)",
-        "rolling: stopping node-1:6379 (master)",
-        "rolling: stopping node-0:6379 (replica)",
+        "rolling: stopping node-1:6379 (replica)",
+        "rolling: stopping node-0:6379 (master)",
       ],
     );
+    assert.equal(outcome.failoverBudget?.max, 2);
+  });
+
+  it("rolling-restart with the master on a lower ordinal: one failover allowed", async () => {
+    for (const masterIndex of [0, 1]) {
+      const { ctx } = fakes(masterIndex);
+      const outcome = await injectFault("rolling-restart", ctx);
+      assert.equal(outcome.failoverBudget?.max, 1, `master on node-${masterIndex}`);
+    }
   });
 
   it("planned-failover stops the master through its hooks and restarts it; no SENTINEL FAILOVER of its own", async () => {

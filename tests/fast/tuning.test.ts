@@ -12,6 +12,8 @@ import {
   RedisTuning,
   redisServerDirectives,
   replicaPriorityForOrdinal,
+  DEMOTION,
+  MAX_PRIORITY_ORDINAL,
   sentinelMonitorDirectives,
 } from "../../lib/tuning";
 import { referenceChartFile } from "../helpers/chart";
@@ -80,11 +82,15 @@ describe("tuning", () => {
     );
   });
 
-  it("prefers the highest ordinal for promotion (lowest replica-priority), never 0", () => {
+  it("prefers the lowest ordinal for promotion (lowest replica-priority), below the demotion, never 0", () => {
     assert.equal(replicaPriorityForOrdinal(0), 100);
-    assert.ok(replicaPriorityForOrdinal(2) < replicaPriorityForOrdinal(1));
-    assert.ok(replicaPriorityForOrdinal(99) > 0);
-    assert.throws(() => replicaPriorityForOrdinal(100), /ordinal: 100 is not allowed/);
+    assert.ok(replicaPriorityForOrdinal(1) < replicaPriorityForOrdinal(2));
+    assert.ok(replicaPriorityForOrdinal(MAX_PRIORITY_ORDINAL) < DEMOTION);
+    assert.ok(replicaPriorityForOrdinal(0) > 0);
+    assert.throws(
+      () => replicaPriorityForOrdinal(MAX_PRIORITY_ORDINAL + 1),
+      /ordinal: 900 is not allowed/,
+    );
     assert.throws(() => replicaPriorityForOrdinal(-1), /ordinal: -1 is not allowed/);
   });
 

@@ -208,14 +208,22 @@ describe("ACL users (real redis-server / redis-sentinel with the stack's ACL fil
     ]);
   });
 
-  it("the internal default user reads no key and runs no admin command beyond Sentinel's", async () => {
+  it("the internal default user reads no key and runs no admin command beyond Sentinel's and the preStop's", async () => {
     const m = await master();
+    const priority = (await reply(m, internal(), ["CONFIG", "GET", "replica-priority"])) as {
+      ok: string[];
+    };
     await assertAllowed(m, internal(), [
       ["PING"],
       ["INFO"],
       ["ROLE"],
       ["CONFIG", "GET", "maxmemory"],
+      // The master's preStop demotes replicas a rollout has not restarted (and gives it back).
+      ["CONFIG", "SET", "replica-priority", priority.ok[1]],
     ]);
+    // Redis' protected configs stay out of CONFIG SET's reach (enable-protected-configs no).
+    const dir = await reply(m, internal(), ["CONFIG", "SET", "dir", "/tmp"]);
+    assert.match("error" in dir ? String(dir.error) : "accepted", /protected config/);
     await assertRefused(m, internal(), [
       ["GET", "acl:app:k"],
       ["SET", "x", "1"],
@@ -223,7 +231,6 @@ describe("ACL users (real redis-server / redis-sentinel with the stack's ACL fil
       ["FLUSHALL"],
       ["DEBUG", "SLEEP", 0],
       ["EVAL", "return 1", 0],
-      ["CONFIG", "SET", "maxmemory", "1"],
       ["ACL", "LIST"],
       ["SHUTDOWN", "NOSAVE"],
     ]);

@@ -30,6 +30,7 @@ import {
   ScenarioName,
   scenarioNamed,
   type FaultContext,
+  type InjectOutcome,
 } from "../scenarios";
 
 export { stallMsFor } from "../scenarios/masterStall";
@@ -168,11 +169,12 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions): Promi
   let faultAt: number | undefined;
   let recovered: VerifyReport | undefined;
   let recoveredAt: number | undefined;
+  let outcome: InjectOutcome = {};
   try {
     await sleep(steadyMs);
     faultAt = load.now();
     load.event(`fault: ${scenario}`);
-    await injectFault(scenario, {
+    outcome = await injectFault(scenario, {
       injector,
       admin: options.admin ?? sentinelAdmin(settings),
       tuning,
@@ -232,6 +234,7 @@ async function runScenario(scenario: ScenarioName, options: DrillOptions): Promi
     lostAcknowledgedWrites: lostSeqs.length,
     writeUnavailableMs: writes.unavailableMs,
     masters: recovered?.masters,
+    failoverBudget: outcome.failoverBudget,
   });
   return {
     scenario,
@@ -277,8 +280,11 @@ function traffic(
 }
 
 /** Injects one scenario's fault and brings the faulted nodes back. Recovery is judged after. */
-export async function injectFault(scenario: ScenarioName, ctx: FaultContext): Promise<void> {
-  await scenarioNamed(scenario).inject(ctx);
+export async function injectFault(
+  scenario: ScenarioName,
+  ctx: FaultContext,
+): Promise<InjectOutcome> {
+  return (await scenarioNamed(scenario).inject(ctx)) ?? {};
 }
 
 /**

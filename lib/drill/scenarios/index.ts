@@ -55,4 +55,4 @@ export function parseScenarios(names: readonly string[]): ScenarioName[] {
   return names.filter(isScenarioName);
 }
 
-export type { FaultContext, Scenario, ScenarioSpec } from "./scenario";
+export type { FaultContext, InjectOutcome, Scenario, ScenarioSpec } from "./scenario";

@@ -52,12 +52,21 @@ export interface FaultContext {
   readonly allDownMs: number;
 }
 
+/** What an injection learned that the judgement needs. */
+export interface InjectOutcome {
+  /**
+   * The most failovers this run may take, when the scenario bounds them (a rolling restart:
+   * one, two when the master was the first pod stopped); with why, for the report.
+   */
+  readonly failoverBudget?: { readonly max: number; readonly why: string };
+}
+
 export interface Scenario<Name extends string = string> {
   /** The name on the command line (`--scenarios`), in reports and in the Automation driver. */
   readonly name: Name;
   readonly spec: ScenarioSpec;
   /** Injects the fault and brings the faulted nodes back. Recovery is judged after. */
-  readonly inject: (ctx: FaultContext) => Promise<void>;
+  readonly inject: (ctx: FaultContext) => Promise<InjectOutcome | void>;
   /** Why this target cannot run the scenario (then it is skipped); undefined when it can. */
   readonly skipReason?: (injector: FaultInjector) => string | undefined;
 }

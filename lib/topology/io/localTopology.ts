@@ -125,6 +125,12 @@ interface LocalNode {
   readonly port: number;
   readonly configPath: string;
   readonly logPath: string;
+  /**
+   * Arguments after the config file, as the chart's start-node.sh passes `--replica-priority`
+   * on the command line: a CONFIG REWRITE (Sentinel sends one when it re-points a replica)
+   * cannot carry a temporary priority over a restart.
+   */
+  readonly startArgs: readonly string[];
   process: ChildProcess | undefined;
   stalled: boolean;
 }
@@ -182,6 +188,9 @@ export interface LocalTls {
   readonly certFile: string;
   readonly keyFile: string;
 }
+
+/** The internal user's password file in the topology's directory (the chart's `redis-password`). */
+const INTERNAL_PASSWORD_FILE = "redis-password";
 
 /** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
 export function makeLocalCertificates(dir: string): LocalTls {
@@ -377,12 +386,18 @@ export class LocalTopology implements FaultInjector {
     const password = options.password ?? randomBytes(12).toString("hex");
     const dir = fs.mkdtempSync(path.join(options.tempRoot ?? os.tmpdir(), "andyredis-drill-"));
     const ports = await freePorts(1 + replicas + sentinels);
-    const node = (kind: NodeKind, name: string, port: number): LocalNode => {
+    const node = (
+      kind: NodeKind,
+      name: string,
+      port: number,
+      startArgs: readonly string[] = [],
+    ): LocalNode => {
       fs.mkdirSync(path.join(dir, name));
       return {
         kind,
         name,
         port,
+        startArgs,
         configPath: path.join(dir, name, `${kind}.conf`),
         logPath: path.join(dir, name, `${kind}.log`),
         process: undefined,
@@ -391,7 +406,12 @@ export class LocalTopology implements FaultInjector {
     };
     const redisNodes = ports
       .slice(0, 1 + replicas)
-      .map((port, i) => node("redis", `redis-${i}`, port));
+      .map((port, i) =>
+        node("redis", `redis-${i}`, port, [
+          "--replica-priority",
+          String(replicaPriorityForOrdinal(options.replicaPriority === "redis-default" ? 0 : i)),
+        ]),
+      );
     const sentinelNodes = ports
       .slice(1 + replicas)
       .map((port, i) => node("sentinel", `sentinel-${i}`, port));
@@ -422,6 +442,8 @@ export class LocalTopology implements FaultInjector {
     // What the pods mount as `operator-password`, for the preStop hooks.
     const operatorPasswordFile = path.join(dir, "operator-password");
     fs.writeFileSync(operatorPasswordFile, users.operator.password, { mode: 0o600 });
+    // What the chart mounts as `$REDIS_PASSWORD_FILE`: the internal user's, for the hook's demotion.
+    fs.writeFileSync(path.join(dir, INTERNAL_PASSWORD_FILE), password, { mode: 0o600 });
     redisNodes.forEach((n, i) =>
       fs.writeFileSync(
         n.configPath,
@@ -531,6 +553,7 @@ export class LocalTopology implements FaultInjector {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       REDIS_PORT: String(target.port),
       REDIS_SENTINEL_PORT: String(sentinel.port),
+      REDIS_PASSWORD_FILE: path.join(this.dir, INTERNAL_PASSWORD_FILE),
       // What the chart sets in the pods with tls.enabled.
       ...(this.tlsCaFile === undefined
         ? {}
@@ -697,7 +720,9 @@ export class LocalTopology implements FaultInjector {
       return;
     }
     const binary = node.kind === "sentinel" ? "redis-sentinel" : "redis-server";
-    const child = spawn(binary, [node.configPath, ...extraArgs], { stdio: "ignore" });
+    const child = spawn(binary, [node.configPath, ...node.startArgs, ...extraArgs], {
+      stdio: "ignore",
+    });
     node.process = child;
     if (child.pid !== undefined) {
       this.startedPids.push(child.pid);
