@@ -4,7 +4,7 @@
  * measures the timings the stack deploys. Every process and the temp directory are removed by
  * `close()`, and by `withLocalTopology` also on failure and on Ctrl-C.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -29,6 +29,7 @@ import {
   sentinelAclFile,
 } from "../../redis/acl";
 import { sentinelMasterOf } from "../../sentinel/io/admin";
+import { CertificateFiles, makeCertificateFiles } from "./certificates";
 import { withConnection } from "../../sentinel/io/clients";
 import {
   HookIdentity,
@@ -183,62 +184,19 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** The certificate files of a TLS topology. */
-export interface LocalTls {
-  readonly caFile: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-}
+export type LocalTls = CertificateFiles;
 
 /** The internal user's password file in the topology's directory (the chart's `redis-password`). */
 const INTERNAL_PASSWORD_FILE = "redis-password";
 
 /** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
 export function makeLocalCertificates(dir: string): LocalTls {
-  const file = (name: string): string => path.join(dir, name);
-  const openssl = (args: string[]): void => {
-    execFileSync("openssl", args, { stdio: "ignore" });
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    ["req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.crt")].concat([
-      "-days",
-      "2",
-      "-subj",
-      "/CN=andyredis-local-ca",
-    ]),
-  );
-  openssl([
-    "req",
-    ...ec,
-    "-keyout",
-    file("tls.key"),
-    "-out",
-    file("tls.csr"),
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
-  fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      file("tls.csr"),
-      "-CA",
-      file("ca.crt"),
-      "-CAkey",
-      file("ca.key"),
-    ].concat([
-      "-CAcreateserial",
-      "-out",
-      file("tls.crt"),
-      "-days",
-      "2",
-      "-extfile",
-      file("san.ext"),
-    ]),
-  );
-  return { caFile: file("ca.crt"), certFile: file("tls.crt"), keyFile: file("tls.key") };
+  return makeCertificateFiles(dir, {
+    altNames: ["IP:127.0.0.1", "DNS:localhost"],
+    commonName: "127.0.0.1",
+    caCommonName: "andyredis-local-ca",
+    days: 2,
+  });
 }
 
 /** `port`, or with TLS what the chart's start scripts pass: port 0 and a TLS port. */
