@@ -11,6 +11,7 @@ import {
   targetVerdicts,
 } from "../../bench/failoverSummary";
 import { ScenarioResult } from "../../lib/drill/io/drillRun";
+import { errorCounts } from "../../lib/drill/metrics";
 import { ScenarioName } from "../../lib/drill/scenarios";
 
 function result(
@@ -18,16 +19,7 @@ function result(
   writeUnavailableMs: number,
   extra: Partial<ScenarioResult> = {},
 ): ScenarioResult {
-  const errors = {
-    NOREPLICAS: 0,
-    READONLY: 0,
-    WAIT: 0,
-    connection: 0,
-    timeout: 0,
-    LOADING: 0,
-    MASTERDOWN: 0,
-    other: 0,
-  };
+  const errors = errorCounts([]);
   const latency = { count: 0, p50Ms: undefined, p99Ms: undefined };
   const traffic = (unavailableMs: number) => ({
     attempts: 10,

@@ -18,6 +18,7 @@ import {
 import {
   Sample,
   classifyError,
+  errorCounts,
   latencyIn,
   median,
   percentile,
@@ -226,16 +227,7 @@ describe("sentinel drill output", () => {
           succeeded: 2,
           unavailableMs: 2500,
           windows: [{ from: 1000, to: 3500 }],
-          errors: {
-            NOREPLICAS: 0,
-            READONLY: 2,
-            WAIT: 0,
-            connection: 7,
-            timeout: 0,
-            LOADING: 0,
-            MASTERDOWN: 0,
-            other: 0,
-          },
+          errors: { ...errorCounts([]), READONLY: 2, connection: 7 },
           latency: {
             before: { count: 1, p50Ms: 0.5, p99Ms: 1.5 },
             during: { count: 0, p50Ms: undefined, p99Ms: undefined },
@@ -252,16 +244,7 @@ describe("sentinel drill output", () => {
           succeeded: 1,
           unavailableMs: 0,
           windows: [],
-          errors: {
-            NOREPLICAS: 0,
-            READONLY: 0,
-            WAIT: 0,
-            connection: 0,
-            timeout: 0,
-            LOADING: 0,
-            MASTERDOWN: 0,
-            other: 0,
-          },
+          errors: errorCounts([]),
           latency: {
             before: { count: 1, p50Ms: 0.3, p99Ms: 0.3 },
             during: { count: 0, p50Ms: undefined, p99Ms: undefined },
