@@ -9,7 +9,7 @@ import { Cluster } from "./components/cluster";
 import { FileSystem } from "./components/fileSystem";
 import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
-import { RedisSentinel } from "./components/redis";
+import { RedisSentinel, redisSecretArgs } from "./components/redis";
 import { VolumeCleanup } from "./components/volumeCleanup";
 import type { StackSecrets } from "./lib/config/io/loadConfig";
 import { StackConfig } from "./lib/config/configTypes";
@@ -159,10 +159,7 @@ export function createAwsStack(
     "redis",
     {
       config: config.redis,
-      password: secrets.redisPassword,
-      previousPassword: secrets.redisPasswordPrevious,
-      imagePullSecret: secrets.redisImagePullSecret,
-      tlsPrivateKey: secrets.redisTlsPrivateKey,
+      ...redisSecretArgs(secrets),
       pvcWhenDeleted,
       dependsOn: [cluster.storageClass, cluster.ebsCsiAddon, cleanup],
     },

@@ -9,7 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RedisSentinel } from "./components/redis";
+import { RedisSentinel, redisSecretArgs } from "./components/redis";
 import { StackIdentity } from "./components/stackIdentity";
 import type { StackSecrets } from "./lib/config/io/loadConfig";
 import { StackConfig } from "./lib/config/configTypes";
@@ -75,10 +75,7 @@ export async function createStack(
       "redis",
       {
         config: config.redis,
-        password: secrets.redisPassword,
-        previousPassword: secrets.redisPasswordPrevious,
-        imagePullSecret: secrets.redisImagePullSecret,
-        tlsPrivateKey: secrets.redisTlsPrivateKey,
+        ...redisSecretArgs(secrets),
         pvcWhenDeleted: "Delete",
       },
       { providers: { kubernetes: provider }, protect: config.protectData },

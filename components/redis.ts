@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RedisConfig } from "../lib/config/configTypes";
+import type { StackSecrets } from "../lib/config/io/loadConfig";
 import {
   chartSource,
   chartValues,
@@ -31,6 +32,18 @@ import {
   aclSecretName,
   appPasswords,
 } from "../lib/redis/acl";
+
+/** The stack's secrets the release takes, by their config keys. */
+export function redisSecretArgs(
+  secrets: StackSecrets,
+): Pick<RedisSentinelArgs, "password" | "previousPassword" | "imagePullSecret" | "tlsPrivateKey"> {
+  return {
+    password: secrets.redisPassword,
+    previousPassword: secrets.redisPasswordPrevious,
+    imagePullSecret: secrets.redisImagePullSecret,
+    tlsPrivateKey: secrets.redisTlsPrivateKey,
+  };
+}
 
 export interface RedisSentinelArgs {
   /** The typed Redis configuration from `lib/config/parse.ts` (namespace, release, chart, tuning...). */
@@ -141,16 +154,31 @@ export class RedisSentinel extends pulumi.ComponentResource {
     this.password = pulumi.secret(args.password ?? generated("app-password"));
     const operatorPassword = pulumi.secret(generated("operator-password"));
 
+    // Every Secret of the stack lives in its namespace; its data is a Pulumi secret.
+    const stackSecret = (
+      suffix: string,
+      secretName: string,
+      type: string,
+      stringData: pulumi.Input<Record<string, pulumi.Input<string>>>,
+    ): k8s.core.v1.Secret =>
+      new k8s.core.v1.Secret(
+        `${name}-${suffix}`,
+        {
+          metadata: { name: secretName, namespace: namespace.metadata.name },
+          type,
+          stringData: pulumi.secret(stringData),
+        },
+        { parent: this },
+      );
+    const required = <T>(value: T | undefined, key: string, when: string): T => {
+      if (value === undefined) throw new Error(`andyredis:${key}: is required when ${when}`);
+      return value;
+    };
+
     const secretName = `${cfg.releaseName}-password`;
-    const secret = new k8s.core.v1.Secret(
-      `${name}-password`,
-      {
-        metadata: { name: secretName, namespace: namespace.metadata.name },
-        type: "Opaque",
-        stringData: { [PASSWORD_KEY]: internalPassword },
-      },
-      { parent: this },
-    );
+    const secret = stackSecret("password", secretName, "Opaque", {
+      [PASSWORD_KEY]: internalPassword,
+    });
 
     const previousPassword =
       args.previousPassword === undefined ? undefined : pulumi.secret(args.previousPassword);
@@ -166,68 +194,42 @@ export class RedisSentinel extends pulumi.ComponentResource {
           { allowScripting: cfg.allowScripting, extraRules: cfg.aclRules },
         ),
       );
-    const aclSecret = new k8s.core.v1.Secret(
-      `${name}-acl`,
-      {
-        metadata: { name: aclSecretName(cfg.releaseName), namespace: namespace.metadata.name },
-        type: "Opaque",
-        stringData: pulumi.secret(aclData),
-      },
-      { parent: this },
-    );
+    const aclSecret = stackSecret("acl", aclSecretName(cfg.releaseName), "Opaque", aclData);
     // A hash of hashes and of the operator password: nothing can be read back from it, so it
     // may stand in the release values in plain text.
     const checksum = pulumi.unsecret(aclData.apply(aclChecksum));
 
     const pullSecrets: k8s.core.v1.Secret[] = [];
     if (cfg.imagePullSecret) {
-      if (args.imagePullSecret === undefined) {
-        throw new Error(
-          "andyredis:redisImagePullSecret: is required when config.imagePullSecret is true",
-        );
-      }
+      const dockerConfig = required(
+        args.imagePullSecret,
+        "redisImagePullSecret",
+        "config.imagePullSecret is true",
+      );
       pullSecrets.push(
-        new k8s.core.v1.Secret(
-          `${name}-image-pull`,
-          {
-            metadata: {
-              name: imagePullSecretName(cfg.releaseName),
-              namespace: namespace.metadata.name,
-            },
-            type: "kubernetes.io/dockerconfigjson",
-            stringData: { ".dockerconfigjson": pulumi.secret(args.imagePullSecret) },
-          },
-          { parent: this },
+        stackSecret(
+          "image-pull",
+          imagePullSecretName(cfg.releaseName),
+          "kubernetes.io/dockerconfigjson",
+          { ".dockerconfigjson": dockerConfig },
         ),
       );
     }
-    const ownTls = cfg.tls ? cfg.tlsCertificates : undefined;
+    // Config refuses these certificates with redisTls off.
+    const ownTls = cfg.tlsCertificates;
     const tlsSecrets: k8s.core.v1.Secret[] = [];
     if (ownTls !== undefined) {
-      if (args.tlsPrivateKey === undefined) {
-        throw new Error(
-          "andyredis:redisTlsPrivateKey: is required when config.tlsCertificates is set",
-        );
-      }
+      const privateKey = required(
+        args.tlsPrivateKey,
+        "redisTlsPrivateKey",
+        "config.tlsCertificates is set",
+      );
       tlsSecrets.push(
-        new k8s.core.v1.Secret(
-          `${name}-own-tls`,
-          {
-            metadata: {
-              name: tlsSecretName(cfg.releaseName),
-              namespace: namespace.metadata.name,
-            },
-            type: "kubernetes.io/tls",
-            stringData: pulumi.secret(
-              pulumi.output(args.tlsPrivateKey).apply((key) => ({
-                [TLS_SECRET_FILES.certificate]: ownTls.certificate,
-                [TLS_SECRET_FILES.privateKey]: key,
-                [TLS_SECRET_FILES.caCertificate]: ownTls.caCertificate,
-              })),
-            ),
-          },
-          { parent: this },
-        ),
+        stackSecret("own-tls", tlsSecretName(cfg.releaseName), "kubernetes.io/tls", {
+          [TLS_SECRET_FILES.certificate]: ownTls.certificate,
+          [TLS_SECRET_FILES.privateKey]: privateKey,
+          [TLS_SECRET_FILES.caCertificate]: ownTls.caCertificate,
+        }),
       );
     }
     const frozen = frozenImagesWarning(cfg.images);
